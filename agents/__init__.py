@@ -1,0 +1,1 @@
+"""The assistant: kernel factory and model providers, plugins, agents, orchestration, memory."""

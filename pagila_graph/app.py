@@ -1,0 +1,152 @@
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from graph.context import Context
+from graph.schema import build_schema
+from pagila_graph.config import Settings, get_settings
+from pagila_graph.logging import configure_logging, get_logger, request_id_var
+from persistence.db import Database, create_engine
+from persistence.migrate import current_revision, head_revision
+
+log = get_logger(__name__)
+
+
+class RequestIdMiddleware:
+    """Binds a request id (the caller's `X-Request-ID`, or a new one) to every log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["type"] == "http" and scope.get("path") not in ("/healthz", "/readyz"):
+                log.info(
+                    "http.request",
+                    method=scope.get("method"),
+                    path=scope.get("path"),
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+            request_id_var.reset(token)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, settings: Settings, database: Database, **kwargs: Any) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            **kwargs,
+        )
+        self.settings = settings
+        self.database = database
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        return Context(
+            request=request, response=response, settings=self.settings, database=self.database
+        )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+    """Build the app. Without `database`, the engine is made from `settings.database_url` at
+    start-up (run `pagila-graph serve` to get the embedded server when no URL is set)."""
+    settings = settings or get_settings()
+    owns_database = database is None
+    if database is None:
+        if not settings.database_url:
+            raise RuntimeError("DATABASE_URL is not set; `pagila-graph serve` starts one for you.")
+        database = Database(
+            create_engine(
+                settings.database_url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+            )
+        )
+    db = database
+    graphql = GraphQLApp(settings, db)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            revision = await current_revision(db.engine)
+            checks["database"] = "ok"
+            head = head_revision()
+            checks["migrations"] = "ok" if revision == head else f"at {revision}, head is {head}"
+        except Exception as exc:  # any failure to reach the database means not ready
+            log.warning("readyz.database_unreachable", error=str(exc))
+            checks["database"] = "unreachable"
+        ready = all(v == "ok" for v in checks.values()) and len(checks) == 2
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        log.info("app.started", graphiql=settings.graphiql_enabled)
+        try:
+            yield
+        finally:
+            if owns_database:
+                await db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.state.database = db
+    app.state.settings = settings
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """uvicorn factory for multi-worker runs: `serve` exports DATABASE_URL before forking."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.json_logs)
+    return create_app(settings)

@@ -1,0 +1,190 @@
+"""`pagila-graph`: serve, migrate, load-data, db-url.
+
+Heavy imports (Strawberry, Semantic Kernel, uvicorn) happen inside the commands that need them,
+so `--help` and `db-url` stay fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pagila_graph.config import Settings, get_settings
+
+app = typer.Typer(
+    name="pagila-graph",
+    help="A GraphQL API for the Pagila DVD-rental database, with AI agents.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    from pagila_graph.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.json_logs)
+    return settings
+
+
+def _step(message: str) -> None:
+    console.print(f"[bold cyan]•[/] {message}")
+
+
+def _load_progress() -> tuple[Progress, object]:
+    from persistence.loader import EXPECTED_COUNTS
+
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    task = progress.add_task("Loading Pagila rows", total=sum(EXPECTED_COUNTS.values()) - 0)
+    return progress, task
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+) -> None:
+    """Serve GraphQL at http://HOST:PORT/graphql (starting an embedded PostgreSQL if needed)."""
+    import uvicorn
+
+    from pagila_graph.bootstrap import prepare_database
+
+    settings = _settings()
+    started = time.perf_counter()
+    progress, task = _load_progress()
+
+    def on_table(_: str, rows: int) -> None:
+        progress.update(task, advance=rows)  # type: ignore[arg-type]
+
+    with progress:
+        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=on_table))
+    settings = settings.model_copy(update={"database_url": prepared.url})
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
+    # `finally` below stops the embedded server instead of the process dying on the spot.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    _step(
+        f"Database ready in {time.perf_counter() - started:.1f} s"
+        + (" (embedded PostgreSQL)" if prepared.embedded else "")
+    )
+    console.print(f"[bold green]GraphQL:[/] http://{host}:{port}/graphql")
+    if workers > 1:
+        os.environ["DATABASE_URL"] = prepared.url
+        try:
+            uvicorn.run(
+                "pagila_graph.app:create_app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_config=None,
+                access_log=False,
+            )
+        finally:
+            if prepared.embedded is not None:
+                prepared.embedded.stop()
+        return
+    from pagila_graph.app import create_app
+
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    finally:
+        if prepared.embedded is not None:
+            _step("Stopping embedded PostgreSQL")
+            prepared.embedded.stop()
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    downgrade: Annotated[bool, typer.Option(help="Downgrade to REVISION instead.")] = False,
+) -> None:
+    """Apply (or revert) the Alembic migrations."""
+    from pagila_graph.bootstrap import resolve_database
+    from persistence import migrate as migrations
+
+    settings = _settings()
+
+    async def run() -> None:
+        prepared = await resolve_database(settings, _step)
+        if downgrade:
+            await migrations.downgrade(prepared.url, revision)
+        else:
+            await migrations.upgrade(prepared.url, revision)
+
+    asyncio.run(run())
+    _step(f"Database at {'downgraded to ' if downgrade else ''}{revision}")
+
+
+@app.command("load-data")
+def load_data(
+    force: Annotated[bool, typer.Option(help="Replace data that is already there.")] = False,
+) -> None:
+    """Load the bundled Pagila data (COPY, one transaction). Refuses on a non-empty database."""
+    from pagila_graph.bootstrap import resolve_database
+    from persistence import loader
+    from persistence import migrate as migrations
+
+    settings = _settings()
+    progress, task = _load_progress()
+
+    def on_table(_: str, rows: int) -> None:
+        progress.update(task, advance=rows)  # type: ignore[arg-type]
+
+    async def run() -> loader.LoadReport:
+        prepared = await resolve_database(settings, _step)
+        await migrations.upgrade(prepared.url)
+        with progress:
+            return await loader.load_pagila(prepared.url, force=force, on_table=on_table)
+
+    try:
+        report = asyncio.run(run())
+    except loader.DataAlreadyLoaded as exc:
+        console.print(f"[yellow]{exc}[/]")
+        raise typer.Exit(code=1) from None
+    _step(f"Loaded {sum(report.rows.values())} rows in {report.seconds:.2f} s; counts verified.")
+
+
+@app.command("db-url")
+def db_url(
+    driver: Annotated[
+        bool, typer.Option("--sqlalchemy", help="Print the SQLAlchemy (asyncpg) form.")
+    ] = False,
+) -> None:
+    """Print the database URL in use (starts the embedded server if DATABASE_URL is unset)."""
+    from persistence.db import to_async_url, to_libpq_url
+
+    settings = get_settings()
+    url = settings.database_url
+    if not url:
+        from pagila_graph.bootstrap import resolve_database
+
+        url = asyncio.run(resolve_database(settings)).url
+    typer.echo(to_async_url(url) if driver else to_libpq_url(url))
+
+
+def main() -> None:
+    app(prog_name="pagila-graph")
+
+
+if __name__ == "__main__":
+    main()

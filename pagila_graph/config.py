@@ -1,0 +1,118 @@
+"""One settings object for the whole process, read from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"  # console in development, JSON otherwise
+    CONSOLE = "console"
+    JSON = "json"
+
+
+class ModelProvider(StrEnum):
+    NONE = "none"
+    LOCAL = "local"
+    OPENAI = "openai"
+    AZURE_OPENAI = "azure_openai"
+    OLLAMA = "ollama"
+    OPENAI_COMPATIBLE = "openai_compatible"
+    SCRIPTED = "scripted"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("pagila-graph", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Each field is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+
+    # --- database -------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL is started under data_dir.",
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    embedded_database_name: str = "pagila"
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_statement_timeout_ms: int = 15_000
+    auto_migrate: bool = True
+    auto_load_data: bool = True
+
+    # --- cache / rate limits ----------------------------------------------------------------
+    redis_url: str | None = None
+
+    # --- HTTP -----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    graphiql: bool | None = None  # None: on in development only
+    introspection: bool | None = None  # None: on in development only
+
+    # --- GraphQL limits -------------------------------------------------------------------
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_page_size: int = 100
+    default_page_size: int = 20
+    max_query_cost: int = 50_000
+
+    # --- logging --------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.AUTO
+
+    # --- language model (the agents) ------------------------------------------------------
+    model_provider: ModelProvider = ModelProvider.NONE
+    model_name: str | None = None
+    model_base_url: str | None = None
+    model_api_key: SecretStr | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str | None = None
+    ollama_host: str = "http://127.0.0.1:11434"
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.is_development if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.is_development if self.introspection is None else self.introspection
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format is LogFormat.AUTO:
+            return not self.is_development
+        return self.log_format is LogFormat.JSON
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        return self.data_dir / "pg"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

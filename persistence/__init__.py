@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy models, repositories, unit of work, engine, embedded PostgreSQL, data."""

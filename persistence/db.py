@@ -1,0 +1,125 @@
+"""Engine and session set-up, and the one way to turn any PostgreSQL URL into an asyncpg one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+_SYNC_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}
+
+
+def to_async_url(url: str | URL) -> str:
+    """`postgres://`, `postgresql://`, `...+psycopg://` → `postgresql+asyncpg://`.
+
+    libpq's `sslmode` is translated to asyncpg's `ssl`, which accepts the same values.
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in _SYNC_DRIVERS:
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    if parsed.drivername != "postgresql+asyncpg":
+        raise ValueError(
+            f"Unsupported database URL scheme {parsed.drivername!r}: use postgresql://"
+        )
+    query: dict[str, Any] = dict(parsed.query)
+    if "sslmode" in query:
+        query["ssl"] = query.pop("sslmode")
+    return parsed.set(query=query).render_as_string(hide_password=False)
+
+
+def to_libpq_url(url: str | URL) -> str:
+    """The URL in the form psql and libpq accept (no driver suffix)."""
+    parsed = make_url(to_async_url(url)).set(drivername="postgresql")
+    query = dict(parsed.query)
+    if "ssl" in query:
+        query["sslmode"] = query.pop("ssl")
+    return parsed.set(query=query).render_as_string(hide_password=False)
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    statement_timeout_ms: int | None = None,
+    application_name: str = "pagila-graph",
+) -> AsyncEngine:
+    server_settings: dict[str, str] = {"application_name": application_name}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    return create_async_engine(
+        to_async_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=False,
+        connect_args={"server_settings": server_settings},
+    )
+
+
+class Database:
+    """Owns the engine and the session factory. One per process (tests may bind one to a
+    connection so that everything a test does happens inside one transaction)."""
+
+    def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
+        self.engine = engine
+        if bind is None:
+            self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        else:
+            self.sessions = async_sessionmaker(
+                bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+
+    def session(self) -> AsyncSession:
+        return self.sessions()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class StatementCounter:
+    """Counts SQL statements an engine sends, for tests that pin queries per operation."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _on_execute(self, *args: Any, **_: Any) -> None:
+        self.statements.append(str(args[2]))
+
+    def __enter__(self) -> StatementCounter:
+        self.statements.clear()
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine.sync_engine, "before_cursor_execute", self._on_execute)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+def redact(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+__all__ = [
+    "Database",
+    "StatementCounter",
+    "create_engine",
+    "redact",
+    "to_async_url",
+    "to_libpq_url",
+]

@@ -1,0 +1,298 @@
+"""SQLAlchemy models of the schema that the Alembic revisions create.
+
+The migrations are the source of truth; `tests/test_model_drift.py` fails when these models and
+the migrated database disagree. Repositories read through these tables with Core statements and
+return domain dataclasses, never ORM instances.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, CHAR, DOMAIN, ENUM, TIMESTAMP, TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TIMESTAMPTZ = TIMESTAMP(timezone=True)
+MPAA_RATING = ENUM("G", "PG", "PG-13", "R", "NC-17", name="mpaa_rating", create_type=False)
+YEAR = DOMAIN(
+    "year",
+    Integer(),
+    check="VALUE >= 1901 AND VALUE <= 2155",
+    constraint_name="year_check",
+    create_type=False,
+)
+
+
+
+def _fk(target: str) -> ForeignKey:
+    """Pagila's usual foreign key: follow key updates, refuse deleting a referenced row."""
+    return ForeignKey(target, onupdate="CASCADE", ondelete="RESTRICT")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _last_update() -> Mapped[dt.datetime]:
+    return mapped_column(TIMESTAMPTZ, nullable=False, server_default=func.now())
+
+
+class Actor(Base):
+    __tablename__ = "actor"
+    __table_args__ = (Index("idx_actor_last_name", "last_name"),)
+
+    actor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Language(Base):
+    __tablename__ = "language"
+
+    language_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(CHAR(20), nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Film(Base):
+    __tablename__ = "film"
+    __table_args__ = (
+        Index("film_fulltext_idx", "fulltext", postgresql_using="gist"),
+        Index("idx_fk_language_id", "language_id"),
+        Index("idx_fk_original_language_id", "original_language_id"),
+        Index("idx_title", "title"),
+    )
+
+    film_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    release_year: Mapped[int | None] = mapped_column(YEAR)
+    language_id: Mapped[int] = mapped_column(
+        _fk("language.language_id"), nullable=False
+    )
+    original_language_id: Mapped[int | None] = mapped_column(
+        _fk("language.language_id")
+    )
+    rental_duration: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=text("3")
+    )
+    rental_rate: Mapped[Decimal] = mapped_column(
+        Numeric(4, 2), nullable=False, server_default=text("4.99")
+    )
+    length: Mapped[int | None] = mapped_column(SmallInteger)
+    replacement_cost: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), nullable=False, server_default=text("19.99")
+    )
+    rating: Mapped[str | None] = mapped_column(MPAA_RATING, server_default=text("'G'"))
+    last_update: Mapped[dt.datetime] = _last_update()
+    special_features: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    fulltext: Mapped[str] = mapped_column(TSVECTOR, nullable=False)
+    streaming_available: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("false")
+    )
+
+
+class FilmActor(Base):
+    __tablename__ = "film_actor"
+    __table_args__ = (Index("idx_fk_film_id", "film_id"),)
+
+    actor_id: Mapped[int] = mapped_column(
+        _fk("actor.actor_id"), primary_key=True
+    )
+    film_id: Mapped[int] = mapped_column(_fk("film.film_id"), primary_key=True)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class FilmCategory(Base):
+    __tablename__ = "film_category"
+
+    film_id: Mapped[int] = mapped_column(_fk("film.film_id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        _fk("category.category_id"), primary_key=True
+    )
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Country(Base):
+    __tablename__ = "country"
+
+    country_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(Text, nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class City(Base):
+    __tablename__ = "city"
+    __table_args__ = (Index("idx_fk_country_id", "country_id"),)
+
+    city_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city: Mapped[str] = mapped_column(Text, nullable=False)
+    country_id: Mapped[int] = mapped_column(
+        _fk("country.country_id"), nullable=False
+    )
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Address(Base):
+    __tablename__ = "address"
+    __table_args__ = (Index("idx_fk_city_id", "city_id"),)
+
+    address_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(Text, nullable=False)
+    address2: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str] = mapped_column(Text, nullable=False)
+    city_id: Mapped[int] = mapped_column(_fk("city.city_id"), nullable=False)
+    postal_code: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text, nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Store(Base):
+    __tablename__ = "store"
+    __table_args__ = (Index("idx_unq_manager_staff_id", "manager_staff_id", unique=True),)
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Upstream Pagila has no foreign key here (staff and store reference each other).
+    manager_staff_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    address_id: Mapped[int] = mapped_column(
+        _fk("address.address_id"), nullable=False
+    )
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_name: Mapped[str] = mapped_column(Text, nullable=False)
+    address_id: Mapped[int] = mapped_column(
+        _fk("address.address_id"), nullable=False
+    )
+    email: Mapped[str | None] = mapped_column(Text)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.store_id"), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    username: Mapped[str] = mapped_column(Text, nullable=False)
+    password: Mapped[str | None] = mapped_column(Text)
+    last_update: Mapped[dt.datetime] = _last_update()
+    picture: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("idx_fk_address_id", "address_id"),
+        Index("idx_fk_store_id", "store_id"),
+        Index("idx_last_name", "last_name"),
+    )
+
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store_id: Mapped[int] = mapped_column(_fk("store.store_id"), nullable=False)
+    first_name: Mapped[str] = mapped_column(Text, nullable=False)
+    last_name: Mapped[str] = mapped_column(Text, nullable=False)
+    email: Mapped[str | None] = mapped_column(Text)
+    address_id: Mapped[int] = mapped_column(
+        _fk("address.address_id"), nullable=False
+    )
+    activebool: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    create_date: Mapped[dt.date] = mapped_column(
+        Date, nullable=False, server_default=text("CURRENT_DATE")
+    )
+    last_update: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ, server_default=func.now())
+    active: Mapped[int | None] = mapped_column(Integer)
+
+
+class Inventory(Base):
+    __tablename__ = "inventory"
+    __table_args__ = (Index("idx_store_id_film_id", "store_id", "film_id"),)
+
+    inventory_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    film_id: Mapped[int] = mapped_column(_fk("film.film_id"), nullable=False)
+    store_id: Mapped[int] = mapped_column(_fk("store.store_id"), nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Rental(Base):
+    __tablename__ = "rental"
+    __table_args__ = (
+        Index("idx_fk_inventory_id", "inventory_id"),
+        Index(
+            "idx_unq_rental_rental_date_inventory_id_customer_id",
+            "rental_date",
+            "inventory_id",
+            "customer_id",
+            unique=True,
+        ),
+    )
+
+    rental_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rental_date: Mapped[dt.datetime] = mapped_column(TIMESTAMPTZ, nullable=False)
+    inventory_id: Mapped[int] = mapped_column(
+        _fk("inventory.inventory_id"), nullable=False
+    )
+    customer_id: Mapped[int] = mapped_column(
+        _fk("customer.customer_id"), nullable=False
+    )
+    return_date: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
+    staff_id: Mapped[int] = mapped_column(_fk("staff.staff_id"), nullable=False)
+    last_update: Mapped[dt.datetime] = _last_update()
+
+
+class Payment(Base):
+    """The partitioned parent (by payment_date). Upstream gives it no foreign keys."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        Index("idx_payment_rental_id", "rental_id"),
+        {"postgresql_partition_by": "RANGE (payment_date)"},
+    )
+
+    payment_date: Mapped[dt.datetime] = mapped_column(TIMESTAMPTZ, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    staff_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    rental_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False)
+
+
+class StreamingSubscription(Base):
+    __tablename__ = "streaming_subscription"
+    __table_args__ = (
+        Index("idx_streaming_subscription_customer_id", "customer_id"),
+        CheckConstraint(
+            "end_date IS NULL OR end_date > start_date", name="streaming_subscription_dates_check"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.customer_id", ondelete="CASCADE"), nullable=False
+    )
+    plan_name: Mapped[str] = mapped_column(Text, nullable=False)
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)

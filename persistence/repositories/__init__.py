@@ -1,0 +1,1 @@
+"""Repositories: Core statements over the models, domain dataclasses out."""
