@@ -7,31 +7,35 @@ opens it lazily and closes it when the operation ends.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
 from domain.films import FilmService, PageLimits
-from graph.loaders import Loaders
 from pagila_graph.config import Settings
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class OperationScope:
     """The unit of work and DataLoaders of one operation, opened on first use."""
 
-    def __init__(self, database: Database, settings: Settings) -> None:
-        self._database = database
-        self._settings = settings
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._database = context.database
+        self._settings = context.settings
         self._uow: SqlAlchemyUnitOfWork | None = None
-        self._loaders: Loaders | None = None
+        self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
     async def uow(self) -> SqlAlchemyUnitOfWork:
         if self._uow is None:
@@ -49,11 +53,24 @@ class OperationScope:
     async def films(self) -> FilmService:
         return FilmService(await self.uow(), self.page_limits)
 
-    @property
-    def loaders(self) -> Loaders:
-        if self._loaders is None:
-            self._loaders = Loaders(self)
-        return self._loaders
+    def loader(
+        self, name: str, batch: Callable[[Context, Sequence[K]], Awaitable[Sequence[V]]]
+    ) -> DataLoader[K, V]:
+        """The operation's DataLoader called `name`, created on first use around `batch`.
+
+        One loader per name per operation: every parent asking for the same relation in this
+        operation shares one batch, hence one SQL statement.
+        """
+        loader = self._loaders.get(name)
+        if loader is None:
+            context = self.context
+
+            async def load(keys: Sequence[K]) -> Sequence[V]:
+                return await batch(context, keys)
+
+            loader = DataLoader(load_fn=load)
+            self._loaders[name] = loader
+        return loader
 
     async def close(self) -> None:
         if self._uow is not None:
@@ -76,7 +93,7 @@ class Context:
     def scope(self) -> OperationScope:
         scope = _scope.get()
         if scope is None:  # resolvers run outside an operation only in unit tests
-            scope = OperationScope(self.database, self.settings)
+            scope = OperationScope(self)
             _scope.set(scope)
         return scope
 
@@ -86,7 +103,7 @@ class OperationScopeExtension(SchemaExtension):
 
     async def on_operation(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
-        scope = OperationScope(context.database, context.settings)
+        scope = OperationScope(context)
         token = _scope.set(scope)
         try:
             yield

@@ -39,7 +39,6 @@ YEAR = DOMAIN(
 )
 
 
-
 def _fk(target: str) -> ForeignKey:
     """Pagila's usual foreign key: follow key updates, refuse deleting a referenced row."""
     return ForeignKey(target, onupdate="CASCADE", ondelete="RESTRICT")
@@ -92,12 +91,8 @@ class Film(Base):
     title: Mapped[str] = mapped_column(Text, nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     release_year: Mapped[int | None] = mapped_column(YEAR)
-    language_id: Mapped[int] = mapped_column(
-        _fk("language.language_id"), nullable=False
-    )
-    original_language_id: Mapped[int | None] = mapped_column(
-        _fk("language.language_id")
-    )
+    language_id: Mapped[int] = mapped_column(_fk("language.language_id"), nullable=False)
+    original_language_id: Mapped[int | None] = mapped_column(_fk("language.language_id"))
     rental_duration: Mapped[int] = mapped_column(
         SmallInteger, nullable=False, server_default=text("3")
     )
@@ -121,9 +116,7 @@ class FilmActor(Base):
     __tablename__ = "film_actor"
     __table_args__ = (Index("idx_fk_film_id", "film_id"),)
 
-    actor_id: Mapped[int] = mapped_column(
-        _fk("actor.actor_id"), primary_key=True
-    )
+    actor_id: Mapped[int] = mapped_column(_fk("actor.actor_id"), primary_key=True)
     film_id: Mapped[int] = mapped_column(_fk("film.film_id"), primary_key=True)
     last_update: Mapped[dt.datetime] = _last_update()
 
@@ -132,9 +125,7 @@ class FilmCategory(Base):
     __tablename__ = "film_category"
 
     film_id: Mapped[int] = mapped_column(_fk("film.film_id"), primary_key=True)
-    category_id: Mapped[int] = mapped_column(
-        _fk("category.category_id"), primary_key=True
-    )
+    category_id: Mapped[int] = mapped_column(_fk("category.category_id"), primary_key=True)
     last_update: Mapped[dt.datetime] = _last_update()
 
 
@@ -152,9 +143,7 @@ class City(Base):
 
     city_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     city: Mapped[str] = mapped_column(Text, nullable=False)
-    country_id: Mapped[int] = mapped_column(
-        _fk("country.country_id"), nullable=False
-    )
+    country_id: Mapped[int] = mapped_column(_fk("country.country_id"), nullable=False)
     last_update: Mapped[dt.datetime] = _last_update()
 
 
@@ -179,9 +168,7 @@ class Store(Base):
     store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Upstream Pagila has no foreign key here (staff and store reference each other).
     manager_staff_id: Mapped[int] = mapped_column(Integer, nullable=False)
-    address_id: Mapped[int] = mapped_column(
-        _fk("address.address_id"), nullable=False
-    )
+    address_id: Mapped[int] = mapped_column(_fk("address.address_id"), nullable=False)
     last_update: Mapped[dt.datetime] = _last_update()
 
 
@@ -191,9 +178,7 @@ class Staff(Base):
     staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(Text, nullable=False)
     last_name: Mapped[str] = mapped_column(Text, nullable=False)
-    address_id: Mapped[int] = mapped_column(
-        _fk("address.address_id"), nullable=False
-    )
+    address_id: Mapped[int] = mapped_column(_fk("address.address_id"), nullable=False)
     email: Mapped[str | None] = mapped_column(Text)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.store_id"), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
@@ -216,9 +201,7 @@ class Customer(Base):
     first_name: Mapped[str] = mapped_column(Text, nullable=False)
     last_name: Mapped[str] = mapped_column(Text, nullable=False)
     email: Mapped[str | None] = mapped_column(Text)
-    address_id: Mapped[int] = mapped_column(
-        _fk("address.address_id"), nullable=False
-    )
+    address_id: Mapped[int] = mapped_column(_fk("address.address_id"), nullable=False)
     activebool: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     create_date: Mapped[dt.date] = mapped_column(
         Date, nullable=False, server_default=text("CURRENT_DATE")
@@ -252,12 +235,8 @@ class Rental(Base):
 
     rental_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rental_date: Mapped[dt.datetime] = mapped_column(TIMESTAMPTZ, nullable=False)
-    inventory_id: Mapped[int] = mapped_column(
-        _fk("inventory.inventory_id"), nullable=False
-    )
-    customer_id: Mapped[int] = mapped_column(
-        _fk("customer.customer_id"), nullable=False
-    )
+    inventory_id: Mapped[int] = mapped_column(_fk("inventory.inventory_id"), nullable=False)
+    customer_id: Mapped[int] = mapped_column(_fk("customer.customer_id"), nullable=False)
     return_date: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
     staff_id: Mapped[int] = mapped_column(_fk("staff.staff_id"), nullable=False)
     last_update: Mapped[dt.datetime] = _last_update()

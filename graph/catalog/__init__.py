@@ -1,0 +1,1 @@
+"""The catalogue: films, actors, categories, languages, inventory."""
