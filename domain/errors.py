@@ -1,11 +1,13 @@
-"""Domain errors. The GraphQL layer maps each to a typed error the client can switch on."""
+"""Domain errors: refusals with a message safe to show the caller and a stable `code`.
+
+The GraphQL layer maps each class to a typed error (see graph/errors.py). Add a subclass here
+for every new kind of refusal; never signal a business refusal with a bare exception.
+"""
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: a refusal with a message safe to show to the caller."""
-
     code = "DOMAIN_ERROR"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
@@ -17,11 +19,51 @@ class DomainError(Exception):
 class NotFound(DomainError):
     code = "NOT_FOUND"
 
-    def __init__(self, entity: str, key: object) -> None:
-        super().__init__(f"{entity} {key} does not exist.")
+    def __init__(self, entity: str, key: object, *, field: str | None = None) -> None:
+        super().__init__(f"{entity} {key} does not exist.", field=field)
         self.entity = entity
         self.key = key
 
 
 class InvalidInput(DomainError):
+    """Bad input; `field` is the input path, e.g. `input.amount`."""
+
     code = "INVALID_INPUT"
+
+
+class ValidationFailed(DomainError):
+    """Several bad inputs at once: each is an InvalidInput with its own field path."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state forbids it (e.g. film still rented)."""
+
+    code = "CONFLICT"
+
+
+class PermissionDenied(DomainError):
+    code = "PERMISSION_DENIED"
+
+    def __init__(self, message: str = "You are not allowed to do this.") -> None:
+        super().__init__(message)
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "Sign in first.") -> None:
+        super().__init__(message)
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(f"Too many requests; retry in {retry_after_seconds:.0f} s.")
+        self.retry_after_seconds = retry_after_seconds

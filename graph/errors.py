@@ -1,36 +1,178 @@
-"""One error model for queries: domain refusals keep their message and gain a `code`;
-anything unexpected is logged with the request id and replaced by a generic error naming it."""
+"""One error model for the whole API.
+
+* **Mutations** return a payload with `errors: [UserError!]!` (empty on success). `UserError` is
+  an interface (`code`, `message`, `field`); each kind of refusal is its own type, so clients
+  switch on `__typename` (or `code`) and read type-specific fields such as
+  `RateLimitedError.retryAfterSeconds`. A payload with errors means nothing was written.
+* **Queries** raise: the GraphQL error carries `extensions.code` (and `extensions.field`).
+* **Anything unexpected** is logged with the request id and answered with a generic error that
+  names that id; no stack trace or internal message ever reaches a client.
+
+To add a refusal: subclass `DomainError` in domain/errors.py; if it needs fields of its own,
+add a `UserError` type here and register it in `_TYPED`; otherwise it maps to the type of its
+nearest registered base class.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import Enum
+
+import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from domain.errors import DomainError
+from domain import errors as d
 from pagila_graph.logging import request_id_var
+
+
+@strawberry.enum(description="Machine-readable error codes; stable across versions.")
+class ErrorCode(Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    RATE_LIMITED = "RATE_LIMITED"
+    NOT_IN_STOCK = "NOT_IN_STOCK"
+    ALREADY_RETURNED = "ALREADY_RETURNED"
+    CUSTOMER_INACTIVE = "CUSTOMER_INACTIVE"
+    MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
+    DOMAIN_ERROR = "DOMAIN_ERROR"
+
+
+@strawberry.interface(description="Why a mutation was refused. Nothing was written.")
+class UserError:
+    code: ErrorCode
+    message: str = strawberry.field(description="For people; may change between versions.")
+    field: str | None = strawberry.field(
+        description="Input path of the offending value, e.g. `input.amount`, when there is one."
+    )
+
+
+@strawberry.type(description="An input value was missing, malformed or out of range.")
+class ValidationError(UserError):
+    pass
+
+
+@strawberry.type(description="Something the input refers to does not exist.")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="The current state forbids this (e.g. a copy is still rented).")
+class ConflictError(UserError):
+    pass
+
+
+@strawberry.type(description="The caller may not do this.")
+class PermissionDeniedError(UserError):
+    pass
+
+
+@strawberry.type(description="This needs a signed-in caller.")
+class UnauthenticatedError(UserError):
+    pass
+
+
+@strawberry.type(description="Too many requests; try again after `retryAfterSeconds`.")
+class RateLimitedError(UserError):
+    retry_after_seconds: float
+
+
+@strawberry.type(description="A refusal with no more specific type.")
+class GenericUserError(UserError):
+    pass
+
+
+def _code(exc: d.DomainError) -> ErrorCode:
+    try:
+        return ErrorCode(exc.code)
+    except ValueError:
+        return ErrorCode.DOMAIN_ERROR
+
+
+def _simple(cls: type[UserError]) -> Callable[[d.DomainError], UserError]:
+    def build(exc: d.DomainError) -> UserError:
+        return cls(code=_code(exc), message=exc.message, field=exc.field)
+
+    return build
+
+
+#: DomainError class → builder of its GraphQL type. Looked up along the exception's MRO.
+_TYPED: dict[type[d.DomainError], Callable[[d.DomainError], UserError]] = {
+    d.InvalidInput: _simple(ValidationError),
+    d.NotFound: _simple(NotFoundError),
+    d.Conflict: _simple(ConflictError),
+    d.PermissionDenied: _simple(PermissionDeniedError),
+    d.Unauthenticated: _simple(UnauthenticatedError),
+    d.RateLimited: lambda e: RateLimitedError(
+        code=ErrorCode.RATE_LIMITED,
+        message=e.message,
+        field=None,
+        retry_after_seconds=e.retry_after_seconds,  # type: ignore[attr-defined]
+    ),
+}
+
+#: Every concrete UserError type, for `strawberry.Schema(types=...)`.
+USER_ERROR_TYPES: list[type[UserError]] = [
+    ValidationError,
+    NotFoundError,
+    ConflictError,
+    PermissionDeniedError,
+    UnauthenticatedError,
+    RateLimitedError,
+    GenericUserError,
+]
+
+
+def register_error(
+    exc_type: type[d.DomainError],
+    gql_type: type[UserError],
+    build: Callable[[d.DomainError], UserError] | None = None,
+) -> None:
+    """Map a domain error class to its GraphQL type (call at import time of its area)."""
+    _TYPED[exc_type] = build or _simple(gql_type)
+    if gql_type not in USER_ERROR_TYPES:
+        USER_ERROR_TYPES.append(gql_type)
+
+
+def user_errors(exc: d.DomainError) -> list[UserError]:
+    if isinstance(exc, d.ValidationFailed):
+        return [error for problem in exc.problems for error in user_errors(problem)]
+    for cls in type(exc).__mro__:
+        builder = _TYPED.get(cls)
+        if builder is not None:
+            return [builder(exc)]
+    return [GenericUserError(code=_code(exc), message=exc.message, field=exc.field)]
+
+
+# --- queries: GraphQL errors with extensions.code --------------------------------------------
 
 
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError | GraphQLError)
+    return original is not None and not isinstance(original, d.DomainError | GraphQLError)
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    return is_unexpected(error) or isinstance(error.original_error, DomainError)
+    return is_unexpected(error) or isinstance(error.original_error, d.DomainError)
 
 
 class ErrorFormatter(MaskErrors):
-    """Adds `extensions.code` to every error the server raises on purpose, masks the rest."""
+    """Adds `extensions.code` to every error raised on purpose; masks the rest."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_should_mask)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
-        if isinstance(original, DomainError):
+        if isinstance(original, d.DomainError):
             extensions: dict[str, object] = {"code": original.code}
             if original.field is not None:
                 extensions["field"] = original.field
+            if isinstance(original, d.RateLimited):
+                extensions["retryAfterSeconds"] = original.retry_after_seconds
             return GraphQLError(
                 original.message,
                 nodes=error.nodes,

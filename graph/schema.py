@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
-from graph.errors import ErrorFormatter, is_unexpected
+from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
 from pagila_graph.config import Settings
 from pagila_graph.logging import get_logger
 
@@ -28,7 +28,13 @@ log = get_logger(__name__)
 
 
 #: Each business area contributes its root fields; the schema merges them.
-Query = merge_types("Query", (CatalogQuery,))
+QUERIES: tuple[type, ...] = (CatalogQuery,)
+MUTATIONS: tuple[type, ...] = ()
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
+Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
 
 
 class PagilaSchema(strawberry.Schema):
@@ -55,7 +61,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return PagilaSchema(query=Query, extensions=extensions)
+    return PagilaSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=USER_ERROR_TYPES,
+        extensions=extensions,
+    )
 
 
 #: The schema as code sees it, for SDL export (limits do not change the SDL).

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
+from alembic.script import ScriptDirectory
 
 from persistence import migrate
 
 pytestmark = pytest.mark.asyncio
+
+REVISIONS = [
+    script.revision
+    for script in reversed(
+        list(
+            ScriptDirectory.from_config(
+                migrate.alembic_config("postgresql://unused")
+            ).walk_revisions()
+        )
+    )
+]
 
 EXPECTED_FUNCTIONS = {
     "film_in_stock",
@@ -145,6 +157,12 @@ async def test_downgrade_to_base_removes_everything_then_upgrade_again(
 
 async def test_each_revision_downgrades_one_step(empty_database_url: str) -> None:
     await migrate.upgrade(empty_database_url)
-    for target in ("0004", "0003", "0002", "0001", "base"):
+    for target in reversed(["base", *REVISIONS[:-1]]):
         await migrate.downgrade(empty_database_url, target)
     await migrate.upgrade(empty_database_url)
+
+
+def test_history_is_linear() -> None:
+    heads = ScriptDirectory.from_config(migrate.alembic_config("postgresql://unused")).get_heads()
+    assert len(heads) == 1, heads
+    assert REVISIONS[0] == "0001"

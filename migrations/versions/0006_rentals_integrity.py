@@ -1,0 +1,25 @@
+"""Rentals and payments integrity (issue 5: open-rental uniqueness, idempotency keys).
+
+Reserved so that parallel work keeps one linear history; filled in by that work.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
