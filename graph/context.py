@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
+from domain.auth import ANONYMOUS, Principal
 from domain.films import FilmService, PageLimits
 from pagila_graph.config import Settings
 from persistence.db import Database
@@ -87,6 +88,7 @@ class Context:
     response: Response | WebSocket | None
     settings: Settings
     database: Database
+    principal: Principal = ANONYMOUS
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 
 from graph.context import Context
 from graph.schema import build_schema
+from pagila_graph.auth import AnonymousAuthenticator, Authenticator
 from pagila_graph.config import Settings, get_settings
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from persistence.db import Database, create_engine
@@ -66,7 +67,13 @@ class RequestIdMiddleware:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings, database: Database, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        authenticator: Authenticator,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
@@ -74,16 +81,26 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.settings = settings
         self.database = database
+        self.authenticator = authenticator
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        principal = await self.authenticator.authenticate(request)
         return Context(
-            request=request, response=response, settings=self.settings, database=self.database
+            request=request,
+            response=response,
+            settings=self.settings,
+            database=self.database,
+            principal=principal,
         )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    authenticator: Authenticator | None = None,
+) -> Starlette:
     """Build the app. Without `database`, the engine is made from `settings.database_url` at
     start-up (run `pagila-graph serve` to get the embedded server when no URL is set)."""
     settings = settings or get_settings()
@@ -100,7 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             )
         )
     db = database
-    graphql = GraphQLApp(settings, db)
+    graphql = GraphQLApp(settings, db, authenticator or AnonymousAuthenticator())
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
