@@ -1,0 +1,199 @@
+"""Side-by-side throughput: pagila-graph vs PostGraphile 4 on the same database, in one run.
+
+    python bench/run.py [--duration 10] [--connections 32] [--workers 1]
+
+Needs `wrk` (Debian: apt-get install wrk) and the reference server (`cd bench && npm ci`).
+Uses DATABASE_URL's server (default: the machine's 127.0.0.1:5432), creates its own database,
+migrates and loads Pagila, starts both servers on loopback, checks that each query returns the
+same data from both, then loads each server in turn with wrk and prints requests/s and the ratio
+ours / PostGraphile. Results are also written to bench/results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.queries import QUERIES, BenchQuery  # noqa: E402
+from persistence import loader, migrate  # noqa: E402
+from persistence.db import to_libpq_url  # noqa: E402
+
+OURS_PORT, REFERENCE_PORT = 8811, 8812
+
+
+def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def wait_for(url: str, body: dict[str, Any], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            post(url, body)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server at {url} did not come up")
+
+
+def wrk(
+    url: str, body: dict[str, Any], headers: dict[str, str], duration: int, conns: int
+) -> float:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        lines = [
+            'wrk.method = "POST"',
+            f"wrk.body = {json.dumps(json.dumps(body))}",
+            'wrk.headers["Content-Type"] = "application/json"',
+        ]
+        lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+        script.write("\n".join(lines) + "\n")
+    out = subprocess.run(
+        ["wrk", f"-t2", f"-c{conns}", f"-d{duration}s", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw errors:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert match, out
+    return float(match.group(1))
+
+
+async def prepare_database(server_url: str) -> str:
+    name = f"pagila_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = to_libpq_url(make_url(server_url).set(database=name))
+    await migrate.upgrade(url)
+    await loader.load_pagila(url)
+    return url
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    name = make_url(url).database
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
+def start_servers(url: str, workers: int) -> list[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "production",
+        "LOG_LEVEL": "WARNING",
+        "PORT": str(OURS_PORT),
+        "WORKERS": str(workers),
+        **BenchQuery.server_env(),
+    }
+    ours = subprocess.Popen(
+        [str(ROOT / ".venv/bin/pagila-graph"), "serve"], env=env, start_new_session=True
+    )
+    reference = subprocess.Popen(
+        [
+            str(ROOT / "bench/node_modules/.bin/postgraphile"),
+            "--connection",
+            url,
+            "--port",
+            str(REFERENCE_PORT),
+            "--host",
+            "127.0.0.1",
+            "--disable-query-log",
+            "--cluster-workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return [ours, reference]
+
+
+def normalise(data: Any) -> Any:
+    return json.loads(json.dumps(data, sort_keys=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    server_url = to_libpq_url(
+        os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
+    url = asyncio.run(prepare_database(server_url))
+    procs = start_servers(url, args.workers)
+    ours_url = f"http://127.0.0.1:{OURS_PORT}/graphql"
+    reference_url = f"http://127.0.0.1:{REFERENCE_PORT}/graphql"
+    results: list[dict[str, Any]] = []
+    try:
+        first = QUERIES[0]
+        wait_for(ours_url, {"query": first.ours})
+        wait_for(reference_url, {"query": first.reference})
+        for query in QUERIES:
+            ours_data = query.extract_ours(post(ours_url, {"query": query.ours}, query.headers()))
+            ref_data = query.extract_reference(post(reference_url, {"query": query.reference}))
+            if normalise(ours_data) != normalise(ref_data):
+                raise SystemExit(f"{query.name}: the two servers return different data")
+            ours_rps = wrk(
+                ours_url, {"query": query.ours}, query.headers(), args.duration, args.connections
+            )
+            ref_rps = wrk(
+                reference_url, {"query": query.reference}, {}, args.duration, args.connections
+            )
+            row = {
+                "query": query.name,
+                "description": query.description,
+                "ours_rps": ours_rps,
+                "postgraphile_rps": ref_rps,
+                "ratio": round(ours_rps / ref_rps, 3),
+            }
+            results.append(row)
+            print(
+                f"{query.name:4} {query.description:48} ours {ours_rps:8.0f} r/s   "
+                f"PostGraphile {ref_rps:8.0f} r/s   ratio {row['ratio']:.2f}x",
+                flush=True,
+            )
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=20)
+        asyncio.run(drop_database(server_url, url))
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    meta = {"connections": args.connections, "duration_s": args.duration, "workers": args.workers}
+    (out_dir / f"{stamp}.json").write_text(json.dumps({**meta, "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
