@@ -73,7 +73,7 @@ def wrk(
         lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
         script.write("\n".join(lines) + "\n")
     out = subprocess.run(
-        ["wrk", f"-t2", f"-c{conns}", f"-d{duration}s", "-s", script.name, url],
+        ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "-s", script.name, url],
         capture_output=True,
         text=True,
         check=True,
