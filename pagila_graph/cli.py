@@ -15,7 +15,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from pagila_graph.config import Settings, get_settings
 
@@ -40,19 +47,34 @@ def _step(message: str) -> None:
     console.print(f"[bold cyan]•[/] {message}")
 
 
-def _load_progress() -> tuple[Progress, object]:
-    from persistence.loader import EXPECTED_COUNTS
+class LoadProgress:
+    """A Rich progress bar for the data load, shown only once rows actually flow."""
 
-    progress = Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-    task = progress.add_task("Loading Pagila rows", total=sum(EXPECTED_COUNTS.values()) - 0)
-    return progress, task
+    def __init__(self) -> None:
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def on_table(self, _table: str, rows: int) -> None:
+        if self._progress is None:
+            from persistence.loader import EXPECTED_COUNTS
+
+            self._progress = Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            )
+            self._task = self._progress.add_task(
+                "Loading Pagila rows", total=sum(EXPECTED_COUNTS.values())
+            )
+            self._progress.start()
+        assert self._task is not None
+        self._progress.update(self._task, advance=rows)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 @app.command()
@@ -68,13 +90,11 @@ def serve(
 
     settings = _settings()
     started = time.perf_counter()
-    progress, task = _load_progress()
-
-    def on_table(_: str, rows: int) -> None:
-        progress.update(task, advance=rows)  # type: ignore[arg-type]
-
-    with progress:
-        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=on_table))
+    progress = LoadProgress()
+    try:
+        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=progress.on_table))
+    finally:
+        progress.close()
     settings = settings.model_copy(update={"database_url": prepared.url})
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
     # `finally` below stops the embedded server instead of the process dying on the spot.
@@ -145,22 +165,20 @@ def load_data(
     from persistence import migrate as migrations
 
     settings = _settings()
-    progress, task = _load_progress()
-
-    def on_table(_: str, rows: int) -> None:
-        progress.update(task, advance=rows)  # type: ignore[arg-type]
+    progress = LoadProgress()
 
     async def run() -> loader.LoadReport:
         prepared = await resolve_database(settings, _step)
         await migrations.upgrade(prepared.url)
-        with progress:
-            return await loader.load_pagila(prepared.url, force=force, on_table=on_table)
+        return await loader.load_pagila(prepared.url, force=force, on_table=progress.on_table)
 
     try:
         report = asyncio.run(run())
     except loader.DataAlreadyLoaded as exc:
+        progress.close()
         console.print(f"[yellow]{exc}[/]")
         raise typer.Exit(code=1) from None
+    progress.close()
     _step(f"Loaded {sum(report.rows.values())} rows in {report.seconds:.2f} s; counts verified.")
 
 
