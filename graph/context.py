@@ -40,7 +40,7 @@ class OperationScope:
 
     async def uow(self) -> SqlAlchemyUnitOfWork:
         if self._uow is None:
-            uow = SqlAlchemyUnitOfWork(self._database)
+            uow = SqlAlchemyUnitOfWork(self._database, read_only=True)
             await uow.__aenter__()
             self._uow = uow
         return self._uow

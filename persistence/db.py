@@ -72,13 +72,21 @@ class Database:
         self.engine = engine
         if bind is None:
             self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+            self.read_sessions = async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
         else:
             self.sessions = async_sessionmaker(
                 bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
             )
+            self.read_sessions = self.sessions
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def read_session(self) -> AsyncSession:
+        """A session for reads only: autocommit, so no BEGIN/ROLLBACK round trips."""
+        return self.read_sessions()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

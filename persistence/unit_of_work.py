@@ -13,12 +13,15 @@ from persistence.repositories.films import SqlFilmRepository
 class SqlAlchemyUnitOfWork:
     films: SqlFilmRepository
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, read_only: bool = False) -> None:
+        """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
+        that a GraphQL read would otherwise pay; `commit()` is then refused."""
         self._database = database
+        self._read_only = read_only
         self._runner: StatementRunner | None = None
 
     async def __aenter__(self) -> Self:
-        session = self._database.session()
+        session = self._database.read_session() if self._read_only else self._database.session()
         self._runner = StatementRunner(session)
         self.films = SqlFilmRepository(self._runner)
         return self
@@ -39,4 +42,6 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         assert self._runner is not None
+        if self._read_only:
+            raise RuntimeError("A read-only unit of work cannot commit.")
         await self._runner.session.commit()
