@@ -7,8 +7,6 @@ import pytest
 
 from persistence import loader, migrate
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_loaded_row_counts_match_pagila(pagila_url: str) -> None:
     conn = await asyncpg.connect(pagila_url)

@@ -14,8 +14,6 @@ from pagila_graph.bootstrap import prepare_database
 from pagila_graph.config import Environment, Settings
 from persistence.db import Database, create_engine
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_zero_config_bootstrap_serves_films(tmp_path: Path) -> None:
     settings = Settings(

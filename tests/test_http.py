@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
-import pytest
 
 from pagila_graph.app import create_app
 from pagila_graph.config import Settings
 from persistence import migrate
 from persistence.db import Database, create_engine
 from tests.conftest import GraphQLClient
-
-pytestmark = pytest.mark.asyncio
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncpg
-import pytest
 from alembic.script import ScriptDirectory
 
 from persistence import migrate
-
-pytestmark = pytest.mark.asyncio
 
 REVISIONS = [
     script.revision

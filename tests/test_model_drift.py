@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from persistence.db import Database
 from persistence.models import Base
-
-pytestmark = pytest.mark.asyncio
 
 # Objects upstream Pagila creates that no model maps (partitions carry the parent's rows).
 UNMAPPED = {f"payment_p2022_0{m}" for m in range(1, 8)} | {"alembic_version"}
