@@ -135,3 +135,30 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+async def isolated_database(database: Database) -> AsyncIterator[Database]:
+    """A Database whose sessions all join one outer transaction that is rolled back after the
+    test: commits inside become savepoints, so the shared data is left as it was.
+
+    Sessions share one connection, so use it for sequential work only (one request at a time);
+    tests of real concurrency need their own database (see `create_database`).
+    """
+    async with database.engine.connect() as connection:
+        outer = await connection.begin()
+        try:
+            yield Database(database.engine, bind=connection)
+        finally:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def isolated_client(
+    settings: Settings, isolated_database: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Like `client`, but everything the test writes is rolled back afterwards."""
+    app = create_app(settings, isolated_database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
