@@ -67,3 +67,17 @@ class RateLimited(DomainError):
     def __init__(self, retry_after_seconds: float) -> None:
         super().__init__(f"Too many requests; retry in {retry_after_seconds:.0f} s.")
         self.retry_after_seconds = retry_after_seconds
+
+
+class NotInStock(Conflict):
+    """No copy of the film is available at the store (or the copy asked for is rented out)."""
+
+    code = "NOT_IN_STOCK"
+
+
+class AlreadyReturned(Conflict):
+    code = "ALREADY_RETURNED"
+
+
+class CustomerInactive(Conflict):
+    code = "CUSTOMER_INACTIVE"

@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, CHAR, DOMAIN, ENUM, TIMESTAMP, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, CHAR, DOMAIN, ENUM, JSONB, TIMESTAMP, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TIMESTAMPTZ = TIMESTAMP(timezone=True)
@@ -231,6 +231,13 @@ class Rental(Base):
             "customer_id",
             unique=True,
         ),
+        # At most one open rental per copy (migration 0006, decision 0030).
+        Index(
+            "idx_unq_rental_open_inventory_id",
+            "inventory_id",
+            unique=True,
+            postgresql_where=text("return_date IS NULL"),
+        ),
     )
 
     rental_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -275,3 +282,22 @@ class StreamingSubscription(Base):
     plan_name: Mapped[str] = mapped_column(Text, nullable=False)
     start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class IdempotencyKey(Base):
+    """The first result of a retried mutation (migration 0006, decision 0031)."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (
+        Index("idx_idempotency_key_created_at", "created_at"),
+        CheckConstraint("length(key) BETWEEN 1 AND 255", name="idempotency_key_key_check"),
+    )
+
+    principal: Mapped[str] = mapped_column(Text, primary_key=True)
+    operation: Mapped[str] = mapped_column(Text, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    request_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    result: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
