@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
+from graph.rentals.mutations import RentalsMutation
 from pagila_graph.config import Settings
 from pagila_graph.logging import get_logger
 
@@ -29,7 +30,7 @@ log = get_logger(__name__)
 
 #: Each business area contributes its root fields; the schema merges them.
 QUERIES: tuple[type, ...] = (CatalogQuery,)
-MUTATIONS: tuple[type, ...] = ()
+MUTATIONS: tuple[type, ...] = (RentalsMutation,)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 Query = merge_types("Query", QUERIES)

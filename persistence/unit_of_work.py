@@ -8,10 +8,20 @@ from typing import Self
 from persistence.db import Database
 from persistence.repositories.base import StatementRunner
 from persistence.repositories.films import SqlFilmRepository
+from persistence.repositories.renting import (
+    SqlDirectory,
+    SqlIdempotencyStore,
+    SqlPaymentRepository,
+    SqlRentalRepository,
+)
 
 
 class SqlAlchemyUnitOfWork:
     films: SqlFilmRepository
+    lookups: SqlDirectory
+    rental_writes: SqlRentalRepository
+    payment_writes: SqlPaymentRepository
+    idempotency: SqlIdempotencyStore
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -24,6 +34,10 @@ class SqlAlchemyUnitOfWork:
         session = self._database.read_session() if self._read_only else self._database.session()
         self._runner = StatementRunner(session)
         self.films = SqlFilmRepository(self._runner)
+        self.lookups = SqlDirectory(self._runner)
+        self.rental_writes = SqlRentalRepository(self._runner)
+        self.payment_writes = SqlPaymentRepository(self._runner)
+        self.idempotency = SqlIdempotencyStore(self._runner)
         return self
 
     async def __aexit__(

@@ -1,0 +1,417 @@
+"""Renting a copy, returning it, paying: the counter's use cases and their rules.
+
+* A copy is out while it has an open rental (no return date); the database keeps at most one open
+  rental per copy (a partial unique index), and the repository locks the copy it hands out, so
+  two concurrent rentals of the last copy end with one rental and one `NotInStock` (decision 0030).
+* What a returned rental costs is `domain.billing.rental_charge` at the return moment: the rate
+  plus the late fee, the same rule as `get_customer_balance`.
+* `rentFilm` and `recordPayment` accept an idempotency key (decision 0031).
+* These are counter operations: staff only, at their own store (admins anywhere).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.auth import Principal, Role, require_staff
+from domain.billing import ChargeableRental, RentalTerms, rental_charge
+from domain.errors import (
+    AlreadyReturned,
+    CustomerInactive,
+    InvalidInput,
+    NotFound,
+    NotInStock,
+    PermissionDenied,
+)
+from domain.idempotency import (
+    IdempotencyStore,
+    check_key,
+    principal_key,
+    replayed,
+    request_hash,
+)
+from domain.validation import Checks
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+Clock = Callable[[], dt.datetime]
+
+
+# --- entities ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """One inventory copy (a DVD) of a film at a store."""
+
+    inventory_id: int
+    film_id: int
+    store_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerStanding:
+    customer_id: int
+    store_id: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RentalRecord:
+    rental_id: int
+    rented_at: dt.datetime
+    inventory_id: int
+    customer_id: int
+    staff_id: int
+    returned_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    payment_id: int
+    customer_id: int
+    staff_id: int
+    rental_id: int
+    amount: Decimal
+    paid_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnReceipt:
+    """A returned rental and what it costs: `charge` (rate + late fee at the return moment),
+    `paid` (payments already made for it) and `amount_due` (what is left, never negative)."""
+
+    rental: RentalRecord
+    charge: Decimal
+    paid: Decimal
+    amount_due: Decimal
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RentFilm:
+    customer_id: int
+    store_id: int
+    film_id: int | None = None
+    inventory_id: int | None = None
+    staff_id: int | None = None  # default: the calling staff member
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPayment:
+    customer_id: int
+    amount: Decimal
+    rental_id: int | None = None  # default: the customer's most recent rental (decision 0032)
+    staff_id: int | None = None
+    idempotency_key: str | None = None
+
+
+# --- ports ---------------------------------------------------------------------------------
+
+
+class Directory(Protocol):
+    """Look-ups of the people and places a write refers to."""
+
+    async def customer_standing(self, customer_id: int) -> CustomerStanding | None: ...
+
+    async def staff_store(self, staff_id: int) -> int | None:
+        """The store a staff member works at; None when there is no such staff member."""
+        ...
+
+    async def store_exists(self, store_id: int) -> bool: ...
+
+    async def film_exists(self, film_id: int) -> bool: ...
+
+
+class RentalRepository(Protocol):
+    async def lock_available_copy(self, film_id: int, store_id: int) -> Copy | None:
+        """Lock and return a copy of the film at the store with no open rental, or None. A copy
+        another transaction holds locked counts as unavailable."""
+        ...
+
+    async def lock_copy(self, inventory_id: int) -> Copy | None:
+        """Lock the copy (waiting for other holders); None when it does not exist."""
+        ...
+
+    async def has_open_rental(self, inventory_id: int) -> bool:
+        """Read with a fresh snapshot: sees rentals committed while we waited for the lock."""
+        ...
+
+    async def add(
+        self, *, customer_id: int, inventory_id: int, staff_id: int, rented_at: dt.datetime
+    ) -> RentalRecord:
+        """Insert an open rental; raises NotInStock if the copy already has one."""
+        ...
+
+    async def get(self, rental_id: int) -> RentalRecord | None: ...
+
+    async def lock(self, rental_id: int) -> RentalRecord | None: ...
+
+    async def mark_returned(self, rental_id: int, returned_at: dt.datetime) -> RentalRecord: ...
+
+    async def terms_of_copy(self, inventory_id: int) -> RentalTerms: ...
+
+    async def latest_of_customer(self, customer_id: int) -> int | None: ...
+
+
+class PaymentRepository(Protocol):
+    async def add(
+        self,
+        *,
+        customer_id: int,
+        staff_id: int,
+        rental_id: int,
+        amount: Decimal,
+        paid_at: dt.datetime,
+    ) -> PaymentRecord: ...
+
+    async def get(self, payment_id: int) -> PaymentRecord | None: ...
+
+    async def paid_for_rental(self, rental_id: int) -> Decimal: ...
+
+
+class RentingUnitOfWork(Protocol):
+    @property
+    def lookups(self) -> Directory: ...
+
+    @property
+    def rental_writes(self) -> RentalRepository: ...
+
+    @property
+    def payment_writes(self) -> PaymentRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def require_store_staff(principal: Principal, store_id: int) -> None:
+    """Staff and managers act at their own store; admins anywhere."""
+    require_staff(principal)
+    if principal.role is not Role.ADMIN and principal.store_id != store_id:
+        raise PermissionDenied("Staff may only do this at their own store.")
+
+
+async def acting_staff(
+    directory: Directory, principal: Principal, staff_id: int | None, store_id: int
+) -> int:
+    """The staff member recorded on the row: the given one (of this store) or the caller."""
+    chosen = staff_id if staff_id is not None else principal.staff_id
+    if chosen is None:
+        raise InvalidInput("`input.staffId` is required for this caller.", field="input.staffId")
+    staff_store = await directory.staff_store(chosen)
+    if staff_store is None:
+        raise NotFound("Staff", chosen, field="input.staffId")
+    if staff_store != store_id and principal.role is not Role.ADMIN:
+        raise PermissionDenied("That staff member works at another store.")
+    return chosen
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+class RentingService:
+    RENT_FILM = "rentFilm"
+    RECORD_PAYMENT = "recordPayment"
+
+    def __init__(self, uow: RentingUnitOfWork, clock: Clock = utc_now) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def rent_film(self, principal: Principal, command: RentFilm) -> RentalRecord:
+        checks = Checks()
+        checks.positive_id("customerId", command.customer_id)
+        checks.positive_id("storeId", command.store_id)
+        if (command.film_id is None) == (command.inventory_id is None):
+            checks.fail("filmId", "Give exactly one of `input.filmId` or `input.inventoryId`.")
+        key = check_key(checks, command.idempotency_key)
+        checks.done()
+        require_store_staff(principal, command.store_id)
+        fingerprint = request_hash(
+            {
+                "customerId": command.customer_id,
+                "storeId": command.store_id,
+                "filmId": command.film_id,
+                "inventoryId": command.inventory_id,
+                "staffId": command.staff_id,
+            }
+        )
+        who = principal_key(principal)
+
+        async with self._uow as uow:
+            if key is not None:
+                prior = replayed(
+                    await uow.idempotency.claim(who, self.RENT_FILM, key, fingerprint), fingerprint
+                )
+                if prior is not None:
+                    rental = await uow.rental_writes.get(int(prior["rentalId"]))
+                    if rental is None:  # the rental row was deleted since: nothing to replay
+                        raise NotFound("Rental", prior["rentalId"])
+                    return rental
+            if not await uow.lookups.store_exists(command.store_id):
+                raise NotFound("Store", command.store_id, field="input.storeId")
+            customer = await uow.lookups.customer_standing(command.customer_id)
+            if customer is None:
+                raise NotFound("Customer", command.customer_id, field="input.customerId")
+            if not customer.active:
+                raise CustomerInactive(
+                    f"Customer {customer.customer_id} is inactive and cannot rent.",
+                    field="input.customerId",
+                )
+            staff_id = await acting_staff(
+                uow.lookups, principal, command.staff_id, command.store_id
+            )
+            copy = await self._lock_copy(uow, command)
+            rental = await uow.rental_writes.add(
+                customer_id=customer.customer_id,
+                inventory_id=copy.inventory_id,
+                staff_id=staff_id,
+                rented_at=self._clock(),
+            )
+            if key is not None:
+                await uow.idempotency.complete(
+                    who, self.RENT_FILM, key, {"rentalId": rental.rental_id}
+                )
+            await uow.commit()
+            return rental
+
+    async def _lock_copy(self, uow: RentingUnitOfWork, command: RentFilm) -> Copy:
+        if command.film_id is not None:
+            copy = await uow.rental_writes.lock_available_copy(command.film_id, command.store_id)
+            if copy is None:
+                if not await uow.lookups.film_exists(command.film_id):
+                    raise NotFound("Film", command.film_id, field="input.filmId")
+                raise NotInStock(
+                    f"No copy of film {command.film_id} is available at store {command.store_id}.",
+                    field="input.filmId",
+                )
+            return copy
+        assert command.inventory_id is not None
+        copy = await uow.rental_writes.lock_copy(command.inventory_id)
+        if copy is None:
+            raise NotFound("Inventory", command.inventory_id, field="input.inventoryId")
+        if copy.store_id != command.store_id:
+            raise InvalidInput(
+                f"Copy {copy.inventory_id} belongs to store {copy.store_id}.",
+                field="input.inventoryId",
+            )
+        if await uow.rental_writes.has_open_rental(copy.inventory_id):
+            raise NotInStock(f"Copy {copy.inventory_id} is rented out.", field="input.inventoryId")
+        return copy
+
+    async def return_rental(self, principal: Principal, rental_id: int) -> ReturnReceipt:
+        require_staff(principal)
+        async with self._uow as uow:
+            rental = await uow.rental_writes.lock(rental_id)
+            if rental is None:
+                raise NotFound("Rental", rental_id, field="input.rentalId")
+            if rental.returned_at is not None:
+                raise AlreadyReturned(
+                    f"Rental {rental_id} was returned at {rental.returned_at.isoformat()}.",
+                    field="input.rentalId",
+                )
+            copy = await uow.rental_writes.lock_copy(rental.inventory_id)
+            assert copy is not None  # a rental's copy exists (foreign key)
+            require_store_staff(principal, copy.store_id)
+            returned_at = max(self._clock(), rental.rented_at)
+            rental = await uow.rental_writes.mark_returned(rental_id, returned_at)
+            terms = await uow.rental_writes.terms_of_copy(rental.inventory_id)
+            charge = rental_charge(
+                ChargeableRental(terms, rental.rented_at, rental.returned_at), returned_at
+            )
+            paid = await uow.payment_writes.paid_for_rental(rental_id)
+            await uow.commit()
+        return ReturnReceipt(
+            rental=rental, charge=charge, paid=paid, amount_due=max(charge - paid, Decimal("0.00"))
+        )
+
+    async def record_payment(self, principal: Principal, command: RecordPayment) -> PaymentRecord:
+        checks = Checks()
+        checks.positive_id("customerId", command.customer_id)
+        amount = checks.money("amount", command.amount, max_digits=5, positive=True)
+        if command.rental_id is not None:
+            checks.positive_id("rentalId", command.rental_id)
+        key = check_key(checks, command.idempotency_key)
+        checks.done()
+        require_staff(principal)
+        fingerprint = request_hash(
+            {
+                "customerId": command.customer_id,
+                "amount": str(amount),
+                "rentalId": command.rental_id,
+                "staffId": command.staff_id,
+            }
+        )
+        who = principal_key(principal)
+
+        async with self._uow as uow:
+            if key is not None:
+                prior = replayed(
+                    await uow.idempotency.claim(who, self.RECORD_PAYMENT, key, fingerprint),
+                    fingerprint,
+                )
+                if prior is not None:
+                    payment = await uow.payment_writes.get(int(prior["paymentId"]))
+                    if payment is None:
+                        raise NotFound("Payment", prior["paymentId"])
+                    return payment
+            customer = await uow.lookups.customer_standing(command.customer_id)
+            if customer is None:
+                raise NotFound("Customer", command.customer_id, field="input.customerId")
+            require_store_staff(principal, customer.store_id)
+            rental_id = command.rental_id
+            if rental_id is None:
+                rental_id = await uow.rental_writes.latest_of_customer(customer.customer_id)
+                if rental_id is None:
+                    raise InvalidInput(
+                        "The customer has no rentals: name the rental this payment is for.",
+                        field="input.rentalId",
+                    )
+            else:
+                rental = await uow.rental_writes.get(rental_id)
+                if rental is None:
+                    raise NotFound("Rental", rental_id, field="input.rentalId")
+                if rental.customer_id != customer.customer_id:
+                    raise InvalidInput(
+                        f"Rental {rental_id} belongs to another customer.", field="input.rentalId"
+                    )
+            staff_id = await acting_staff(
+                uow.lookups, principal, command.staff_id, customer.store_id
+            )
+            payment = await uow.payment_writes.add(
+                customer_id=customer.customer_id,
+                staff_id=staff_id,
+                rental_id=rental_id,
+                amount=amount,
+                paid_at=self._clock(),
+            )
+            if key is not None:
+                await uow.idempotency.complete(
+                    who, self.RECORD_PAYMENT, key, {"paymentId": payment.payment_id}
+                )
+            await uow.commit()
+            return payment

@@ -1,0 +1,1 @@
+"""Rentals and payments: renting a copy, returning it, paying."""

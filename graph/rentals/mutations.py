@@ -1,0 +1,208 @@
+"""Counter mutations: rentFilm, returnRental, recordPayment. Resolvers only translate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+
+from domain import errors as d
+from domain.renting import (
+    PaymentRecord,
+    RecordPayment,
+    RentalRecord,
+    RentFilm,
+    RentingService,
+    ReturnReceipt,
+)
+from graph.errors import UserError, register_error
+from graph.mutations import Payload, run_mutation
+from graph.writing import Info, caller, write_uow
+
+
+@strawberry.type(description="No copy is available: every copy at the store is rented out.")
+class NotInStockError(UserError):
+    pass
+
+
+@strawberry.type(description="The rental was already returned.")
+class AlreadyReturnedError(UserError):
+    pass
+
+
+@strawberry.type(description="The customer is inactive and cannot rent.")
+class CustomerInactiveError(UserError):
+    pass
+
+
+register_error(d.NotInStock, NotInStockError)
+register_error(d.AlreadyReturned, AlreadyReturnedError)
+register_error(d.CustomerInactive, CustomerInactiveError)
+
+
+# --- rentFilm ------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Rent one copy: give `filmId` (any free copy) or `inventoryId`.")
+class RentFilmInput:
+    customer_id: int = strawberry.field(description="Who rents.")
+    store_id: int = strawberry.field(description="The store handing out the copy.")
+    film_id: int | None = strawberry.field(
+        default=None, description="Rent any available copy of this film at the store."
+    )
+    inventory_id: int | None = strawberry.field(default=None, description="Rent this very copy.")
+    staff_id: int | None = strawberry.field(
+        default=None, description="Staff member recorded on the rental; default: the caller."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retrying with the same key returns the first result instead of renting "
+        "again (at most 255 characters).",
+    )
+
+
+@strawberry.type(description="A rental as the counter sees it.")
+class RentalReceipt:
+    rental_id: int
+    inventory_id: int
+    customer_id: int
+    staff_id: int
+    rented_at: dt.datetime
+    returned_at: dt.datetime | None
+
+    @classmethod
+    def from_record(cls, rental: RentalRecord) -> RentalReceipt:
+        return cls(
+            rental_id=rental.rental_id,
+            inventory_id=rental.inventory_id,
+            customer_id=rental.customer_id,
+            staff_id=rental.staff_id,
+            rented_at=rental.rented_at,
+            returned_at=rental.returned_at,
+        )
+
+
+@strawberry.type
+class RentFilmPayload(Payload):
+    rental: RentalReceipt | None = strawberry.field(default=None, description="The new rental.")
+
+
+# --- returnRental --------------------------------------------------------------------------
+
+
+@strawberry.input
+class ReturnRentalInput:
+    rental_id: int
+
+
+@strawberry.type
+class ReturnRentalPayload(Payload):
+    rental: RentalReceipt | None = strawberry.field(default=None, description="Now returned.")
+    charge: Decimal | None = strawberry.field(
+        default=None, description="Rental rate plus late fee at the return moment, in dollars."
+    )
+    paid: Decimal | None = strawberry.field(
+        default=None, description="Payments already recorded for this rental."
+    )
+    amount_due: Decimal | None = strawberry.field(
+        default=None, description="`charge` minus `paid`, never negative."
+    )
+
+    @classmethod
+    def from_receipt(cls, receipt: ReturnReceipt) -> ReturnRentalPayload:
+        return cls(
+            rental=RentalReceipt.from_record(receipt.rental),
+            charge=receipt.charge,
+            paid=receipt.paid,
+            amount_due=receipt.amount_due,
+        )
+
+
+# --- recordPayment -------------------------------------------------------------------------
+
+
+@strawberry.input
+class RecordPaymentInput:
+    customer_id: int
+    amount: Decimal = strawberry.field(description="Dollars and cents, more than 0.")
+    rental_id: int | None = strawberry.field(
+        default=None, description="The rental paid for; default: the customer's latest rental."
+    )
+    staff_id: int | None = strawberry.field(
+        default=None, description="Staff member taking the payment; default: the caller."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key records the payment only once."
+    )
+
+
+@strawberry.type(description="A payment as recorded.")
+class PaymentReceipt:
+    payment_id: int
+    customer_id: int
+    staff_id: int
+    rental_id: int
+    amount: Decimal
+    paid_at: dt.datetime
+
+    @classmethod
+    def from_record(cls, payment: PaymentRecord) -> PaymentReceipt:
+        return cls(
+            payment_id=payment.payment_id,
+            customer_id=payment.customer_id,
+            staff_id=payment.staff_id,
+            rental_id=payment.rental_id,
+            amount=payment.amount,
+            paid_at=payment.paid_at,
+        )
+
+
+@strawberry.type
+class RecordPaymentPayload(Payload):
+    payment: PaymentReceipt | None = None
+
+
+@strawberry.type
+class RentalsMutation:
+    @strawberry.mutation(description="Rent a copy to a customer (staff, at their store).")
+    async def rent_film(self, info: Info, input: RentFilmInput) -> RentFilmPayload:
+        command = RentFilm(
+            customer_id=input.customer_id,
+            store_id=input.store_id,
+            film_id=input.film_id,
+            inventory_id=input.inventory_id,
+            staff_id=input.staff_id,
+            idempotency_key=input.idempotency_key,
+        )
+
+        async def action() -> RentFilmPayload:
+            rental = await RentingService(write_uow(info)).rent_film(caller(info), command)
+            return RentFilmPayload(rental=RentalReceipt.from_record(rental))
+
+        return await run_mutation(RentFilmPayload, action)
+
+    @strawberry.mutation(description="Take a copy back; says what the rental costs.")
+    async def return_rental(self, info: Info, input: ReturnRentalInput) -> ReturnRentalPayload:
+        async def action() -> ReturnRentalPayload:
+            service = RentingService(write_uow(info))
+            receipt = await service.return_rental(caller(info), input.rental_id)
+            return ReturnRentalPayload.from_receipt(receipt)
+
+        return await run_mutation(ReturnRentalPayload, action)
+
+    @strawberry.mutation(description="Record a customer's payment (staff).")
+    async def record_payment(self, info: Info, input: RecordPaymentInput) -> RecordPaymentPayload:
+        command = RecordPayment(
+            customer_id=input.customer_id,
+            amount=input.amount,
+            rental_id=input.rental_id,
+            staff_id=input.staff_id,
+            idempotency_key=input.idempotency_key,
+        )
+
+        async def action() -> RecordPaymentPayload:
+            payment = await RentingService(write_uow(info)).record_payment(caller(info), command)
+            return RecordPaymentPayload(payment=PaymentReceipt.from_record(payment))
+
+        return await run_mutation(RecordPaymentPayload, action)
