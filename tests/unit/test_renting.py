@@ -1,0 +1,163 @@
+"""The counter's rules with in-memory fakes: no database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from domain.auth import ANONYMOUS, Principal, Role
+from domain.billing import RentalTerms
+from domain.errors import (
+    AlreadyReturned,
+    CustomerInactive,
+    InvalidInput,
+    NotFound,
+    NotInStock,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+from domain.idempotency import IdempotencyKeyReused
+from domain.renting import Copy, CustomerStanding, RecordPayment, RentFilm, RentingService
+from tests.unit.fakes import FakeRentingUoW, World
+
+T0 = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.UTC)
+CLERK = Principal(role=Role.STAFF, staff_id=1, store_id=1)
+TERMS = RentalTerms(Decimal("2.99"), 3, Decimal("19.99"))
+
+
+def world() -> World:
+    return World(
+        customers={
+            10: CustomerStanding(10, 1, True),
+            11: CustomerStanding(11, 1, False),
+            12: CustomerStanding(12, 2, True),
+        },
+        staff={1: 1, 2: 2},
+        stores={1, 2},
+        films={100: TERMS},
+        copies={1000: Copy(1000, 100, 1), 1001: Copy(1001, 100, 1), 2000: Copy(2000, 100, 2)},
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def service(w: World, clock: Clock | None = None) -> tuple[RentingService, FakeRentingUoW]:
+    uow = FakeRentingUoW(w)
+    return RentingService(uow, clock or Clock()), uow
+
+
+async def test_rent_by_film_takes_the_first_free_copy_of_the_store() -> None:
+    w = world()
+    svc, uow = service(w)
+    first = await svc.rent_film(CLERK, RentFilm(customer_id=10, store_id=1, film_id=100))
+    second = await svc.rent_film(CLERK, RentFilm(customer_id=12, store_id=1, film_id=100))
+    assert (first.inventory_id, second.inventory_id) == (1000, 1001)
+    assert first.staff_id == 1 and first.rented_at == T0 and uow.commits == 2
+    with pytest.raises(NotInStock) as refused:
+        await svc.rent_film(CLERK, RentFilm(customer_id=10, store_id=1, film_id=100))
+    assert refused.value.field == "input.filmId"
+    assert len(w.rentals) == 2
+
+
+async def test_refusals_write_nothing() -> None:
+    w = world()
+    svc, uow = service(w)
+    cases = [
+        (RentFilm(customer_id=11, store_id=1, film_id=100), CustomerInactive),
+        (RentFilm(customer_id=99, store_id=1, film_id=100), NotFound),
+        (RentFilm(customer_id=10, store_id=1, film_id=999), NotFound),
+        (RentFilm(customer_id=10, store_id=1, inventory_id=2000), InvalidInput),
+        (RentFilm(customer_id=10, store_id=1, film_id=100, staff_id=2), PermissionDenied),
+        (RentFilm(customer_id=10, store_id=2, film_id=100), PermissionDenied),
+    ]
+    for command, error in cases:
+        with pytest.raises(error):
+            await svc.rent_film(CLERK, command)
+    assert w.rentals == {} and uow.commits == 0
+
+
+async def test_permissions() -> None:
+    svc, _ = service(world())
+    command = RentFilm(customer_id=10, store_id=1, film_id=100)
+    with pytest.raises(Unauthenticated):
+        await svc.rent_film(ANONYMOUS, command)
+    with pytest.raises(PermissionDenied):
+        await svc.rent_film(Principal(role=Role.CUSTOMER, customer_id=10), command)
+    admin = Principal(user_id=1, role=Role.ADMIN)
+    with pytest.raises(InvalidInput):  # an admin is no staff member: name one
+        await svc.rent_film(admin, command)
+    rental = await svc.rent_film(admin, RentFilm(10, 2, film_id=100, staff_id=2))
+    assert rental.inventory_id == 2000
+
+
+async def test_several_bad_inputs_at_once() -> None:
+    svc, _ = service(world())
+    with pytest.raises(ValidationFailed) as failed:
+        await svc.rent_film(
+            CLERK, RentFilm(customer_id=0, store_id=-1, idempotency_key=" " + "x" * 300)
+        )
+    assert [p.field for p in failed.value.problems] == [
+        "input.customerId",
+        "input.storeId",
+        "input.filmId",
+        "input.idempotencyKey",
+    ]
+
+
+async def test_return_charges_rate_plus_late_fee_and_refuses_twice() -> None:
+    w = world()
+    clock = Clock()
+    svc, _ = service(w, clock)
+    rental = await svc.rent_film(CLERK, RentFilm(customer_id=10, store_id=1, film_id=100))
+    await svc.record_payment(CLERK, RecordPayment(customer_id=10, amount=Decimal("1.00")))
+    clock.now = T0 + dt.timedelta(days=5, hours=1)  # 3 started days late
+    receipt = await svc.return_rental(CLERK, rental.rental_id)
+    assert receipt.rental.returned_at == clock.now
+    assert (receipt.charge, receipt.paid, receipt.amount_due) == (
+        Decimal("5.99"),
+        Decimal("1.00"),
+        Decimal("4.99"),
+    )
+    with pytest.raises(AlreadyReturned):
+        await svc.return_rental(CLERK, rental.rental_id)
+    # the copy is free again
+    again = await svc.rent_film(CLERK, RentFilm(customer_id=12, store_id=1, inventory_id=1000))
+    assert again.inventory_id == 1000
+
+
+async def test_idempotent_rent_and_payment() -> None:
+    w = world()
+    svc, _ = service(w)
+    command = RentFilm(customer_id=10, store_id=1, film_id=100, idempotency_key="k1")
+    assert await svc.rent_film(CLERK, command) == await svc.rent_film(CLERK, command)
+    assert len(w.rentals) == 1
+    pay = RecordPayment(customer_id=10, amount=Decimal("2.00"), idempotency_key="k1")
+    assert await svc.record_payment(CLERK, pay) == await svc.record_payment(CLERK, pay)
+    assert len(w.payments) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        await svc.record_payment(
+            CLERK, RecordPayment(customer_id=10, amount=Decimal("3.00"), idempotency_key="k1")
+        )
+    # scoped per caller
+    other = Principal(role=Role.STAFF, staff_id=2, store_id=1)
+    await svc.record_payment(
+        other, RecordPayment(10, Decimal("2.00"), staff_id=1, idempotency_key="k1")
+    )
+    assert len(w.payments) == 2
+
+
+@pytest.mark.parametrize("amount", ["-0.01", "0", "0.001", "1000.00", "NaN"])
+async def test_payment_amounts(amount: str) -> None:
+    svc, _ = service(world())
+    with pytest.raises(InvalidInput) as bad:
+        await svc.record_payment(CLERK, RecordPayment(customer_id=10, amount=Decimal(amount)))
+    assert bad.value.field == "input.amount"
