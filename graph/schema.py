@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graph.catalog.mutations import CatalogMutation
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 
 #: Each business area contributes its root fields; the schema merges them.
 QUERIES: tuple[type, ...] = (CatalogQuery,)
-MUTATIONS: tuple[type, ...] = (RentalsMutation,)
+MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 Query = merge_types("Query", QUERIES)

@@ -7,6 +7,7 @@ from typing import Self
 
 from persistence.db import Database
 from persistence.repositories.base import StatementRunner
+from persistence.repositories.catalogue_writes import SqlCatalogueWrites
 from persistence.repositories.films import SqlFilmRepository
 from persistence.repositories.renting import (
     SqlDirectory,
@@ -22,6 +23,7 @@ class SqlAlchemyUnitOfWork:
     rental_writes: SqlRentalRepository
     payment_writes: SqlPaymentRepository
     idempotency: SqlIdempotencyStore
+    catalogue_writes: SqlCatalogueWrites
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -38,6 +40,7 @@ class SqlAlchemyUnitOfWork:
         self.rental_writes = SqlRentalRepository(self._runner)
         self.payment_writes = SqlPaymentRepository(self._runner)
         self.idempotency = SqlIdempotencyStore(self._runner)
+        self.catalogue_writes = SqlCatalogueWrites(self._runner)
         return self
 
     async def __aexit__(
