@@ -9,9 +9,7 @@ from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -22,6 +20,7 @@ from graph.catalog.mutations import CatalogMutation
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
+from graph.limits import limit_extensions
 from graph.rentals.mutations import RentalsMutation
 from pagila_graph.config import Settings
 from pagila_graph.logging import get_logger
@@ -57,8 +56,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         OperationScopeExtension,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        *limit_extensions(settings),
         ErrorFormatter,
     ]
     if not settings.introspection_enabled:
