@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from graph.catalog.mutations import CatalogMutation
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
+from graph.customers.mutations import CustomersMutation
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
 from graph.limits import limit_extensions
 from graph.rentals.mutations import RentalsMutation
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 
 #: Each business area contributes its root fields; the schema merges them.
 QUERIES: tuple[type, ...] = (CatalogQuery,)
-MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation)
+MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation, CustomersMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 Query = merge_types("Query", QUERIES)

@@ -8,6 +8,7 @@ from typing import Self
 from persistence.db import Database
 from persistence.repositories.base import StatementRunner
 from persistence.repositories.catalogue_writes import SqlCatalogueWrites
+from persistence.repositories.customer_writes import SqlCustomerWrites
 from persistence.repositories.films import SqlFilmRepository
 from persistence.repositories.renting import (
     SqlDirectory,
@@ -24,6 +25,7 @@ class SqlAlchemyUnitOfWork:
     payment_writes: SqlPaymentRepository
     idempotency: SqlIdempotencyStore
     catalogue_writes: SqlCatalogueWrites
+    customer_writes: SqlCustomerWrites
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -41,6 +43,7 @@ class SqlAlchemyUnitOfWork:
         self.payment_writes = SqlPaymentRepository(self._runner)
         self.idempotency = SqlIdempotencyStore(self._runner)
         self.catalogue_writes = SqlCatalogueWrites(self._runner)
+        self.customer_writes = SqlCustomerWrites(self._runner)
         return self
 
     async def __aexit__(
