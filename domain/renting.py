@@ -323,7 +323,18 @@ class RentingService:
             raise NotInStock(f"Copy {copy.inventory_id} is rented out.", field="input.inventoryId")
         return copy
 
-    async def return_rental(self, principal: Principal, rental_id: int) -> ReturnReceipt:
+    async def return_rental(
+        self, principal: Principal, rental_id: int, returned_at: dt.datetime | None = None
+    ) -> ReturnReceipt:
+        """`returned_at`: when the copy came back (default now), e.g. for a drop-box return
+        processed later; not in the future and not before the rental."""
+        checks = Checks()
+        now = self._clock()
+        if returned_at is not None:
+            checks.aware("returnedAt", returned_at)
+            if returned_at.utcoffset() is not None and returned_at > now:
+                checks.fail("returnedAt", "`input.returnedAt` must not be in the future.")
+        checks.done()
         require_staff(principal)
         async with self._uow as uow:
             rental = await uow.rental_writes.lock(rental_id)
@@ -337,7 +348,13 @@ class RentingService:
             copy = await uow.rental_writes.lock_copy(rental.inventory_id)
             assert copy is not None  # a rental's copy exists (foreign key)
             require_store_staff(principal, copy.store_id)
-            returned_at = max(self._clock(), rental.rented_at)
+            if returned_at is None:
+                returned_at = max(now, rental.rented_at)
+            elif returned_at < rental.rented_at:
+                raise InvalidInput(
+                    f"`input.returnedAt` is before the rental ({rental.rented_at.isoformat()}).",
+                    field="input.returnedAt",
+                )
             rental = await uow.rental_writes.mark_returned(rental_id, returned_at)
             terms = await uow.rental_writes.terms_of_copy(rental.inventory_id)
             charge = rental_charge(

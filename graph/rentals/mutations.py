@@ -94,6 +94,11 @@ class RentFilmPayload(Payload):
 @strawberry.input
 class ReturnRentalInput:
     rental_id: int
+    returned_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description="When the copy came back, with a UTC offset; default: now. Not in the "
+        "future, not before the rental.",
+    )
 
 
 @strawberry.type
@@ -186,7 +191,7 @@ class RentalsMutation:
     async def return_rental(self, info: Info, input: ReturnRentalInput) -> ReturnRentalPayload:
         async def action() -> ReturnRentalPayload:
             service = RentingService(write_uow(info))
-            receipt = await service.return_rental(caller(info), input.rental_id)
+            receipt = await service.return_rental(caller(info), input.rental_id, input.returned_at)
             return ReturnRentalPayload.from_receipt(receipt)
 
         return await run_mutation(ReturnRentalPayload, action)

@@ -253,3 +253,42 @@ async def test_only_staff_of_the_store_may_work_the_counter(
         assert error_types(rented) == error_types(paid) == [refusal], who
     assert await sql.fetchval("SELECT count(*) FROM rental WHERE customer_id = $1", customer) == 0
     assert await sql.fetchval("SELECT count(*) FROM payment WHERE customer_id = $1", customer) == 0
+
+
+async def test_return_at_a_given_moment_must_be_aware_and_plausible(
+    call: Caller, sql: asyncpg.Connection
+) -> None:
+    counter = await counter_with_copies(sql, rental_duration=3)
+    customer = await new_customer(sql, counter.store_id)
+    who = staff(counter.staff_id, counter.store_id)
+    rented = await call.mutate(
+        "rentFilm",
+        RENTAL,
+        {"customerId": customer, "storeId": counter.store_id, "filmId": counter.film_id},
+        who=who,
+    )
+    rental_id = rented["rental"]["rentalId"]
+    await sql.execute(
+        "UPDATE rental SET rental_date = '2026-01-01T10:00:00+00' WHERE rental_id = $1", rental_id
+    )
+    for moment in ("2026-01-05T10:00:00", "2999-01-01T00:00:00+00:00", "2025-12-31T00:00:00Z"):
+        refused = await call.mutate(
+            "returnRental", RETURN, {"rentalId": rental_id, "returnedAt": moment}, who=who
+        )
+        assert [(e["__typename"], e["field"]) for e in refused["errors"]] == [
+            ("ValidationError", "input.returnedAt")
+        ], moment
+    returned = await call.mutate(
+        "returnRental",
+        RETURN,
+        {"rentalId": rental_id, "returnedAt": "2026-01-05T12:00:00+02:00"},
+        who=who,
+    )
+    assert returned["errors"] == []
+    row = await sql.fetchrow(
+        "SELECT return_date, get_customer_balance(customer_id, return_date) AS charge "
+        "FROM rental WHERE rental_id = $1",
+        rental_id,
+    )
+    assert row["return_date"].isoformat() == "2026-01-05T10:00:00+00:00"
+    assert Decimal(returned["charge"]) == row["charge"] == Decimal("3.99")
