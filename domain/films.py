@@ -1,4 +1,4 @@
-"""Films: the catalogue's central entity, its repository port and its read service."""
+"""Films: the catalogue's central entity, its filter and orderings, repository port and service."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.errors import InvalidInput, NotFound
+from domain.pagination import Page, PageLimits, PageRequest, SortDirection, SortKey
+from domain.reading import ListRepository, read_page, sort_key
+
+__all__ = ["PageLimits"]  # re-exported: the operation scope builds it from settings
 
 
 class MpaaRating(StrEnum):
@@ -38,10 +42,71 @@ class Film:
     last_update: dt.datetime
 
 
-class FilmRepository(Protocol):
-    async def get_many(self, ids: Sequence[int]) -> Mapping[int, Film]: ...
+@dataclass(frozen=True, slots=True)
+class FilmFilter:
+    """All given criteria must hold. Ranges are inclusive."""
 
-    async def list_by_title(self, *, limit: int) -> list[Film]: ...
+    title_contains: str | None = None
+    fulltext: str | None = None
+    category_ids: tuple[int, ...] | None = None
+    actor_ids: tuple[int, ...] | None = None
+    ratings: tuple[MpaaRating, ...] | None = None
+    release_year: int | None = None
+    language_ids: tuple[int, ...] | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_rental_rate: Decimal | None = None
+    max_rental_rate: Decimal | None = None
+    streaming_available: bool | None = None
+    in_stock_at_store: int | None = None
+
+
+class FilmOrderField(StrEnum):
+    TITLE = "TITLE"
+    RELEASE_YEAR = "RELEASE_YEAR"
+    LENGTH = "LENGTH"
+    RENTAL_RATE = "RENTAL_RATE"
+    REPLACEMENT_COST = "REPLACEMENT_COST"
+    FILM_ID = "FILM_ID"
+    #: ts_rank of `fulltext` against the filter's query; only with `filter.fulltext`.
+    RELEVANCE = "RELEVANCE"
+
+
+FILM_SORT_TYPES: Mapping[str, tuple[type, ...]] = {
+    "TITLE": (str,),
+    "RELEASE_YEAR": (int,),
+    "LENGTH": (int,),
+    "RENTAL_RATE": (Decimal,),
+    "REPLACEMENT_COST": (Decimal,),
+    "FILM_ID": (),
+    "RELEVANCE": (float,),
+}
+
+
+class FilmsOf(StrEnum):
+    """Parents whose films are a nested connection."""
+
+    ACTOR = "ACTOR"
+    CATEGORY = "CATEGORY"
+
+
+FILM_BY_TITLE = SortKey("TITLE", SortDirection.ASC, (str,))
+
+
+def film_sort(
+    field: FilmOrderField | None, direction: SortDirection, film_filter: FilmFilter
+) -> SortKey:
+    """The ordering asked for; by default relevance when searching, else title."""
+    if field is None:
+        field = FilmOrderField.RELEVANCE if film_filter.fulltext else FilmOrderField.TITLE
+        direction = SortDirection.DESC if film_filter.fulltext else direction
+    if field is FilmOrderField.RELEVANCE and not film_filter.fulltext:
+        raise InvalidInput("Order by RELEVANCE needs `filter.fulltext`.", field="orderBy")
+    return sort_key(field, direction, FILM_SORT_TYPES)
+
+
+FilmRepository = ListRepository[Film, FilmFilter, FilmsOf]
+DEFAULT_LIMITS = PageLimits()
 
 
 class FilmReader(Protocol):
@@ -51,25 +116,12 @@ class FilmReader(Protocol):
     def films(self) -> FilmRepository: ...
 
 
-@dataclass(frozen=True, slots=True)
-class PageLimits:
-    default: int = 20
-    maximum: int = 100
-
-    def clamp(self, first: int | None) -> int:
-        if first is None:
-            return self.default
-        if first < 0:
-            raise InvalidInput("`first` must not be negative.", field="first")
-        if first > self.maximum:
-            raise InvalidInput(f"`first` must be at most {self.maximum}.", field="first")
-        return first
-
-
 class FilmService:
-    def __init__(self, uow: FilmReader, limits: PageLimits = PageLimits()) -> None:
+    """Catalogue reads are public: no principal needed."""
+
+    def __init__(self, uow: FilmReader, limits: PageLimits = DEFAULT_LIMITS) -> None:
         self._uow = uow
-        self._limits = limits
+        self.limits = limits
 
     async def get(self, film_id: int) -> Film:
         film = (await self._uow.films.get_many([film_id])).get(film_id)
@@ -80,5 +132,5 @@ class FilmService:
     async def get_many(self, film_ids: Sequence[int]) -> Mapping[int, Film]:
         return await self._uow.films.get_many(film_ids)
 
-    async def list(self, first: int | None = None) -> list[Film]:
-        return await self._uow.films.list_by_title(limit=self._limits.clamp(first))
+    async def page(self, film_filter: FilmFilter, request: PageRequest) -> Page[Film]:
+        return await read_page(self._uow.films, film_filter, request)

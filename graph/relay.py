@@ -1,11 +1,19 @@
-"""Opaque global IDs: base64url("Type:key"), unpadded. Clients must treat them as opaque."""
+"""Relay: opaque global IDs (base64url("Type:key"), unpadded; clients must treat them as
+opaque), the `Node` interface, and the registry `node(id:)` resolves any type through."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import strawberry
 
 from domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from graph.context import Context
 
 
 def to_global_id(type_name: str, key: int | str) -> str:
@@ -29,3 +37,35 @@ def parse_int_id(global_id: str, expected_type: str) -> int:
     if type_name != expected_type or not key.isdigit():
         raise InvalidInput(f"{global_id!r} is not a {expected_type} ID.", field="id")
     return int(key)
+
+
+# --- the Node interface and the registry behind node(id:) / nodes(ids:) ----------------------
+
+#: Type name → fetch(context, numeric key) returning the node, None if absent (raising a
+#: DomainError when the caller may not see it). Each area registers its types at import.
+NodeFetcher = Callable[["Context", int], Awaitable[Any]]
+NODE_FETCHERS: dict[str, NodeFetcher] = {}
+
+
+def register_node(type_name: str, fetch: NodeFetcher) -> None:
+    NODE_FETCHERS[type_name] = fetch
+
+
+@strawberry.interface(
+    description="An object with a global ID: fetch it again any time with `node(id:)`."
+)
+class Node:
+    #: The attribute holding the numeric key this type's global IDs encode.
+    KEY: ClassVar[str] = "id"
+
+    @strawberry.field(description="Opaque global ID; pass it to `node(id:)` or `nodes(ids:)`.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type(self).__name__, getattr(self, self.KEY)))
+
+
+async def fetch_node(context: Context, global_id: str) -> Any:
+    type_name, key = from_global_id(global_id)
+    fetch = NODE_FETCHERS.get(type_name)
+    if fetch is None or not key.isdigit():
+        raise InvalidInput(f"{global_id!r} is not the ID of any object.", field="id")
+    return await fetch(context, int(key))

@@ -20,9 +20,13 @@ from graph.catalog.mutations import CatalogMutation
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
+from graph.customers.schema import CustomersQuery
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
 from graph.limits import limit_extensions
+from graph.nodes import NodeQuery
 from graph.rentals.mutations import RentalsMutation
+from graph.rentals.schema import RentalsQuery
+from graph.stores.schema import StoresQuery
 from pagila_graph.config import Settings
 from pagila_graph.logging import get_logger
 
@@ -30,7 +34,13 @@ log = get_logger(__name__)
 
 
 #: Each business area contributes its root fields; the schema merges them.
-QUERIES: tuple[type, ...] = (CatalogQuery,)
+QUERIES: tuple[type, ...] = (
+    NodeQuery,
+    CatalogQuery,
+    CustomersQuery,
+    StoresQuery,
+    RentalsQuery,
+)
 MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation, CustomersMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 

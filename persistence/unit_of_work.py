@@ -7,19 +7,48 @@ from typing import Self
 
 from persistence.db import Database
 from persistence.repositories.base import StatementRunner
+from persistence.repositories.catalog import (
+    SqlActorRepository,
+    SqlCategoryRepository,
+    SqlInventoryRepository,
+    SqlLanguageRepository,
+)
 from persistence.repositories.catalogue_writes import SqlCatalogueWrites
 from persistence.repositories.customer_writes import SqlCustomerWrites
+from persistence.repositories.customers import (
+    SqlAddressRepository,
+    SqlCityRepository,
+    SqlCountryRepository,
+    SqlCustomerRepository,
+    SqlSubscriptionRepository,
+)
 from persistence.repositories.films import SqlFilmRepository
+from persistence.repositories.rentals import SqlPaymentListRepository, SqlRentalListRepository
 from persistence.repositories.renting import (
     SqlDirectory,
     SqlIdempotencyStore,
     SqlPaymentRepository,
     SqlRentalRepository,
 )
+from persistence.repositories.stores import SqlStaffRepository, SqlStoreRepository
 
 
 class SqlAlchemyUnitOfWork:
     films: SqlFilmRepository
+    # read API (issue 4)
+    actors: SqlActorRepository
+    categories: SqlCategoryRepository
+    languages: SqlLanguageRepository
+    inventory: SqlInventoryRepository
+    customers: SqlCustomerRepository
+    subscriptions: SqlSubscriptionRepository
+    addresses: SqlAddressRepository
+    cities: SqlCityRepository
+    countries: SqlCountryRepository
+    stores: SqlStoreRepository
+    staff: SqlStaffRepository
+    rentals: SqlRentalListRepository
+    payments: SqlPaymentListRepository
     lookups: SqlDirectory
     rental_writes: SqlRentalRepository
     payment_writes: SqlPaymentRepository
@@ -38,6 +67,19 @@ class SqlAlchemyUnitOfWork:
         session = self._database.read_session() if self._read_only else self._database.session()
         self._runner = StatementRunner(session)
         self.films = SqlFilmRepository(self._runner)
+        self.actors = SqlActorRepository(self._runner)
+        self.categories = SqlCategoryRepository(self._runner)
+        self.languages = SqlLanguageRepository(self._runner)
+        self.inventory = SqlInventoryRepository(self._runner)
+        self.customers = SqlCustomerRepository(self._runner)
+        self.subscriptions = SqlSubscriptionRepository(self._runner)
+        self.addresses = SqlAddressRepository(self._runner)
+        self.cities = SqlCityRepository(self._runner)
+        self.countries = SqlCountryRepository(self._runner)
+        self.stores = SqlStoreRepository(self._runner)
+        self.staff = SqlStaffRepository(self._runner)
+        self.rentals = SqlRentalListRepository(self._runner)
+        self.payments = SqlPaymentListRepository(self._runner)
         self.lookups = SqlDirectory(self._runner)
         self.rental_writes = SqlRentalRepository(self._runner)
         self.payment_writes = SqlPaymentRepository(self._runner)

@@ -36,11 +36,13 @@ async def test_zero_config_bootstrap_serves_films(tmp_path: Path) -> None:
             transport=httpx.ASGITransport(app=app), base_url="http://t"
         ) as http:
             body = (
-                await http.post("/graphql", json={"query": "{ films(first: 3) { title } }"})
+                await http.post(
+                    "/graphql", json={"query": "{ films(first: 3) { nodes { title } } }"}
+                )
             ).json()
             ready = await http.get("/readyz")
         await db.dispose()
-        assert [f["title"] for f in body["data"]["films"]] == [
+        assert [f["title"] for f in body["data"]["films"]["nodes"]] == [
             "ACADEMY DINOSAUR",
             "ACE GOLDFINGER",
             "ADAPTATION HOLES",

@@ -52,7 +52,7 @@ async def test_readyz_when_database_unreachable(settings: Settings) -> None:
 
 
 async def test_films_first_three_by_title(gql: GraphQLClient, pagila_url: str) -> None:
-    body = await gql("{ films(first: 3) { filmId title rentalRate rating releaseYear } }")
+    body = await gql("{ films(first: 3) { nodes { filmId title rentalRate rating releaseYear } } }")
     conn = await asyncpg.connect(pagila_url)
     try:
         expected = await conn.fetch(
@@ -61,7 +61,7 @@ async def test_films_first_three_by_title(gql: GraphQLClient, pagila_url: str) -
         )
     finally:
         await conn.close()
-    films = body["data"]["films"]  # type: ignore[index]
+    films = body["data"]["films"]["nodes"]  # type: ignore[index]
     assert [f["title"] for f in films] == [r["title"] for r in expected]
     assert [f["rentalRate"] for f in films] == [r["rate"] for r in expected]
     assert films[0] == {
@@ -87,7 +87,7 @@ async def test_missing_film_is_null(gql: GraphQLClient) -> None:
 
 
 async def test_bad_input_is_a_typed_error_not_a_500(gql: GraphQLClient) -> None:
-    too_many = await gql("{ films(first: 101) { title } }", expect_errors=True)
+    too_many = await gql("{ films(first: 101) { nodes { title } } }", expect_errors=True)
     error = too_many["errors"][0]  # type: ignore[index]
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": "first"}
     assert "at most 100" in error["message"]
@@ -122,7 +122,7 @@ async def test_introspection_and_graphiql_off_in_production(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as h:
         page = await h.get("/graphql", headers={"Accept": "text/html"})
         introspect = await h.post("/graphql", json={"query": "{ __schema { types { name } } }"})
-        films = await h.post("/graphql", json={"query": "{ films(first: 1) { title } }"})
+        films = await h.post("/graphql", json={"query": "{ films(first: 1) { nodes { title } } }"})
     assert page.status_code == 404
     assert "introspection" in introspect.json()["errors"][0]["message"].lower()
-    assert films.json()["data"]["films"][0]["title"] == "ACADEMY DINOSAUR"
+    assert films.json()["data"]["films"]["nodes"][0]["title"] == "ACADEMY DINOSAUR"

@@ -46,7 +46,7 @@ async def strict(settings: Settings, database: Database) -> AsyncIterator[httpx.
         yield http
 
 
-FILMS = "query($n: Int) { films(first: $n) { title } }"
+FILMS = "query($n: Int) { films(first: $n) { nodes { title } } }"
 
 
 async def test_over_budget_is_refused_before_sql(
@@ -54,13 +54,13 @@ async def test_over_budget_is_refused_before_sql(
 ) -> None:
     body = await post(strict, FILMS, {"n": 5})  # 1 + 5 x 1 = 6 <= 12
     assert "errors" not in body, body
-    assert len(body["data"]["films"]) == 5
+    assert len(body["data"]["films"]["nodes"]) == 5
     ran = sql_counter.count
     assert ran > 0
 
     # three fields per film: 1 + 5 x 3 = 16 > 12
     body = await post(
-        strict, "query($n: Int) { films(first: $n) { title length rating } }", {"n": 5}
+        strict, "query($n: Int) { films(first: $n) { nodes { title length rating } } }", {"n": 5}
     )
     error = only_error(body)
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
@@ -74,7 +74,9 @@ async def test_page_size_is_refused_before_sql_literal_or_variable(
 ) -> None:
     # The first root field alone would be fine; the second is over the maximum: the whole
     # operation is refused before the first one reaches the database.
-    literal = await post(strict, "{ a: film(filmId: 1) { title } films(first: 6) { title } }")
+    literal = await post(
+        strict, "{ a: film(filmId: 1) { title } films(first: 6) { nodes { title } } }"
+    )
     by_variable = await post(strict, FILMS, {"n": 6})
     for body in (literal, by_variable):
         error = only_error(body)
@@ -111,9 +113,9 @@ async def test_aliases_are_refused_before_sql(
 async def test_default_limits_let_the_same_queries_through(client: httpx.AsyncClient) -> None:
     """What the strict app refuses passes under the default settings: the limits are settings."""
     for query, variables in [
-        ("query($n: Int) { films(first: $n) { title length rating } }", {"n": 5}),
+        ("query($n: Int) { films(first: $n) { nodes { title length rating } } }", {"n": 5}),
         ("{ a: film(filmId: 1) { t: title } b: film(filmId: 2) { title } }", None),
-        ("query($n: Int) { films(first: $n) { title } }", {"n": 6}),
+        ("query($n: Int) { films(first: $n) { nodes { title } } }", {"n": 6}),
     ]:
         body = await post(client, query, variables)
         assert "errors" not in body, body

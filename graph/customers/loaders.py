@@ -1,0 +1,51 @@
+"""Customer data by id. Every loader here that returns customer data checks it
+(domain.customers.CustomerAccess) and yields a refusal in place of what the caller may not see."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.customers import (
+    Address,
+    City,
+    Country,
+    Customer,
+    CustomerAccess,
+    CustomerService,
+    StreamingSubscription,
+)
+from domain.errors import DomainError
+from graph.context import Context
+from graph.loading import ById
+
+
+async def _owners(context: Context, ids: Sequence[int]) -> list[Customer | DomainError | None]:
+    service = CustomerService(await context.scope.uow(), context.principal)
+    return list(await service.owners(ids))
+
+
+#: Unchecked: only for checking who owns a row (rental, payment, ...). Never returned to clients.
+OWNERS: ById[Customer] = ById("customer.owner", _owners)
+
+
+async def owner_lookup(context: Context, ids: Sequence[int]) -> list[Customer | None]:
+    return await OWNERS.load_many(context, ids)
+
+
+async def _customers(context: Context, ids: Sequence[int]) -> list[Customer | DomainError | None]:
+    access = CustomerAccess(context.principal)
+    return [access.check(c) for c in await OWNERS.load_many(context, ids)]
+
+
+async def _subscriptions(
+    context: Context, ids: Sequence[int]
+) -> list[StreamingSubscription | DomainError | None]:
+    service = CustomerService(await context.scope.uow(), context.principal)
+    return await service.subscriptions_by_id(ids, lambda keys: owner_lookup(context, keys))
+
+
+CUSTOMERS: ById[Customer] = ById("customer", _customers)
+SUBSCRIPTIONS: ById[StreamingSubscription] = ById("subscription", _subscriptions)
+ADDRESSES: ById[Address] = ById.public("address", lambda uow: uow.addresses)
+CITIES: ById[City] = ById.public("city", lambda uow: uow.cities)
+COUNTRIES: ById[Country] = ById.public("country", lambda uow: uow.countries)
