@@ -26,6 +26,7 @@ from graph.limits import limit_extensions
 from graph.nodes import NodeQuery
 from graph.rentals.mutations import RentalsMutation
 from graph.rentals.schema import RentalsQuery
+from graph.reports.schema import ReportsQuery
 from graph.stores.schema import StoresQuery
 from pagila_graph.config import Settings
 from pagila_graph.logging import get_logger
@@ -40,6 +41,7 @@ QUERIES: tuple[type, ...] = (
     CustomersQuery,
     StoresQuery,
     RentalsQuery,
+    ReportsQuery,
 )
 MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation, CustomersMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()

@@ -6,6 +6,11 @@ from types import TracebackType
 from typing import Self
 
 from persistence.db import Database
+from persistence.repositories.accounts import (
+    SqlAccountRepository,
+    SqlRentalTermsRepository,
+    SqlStockRepository,
+)
 from persistence.repositories.base import StatementRunner
 from persistence.repositories.catalog import (
     SqlActorRepository,
@@ -30,6 +35,7 @@ from persistence.repositories.renting import (
     SqlPaymentRepository,
     SqlRentalRepository,
 )
+from persistence.repositories.reports import SqlReportRepository
 from persistence.repositories.stores import SqlStaffRepository, SqlStoreRepository
 
 
@@ -54,6 +60,11 @@ class SqlAlchemyUnitOfWork:
     payment_writes: SqlPaymentRepository
     idempotency: SqlIdempotencyStore
     catalogue_writes: SqlCatalogueWrites
+    # computed fields and reports (issue 4b)
+    stock: SqlStockRepository
+    accounts: SqlAccountRepository
+    rental_terms: SqlRentalTermsRepository
+    reports: SqlReportRepository
     customer_writes: SqlCustomerWrites
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
@@ -85,6 +96,10 @@ class SqlAlchemyUnitOfWork:
         self.payment_writes = SqlPaymentRepository(self._runner)
         self.idempotency = SqlIdempotencyStore(self._runner)
         self.catalogue_writes = SqlCatalogueWrites(self._runner)
+        self.stock = SqlStockRepository(self._runner)
+        self.accounts = SqlAccountRepository(self._runner)
+        self.rental_terms = SqlRentalTermsRepository(self._runner)
+        self.reports = SqlReportRepository(self._runner)
         self.customer_writes = SqlCustomerWrites(self._runner)
         return self
 

@@ -21,7 +21,7 @@ from domain.films import Film as FilmEntity
 from domain.films import FilmsOf
 from domain.films import MpaaRating as DomainRating
 from domain.pagination import SortDirection, SortKey
-from graph.catalog import loaders
+from graph.catalog import availability, loaders
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
 from graph.relay import Node
@@ -74,6 +74,8 @@ class Film(Node):
         description="Whether the film can also be streamed."
     )
     last_update: dt.datetime = strawberry.field(description="When the row last changed.")
+    available_copies = availability.available_copies
+    is_in_stock = availability.is_in_stock
     language_id: strawberry.Private[int]
     original_language_id: strawberry.Private[int | None]
 

@@ -19,6 +19,7 @@ from domain.customers import StreamingSubscription as SubscriptionEntity
 from domain.customers import SubscriptionsOf
 from domain.pagination import SortDirection, SortKey
 from domain.rentals import PaymentsOf, RentalsOf
+from graph.customers import balance as balances
 from graph.customers import loaders
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
@@ -72,6 +73,7 @@ class Customer(Node):
     last_update: dt.datetime | None = strawberry.field(description="When the row last changed.")
     store_id: strawberry.Private[int]
     address_id: strawberry.Private[int]
+    balance = balances.balance
 
     @strawberry.field(description="The customer's home store.")
     async def store(self, info: Info) -> Annotated[Store, strawberry.lazy("graph.stores.types")]:

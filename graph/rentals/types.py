@@ -18,7 +18,7 @@ from graph.customers.types import Customer, load_customer
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
 from graph.relay import Node
-from graph.rentals import loaders
+from graph.rentals import due, loaders
 from graph.stores.types import Staff, load_staff
 
 PAYMENTS_OLDEST_FIRST = SortKey("PAYMENT_DATE", SortDirection.ASC, (dt.datetime,))
@@ -41,6 +41,8 @@ class Rental(Node):
     inventory_id: strawberry.Private[int]
     customer_id: strawberry.Private[int]
     staff_id: strawberry.Private[int]
+    due_date = due.due_date
+    is_overdue = due.is_overdue
 
     @strawberry.field(description="The copy rented (its `film` is the film).")
     async def inventory(self, info: Info) -> Inventory:

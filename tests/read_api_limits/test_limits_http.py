@@ -52,13 +52,13 @@ FILMS = "query($n: Int) { films(first: $n) { nodes { title } } }"
 async def test_over_budget_is_refused_before_sql(
     strict: httpx.AsyncClient, sql_counter: StatementCounter
 ) -> None:
-    body = await post(strict, FILMS, {"n": 5})  # 1 + 5 x 1 = 6 <= 12
+    body = await post(strict, FILMS, {"n": 5})  # 1 (films) + 1 (nodes) + 5 x 1 = 7 <= 12
     assert "errors" not in body, body
     assert len(body["data"]["films"]["nodes"]) == 5
     ran = sql_counter.count
     assert ran > 0
 
-    # three fields per film: 1 + 5 x 3 = 16 > 12
+    # three fields per film: 1 + 1 + 5 x 3 = 17 > 12
     body = await post(
         strict, "query($n: Int) { films(first: $n) { nodes { title length rating } } }", {"n": 5}
     )

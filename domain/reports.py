@@ -1,0 +1,162 @@
+"""Business reports: sales by store, sales by film category, top customers of a month.
+
+Who may see them (`domain.auth.can_see_store_reports`): admins every store's, managers their own
+store's; nobody else. A report over "all stores" asked by a manager is narrowed to their store.
+
+Money is attributed to the store that holds the rented copy, as Pagila's `sales_by_store` and
+`sales_by_film_category` views do. Periods are half-open: `start <= payment_date < end`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from domain.auth import Principal, Role, can_see_store_reports, require_authenticated
+from domain.errors import InvalidInput, PermissionDenied
+
+MAX_TOP_CUSTOMERS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """`start <= t < end`; either bound may be open (None)."""
+
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSales:
+    store_id: int
+    city: str
+    country: str
+    manager_staff_id: int
+    manager_name: str
+    total_sales: Decimal
+    payment_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySales:
+    category_id: int
+    category: str
+    total_sales: Decimal
+    payment_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSpend:
+    customer_id: int
+    store_id: int
+    first_name: str
+    last_name: str
+    email: str | None
+    purchases: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RewardsCriteria:
+    """Pagila's `rewards_report`: strictly more than `min_purchases` payments and strictly more
+    than `min_amount` dollars paid within the month."""
+
+    year: int
+    month: int
+    min_purchases: int = 7
+    min_amount: Decimal = Decimal("20.00")
+    limit: int = 10
+
+
+class ReportRepository(Protocol):
+    async def sales_by_store(
+        self, store_ids: Sequence[int] | None, period: Period
+    ) -> Sequence[StoreSales]: ...
+
+    async def sales_by_category(
+        self, store_ids: Sequence[int] | None, period: Period
+    ) -> Sequence[CategorySales]: ...
+
+    async def top_customers(
+        self,
+        store_ids: Sequence[int] | None,
+        period: Period,
+        min_purchases: int,
+        min_amount: Decimal,
+        limit: int,
+    ) -> Sequence[CustomerSpend]: ...
+
+
+class ReportReader(Protocol):
+    @property
+    def reports(self) -> ReportRepository: ...
+
+
+def month_period(year: int, month: int) -> Period:
+    """The calendar month in UTC."""
+    if not 1 <= month <= 12:
+        raise InvalidInput("`month` must be between 1 and 12.", field="month")
+    if not 1 <= year <= 9998:
+        raise InvalidInput("`year` is out of range.", field="year")
+    start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
+    return Period(start, end)
+
+
+def _check_period(period: Period) -> None:
+    for value in (period.start, period.end):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("Dates must carry a time zone.", field="period")
+    if period.start is not None and period.end is not None and period.end <= period.start:
+        raise InvalidInput("The period must end after it starts.", field="period")
+
+
+class ReportService:
+    def __init__(self, uow: ReportReader, principal: Principal) -> None:
+        self._uow = uow
+        self.principal = principal
+
+    def stores_in_view(self, store_id: int | None) -> Sequence[int] | None:
+        """The stores a report may cover: None means every store (admins only)."""
+        require_authenticated(self.principal)
+        if store_id is not None:
+            if not can_see_store_reports(self.principal, store_id):
+                raise PermissionDenied("Only admins and the store's manager see its reports.")
+            return [store_id]
+        if self.principal.role is Role.ADMIN:
+            return None
+        if self.principal.role is Role.MANAGER and self.principal.store_id is not None:
+            return [self.principal.store_id]
+        raise PermissionDenied("Only admins and store managers see reports.")
+
+    async def sales_by_store(
+        self, period: Period = Period(), store_id: int | None = None
+    ) -> Sequence[StoreSales]:
+        _check_period(period)
+        return await self._uow.reports.sales_by_store(self.stores_in_view(store_id), period)
+
+    async def sales_by_category(
+        self, period: Period = Period(), store_id: int | None = None
+    ) -> Sequence[CategorySales]:
+        _check_period(period)
+        return await self._uow.reports.sales_by_category(self.stores_in_view(store_id), period)
+
+    async def top_customers(
+        self, criteria: RewardsCriteria, store_id: int | None = None
+    ) -> Sequence[CustomerSpend]:
+        """Customers of the month by amount paid (of the stores in view: the customer's home
+        store)."""
+        if criteria.min_purchases < 0:
+            raise InvalidInput("`minPurchases` must not be negative.", field="minPurchases")
+        if criteria.min_amount < 0:
+            raise InvalidInput("`minAmount` must not be negative.", field="minAmount")
+        if not 1 <= criteria.limit <= MAX_TOP_CUSTOMERS:
+            raise InvalidInput(f"`first` must be between 1 and {MAX_TOP_CUSTOMERS}.", field="first")
+        period = month_period(criteria.year, criteria.month)
+        stores = self.stores_in_view(store_id)
+        return await self._uow.reports.top_customers(
+            stores, period, criteria.min_purchases, criteria.min_amount, criteria.limit
+        )

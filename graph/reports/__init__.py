@@ -1,0 +1,1 @@
+"""Business reports as queries (sales by store, by film category, top customers)."""
