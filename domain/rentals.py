@@ -28,6 +28,10 @@ class Rental:
     return_date: dt.datetime | None
     staff_id: int
     last_update: dt.datetime
+    # the rented copy, read in the same statement (a rental is rarely shown without its film)
+    film_id: int
+    store_id: int
+    inventory_last_update: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from domain.rentals import Payment as PaymentEntity
 from domain.rentals import PaymentsOf
 from domain.rentals import Rental as RentalEntity
 from graph.catalog import loaders as catalog
-from graph.catalog.types import Inventory
+from graph.catalog.types import Film, Inventory
 from graph.customers.types import Customer, load_customer
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
@@ -43,12 +43,25 @@ class Rental(Node):
     staff_id: strawberry.Private[int]
     due_date = due.due_date
     is_overdue = due.is_overdue
+    film_id: strawberry.Private[int]
+    store_id: strawberry.Private[int]
+    inventory_last_update: strawberry.Private[dt.datetime]
 
     @strawberry.field(description="The copy rented (its `film` is the film).")
-    async def inventory(self, info: Info) -> Inventory:
-        found = await catalog.INVENTORY.load(info.context, self.inventory_id)
+    def inventory(self) -> Inventory:
+        # read with the rental (one join), so no DataLoader round trip
+        return Inventory(
+            inventory_id=self.inventory_id,
+            last_update=self.inventory_last_update,
+            film_id=self.film_id,
+            store_id=self.store_id,
+        )
+
+    @strawberry.field(description="The film rented (shortcut for `inventory { film }`).")
+    async def film(self, info: Info) -> Film:
+        found = await catalog.FILMS.load(info.context, self.film_id)
         assert found is not None  # a foreign key
-        return Inventory.from_entity(found)
+        return Film.from_entity(found)
 
     @strawberry.field(description="Who rented it.")
     async def customer(self, info: Info) -> Customer:
@@ -80,6 +93,9 @@ class Rental(Node):
             inventory_id=rental.inventory_id,
             customer_id=rental.customer_id,
             staff_id=rental.staff_id,
+            film_id=rental.film_id,
+            store_id=rental.store_id,
+            inventory_last_update=rental.inventory_last_update,
         )
 
 

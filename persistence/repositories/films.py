@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Row, and_, exists, func
+from sqlalchemy import ColumnElement, Float, Integer, Row, and_, cast, exists, func
 
 from domain.films import Film, FilmFilter, FilmsOf, MpaaRating
 from domain.pagination import PageRequest, Slice
@@ -48,7 +48,7 @@ FILMS = Listing(
     to_entity=film_from_row,
     sorts={
         "TITLE": [_FILM.c.title],
-        "RELEASE_YEAR": [func.coalesce(_FILM.c.release_year, 0)],
+        "RELEASE_YEAR": [func.coalesce(cast(_FILM.c.release_year, Integer), 0)],
         "LENGTH": [func.coalesce(_FILM.c.length, 0)],
         "RENTAL_RATE": [_FILM.c.rental_rate],
         "REPLACEMENT_COST": [_FILM.c.replacement_cost],
@@ -121,7 +121,7 @@ def _value_conditions(f: FilmFilter) -> list[ColumnElement[bool]]:
     if f.ratings is not None:
         where.append(c.rating.in_([r.value for r in f.ratings]))
     if f.release_year is not None:
-        where.append(c.release_year == f.release_year)
+        where.append(cast(c.release_year, Integer) == f.release_year)  # `year` is a DOMAIN
     if f.language_ids is not None:
         where.append(any_of(c.language_id, f.language_ids, "language_ids"))
     if f.min_length is not None:

@@ -101,3 +101,12 @@ async def pg(pagila_url: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def isolated_api(settings: Settings, isolated_database: Database) -> AsyncIterator[Api]:
+    """Like `api`, over a database whose writes (made by the test) are rolled back afterwards."""
+    app = create_app(settings, isolated_database, authenticator=HeaderAuthenticator())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield Api(http)

@@ -1,0 +1,105 @@
+"""SQL statements per operation, pinned: a change that adds an N+1 (or a round trip) fails here.
+
+Each pin is the exact number measured, with where each statement comes from."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from persistence.db import StatementCounter
+from tests.read_api.conftest import ADMIN, Api
+
+FILMS_WITH_RELATIONS = """{
+  films(first: 100) {
+    nodes {
+      title
+      language { name }
+      actors(first: 10) { nodes { firstName lastName } }
+      categories { nodes { name } }
+    }
+  }
+}"""
+
+
+async def test_100_films_with_actors_categories_and_language_cost_4_statements(
+    api: Api, sql_counter: StatementCounter
+) -> None:
+    data = await api.data(FILMS_WITH_RELATIONS)
+    films = data["films"]["nodes"]  # type: ignore[index]
+    assert len(films) == 100
+    assert sum(len(f["actors"]["nodes"]) for f in films) > 300
+    # films page; actors of all 100 films (one LATERAL); their categories (one LATERAL);
+    # languages (= ANY). No count: totalCount was not selected.
+    assert sql_counter.count == 4, sql_counter.statements
+    assert not any("count(" in s.lower() for s in sql_counter.statements)
+
+
+async def test_customer_with_10_rentals_each_with_film_and_payments_costs_4_statements(
+    api: Api, sql_counter: StatementCounter, pg: asyncpg.Connection
+) -> None:
+    query = """{
+      customer(customerId: 1) {
+        firstName
+        rentals(first: 10) {
+          nodes { rentalDate inventory { film { title } } payments { nodes { amount } } }
+        }
+      }
+    }"""
+    data = await api.data(query, as_=ADMIN)
+    rentals = data["customer"]["rentals"]["nodes"]  # type: ignore[index]
+    assert len(rentals) == 10
+    expected = await pg.fetch(
+        "SELECT f.title FROM rental r JOIN inventory i USING (inventory_id) "
+        "JOIN film f USING (film_id) WHERE r.customer_id = 1 "
+        "ORDER BY r.rental_date DESC, r.rental_id DESC LIMIT 10"
+    )
+    assert [r["inventory"]["film"]["title"] for r in rentals] == [e["title"] for e in expected]
+    # the customer (one statement serves the permission check and the data); the 10 rentals
+    # joined with their copies; the films (= ANY); the payments of all 10 (one LATERAL)
+    assert sql_counter.count == 4, sql_counter.statements
+
+
+async def test_a_deep_page_costs_what_the_first_costs(
+    api: Api, sql_counter: StatementCounter
+) -> None:
+    query = "query($after: String) { films(first: 10, after: $after) { nodes { title } "
+    query += "pageInfo { endCursor } } }"
+    first = await api.data(query)
+    first_cost = sql_counter.count
+    cursor = None
+    for _ in range(60):
+        page = await api.data(query, {"after": cursor})
+        cursor = page["films"]["pageInfo"]["endCursor"]  # type: ignore[index]
+    sql_counter.statements.clear()
+    await api.data(query, {"after": cursor})
+    assert first["films"]["nodes"]  # type: ignore[index]
+    assert first_cost == sql_counter.count == 1
+    assert "OFFSET" not in sql_counter.statements[0].upper()
+
+
+async def test_nodes_of_three_types_cost_one_statement_per_type(
+    api: Api, sql_counter: StatementCounter
+) -> None:
+    ids = await api.data(
+        "{ films(first: 3) { nodes { id } } actors(first: 3) { nodes { id } } "
+        "stores { nodes { id } } }"
+    )
+    wanted = [n["id"] for key in ("films", "actors", "stores") for n in ids[key]["nodes"]]  # type: ignore[index]
+    sql_counter.statements.clear()
+    data = await api.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": wanted})
+    assert [n["id"] for n in data["nodes"]] == wanted  # type: ignore[union-attr]
+    assert sql_counter.count == 3, sql_counter.statements
+
+
+async def test_total_count_costs_one_statement_only_when_selected(
+    api: Api, sql_counter: StatementCounter
+) -> None:
+    await api.data("{ films(first: 5) { nodes { title } } }")
+    without = sql_counter.count
+    sql_counter.statements.clear()
+    await api.data("{ films(first: 5) { totalCount nodes { title } } }")
+    assert (without, sql_counter.count) == (1, 2)
+    sql_counter.statements.clear()
+    # nested: one count statement for all parents
+    await api.data("{ films(first: 20) { nodes { actors(first: 2) { totalCount } } } }")
+    assert sql_counter.count == 3, sql_counter.statements
