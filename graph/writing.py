@@ -7,12 +7,15 @@ commits at the end, and anything else rolls it back. It is not the operation's r
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
 
 from domain.auth import Principal
+from domain.errors import NotFound
 from graph.context import Context
+from graph.loading import HasGetMany
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 Info = strawberry.Info[Context, Any]
@@ -24,3 +27,20 @@ def write_uow(info: Info) -> SqlAlchemyUnitOfWork:
 
 def caller(info: Info) -> Principal:
     return info.context.principal
+
+
+E = TypeVar("E")
+
+
+async def reread(
+    info: Info, repository: Callable[[SqlAlchemyUnitOfWork], HasGetMany[E]], key: int
+) -> E:
+    """The row a mutation just committed, as the read API's entity (for the payload's type).
+
+    Read without the read API's visibility rules: the caller was allowed to write it; the
+    payload's nested relations still apply them field by field.
+    """
+    found = (await repository(await info.context.scope.uow()).get_many([key])).get(key)
+    if found is None:  # deleted by someone else since our commit
+        raise NotFound("Row", key)
+    return found

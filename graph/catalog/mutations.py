@@ -1,7 +1,6 @@
 """Catalogue mutations (staff): films, their actors and categories, categories, copies.
 
-Category and copy results are returned as their id fields until the catalogue's read types for
-them exist; films are the read API's `Film`.
+Results are the read API's types (`Film`, `Category`, `Inventory`), re-read after the commit.
 """
 
 from __future__ import annotations
@@ -13,13 +12,17 @@ import strawberry
 
 from domain.catalogue_admin import KEEP, CatalogueAdminService, FilmChanges, FilmDraft
 from domain.films import MpaaRating as DomainRating
-from graph.catalog.types import Film, MpaaRating
+from graph.catalog.types import Category, Film, Inventory, MpaaRating
 from graph.mutations import Payload, run_mutation
-from graph.writing import Info, caller, write_uow
+from graph.writing import Info, caller, reread, write_uow
 
 
 def _service(info: Info) -> CatalogueAdminService:
     return CatalogueAdminService(write_uow(info))
+
+
+async def _category(info: Info, category_id: int) -> Category:
+    return Category.from_entity(await reread(info, lambda uow: uow.categories, category_id))
 
 
 def _kept(value: Any) -> Any:
@@ -137,8 +140,7 @@ class UpdateCategoryInput:
 
 @strawberry.type
 class CategoryPayload(Payload):
-    category_id: int | None = None
-    name: str | None = None
+    category: Category | None = None
 
 
 @strawberry.type
@@ -169,9 +171,7 @@ class AddInventoryInput:
 
 @strawberry.type
 class AddInventoryPayload(Payload):
-    inventory_id: int | None = None
-    film_id: int | None = None
-    store_id: int | None = None
+    inventory: Inventory | None = strawberry.field(default=None, description="The new copy.")
 
 
 @strawberry.input
@@ -284,7 +284,7 @@ class CatalogMutation:
     ) -> CreateCategoryPayload:
         async def action() -> CreateCategoryPayload:
             category = await _service(info).create_category(caller(info), input.name)
-            return CreateCategoryPayload(category_id=category.category_id, name=category.name)
+            return CreateCategoryPayload(category=await _category(info, category.category_id))
 
         return await run_mutation(CreateCategoryPayload, action)
 
@@ -296,7 +296,7 @@ class CatalogMutation:
             category = await _service(info).update_category(
                 caller(info), input.category_id, input.name
             )
-            return UpdateCategoryPayload(category_id=category.category_id, name=category.name)
+            return UpdateCategoryPayload(category=await _category(info, category.category_id))
 
         return await run_mutation(UpdateCategoryPayload, action)
 
@@ -314,9 +314,8 @@ class CatalogMutation:
     async def add_inventory(self, info: Info, input: AddInventoryInput) -> AddInventoryPayload:
         async def action() -> AddInventoryPayload:
             copy = await _service(info).add_inventory(caller(info), input.film_id, input.store_id)
-            return AddInventoryPayload(
-                inventory_id=copy.inventory_id, film_id=copy.film_id, store_id=copy.store_id
-            )
+            found = await reread(info, lambda uow: uow.inventory, copy.inventory_id)
+            return AddInventoryPayload(inventory=Inventory.from_entity(found))
 
         return await run_mutation(AddInventoryPayload, action)
 

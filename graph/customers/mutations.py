@@ -1,6 +1,6 @@
 """Customer mutations: sign-up, profile changes, deactivation, streaming subscriptions.
 
-Results are returned as id and scalar fields until the read API's customer types are in place.
+Results are the read API's types (`Customer`, `StreamingSubscription`), re-read after the commit.
 """
 
 from __future__ import annotations
@@ -16,15 +16,23 @@ from domain.customer_admin import (
     CustomerAdminService,
     CustomerChanges,
     CustomerDraft,
-    CustomerRecord,
-    SubscriptionRecord,
 )
+from graph.customers.types import Customer, StreamingSubscription
 from graph.mutations import Payload, run_mutation
-from graph.writing import Info, caller, write_uow
+from graph.writing import Info, caller, reread, write_uow
 
 
 def _service(info: Info) -> CustomerAdminService:
     return CustomerAdminService(write_uow(info))
+
+
+async def _customer(info: Info, customer_id: int) -> Customer:
+    return Customer.from_entity(await reread(info, lambda uow: uow.customers, customer_id))
+
+
+async def _subscription(info: Info, subscription_id: int) -> StreamingSubscription:
+    found = await reread(info, lambda uow: uow.subscriptions, subscription_id)
+    return StreamingSubscription.from_entity(found)
 
 
 def _kept(value: Any) -> Any:
@@ -79,27 +87,9 @@ class DeactivateCustomerInput:
     customer_id: int
 
 
-@strawberry.type(description="The customer as written.")
+@strawberry.type
 class CustomerPayload(Payload):
-    customer_id: int | None = None
-    store_id: int | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    address_id: int | None = None
-    active: bool | None = None
-
-    @classmethod
-    def of(cls, customer: CustomerRecord) -> Any:
-        return cls(
-            customer_id=customer.customer_id,
-            store_id=customer.store_id,
-            first_name=customer.first_name,
-            last_name=customer.last_name,
-            email=customer.email,
-            address_id=customer.address_id,
-            active=customer.active,
-        )
+    customer: Customer | None = strawberry.field(default=None, description="As written.")
 
 
 @strawberry.type
@@ -135,23 +125,11 @@ class CancelStreamingSubscriptionInput:
     )
 
 
-@strawberry.type(description="The subscription as written.")
+@strawberry.type
 class SubscriptionPayload(Payload):
-    subscription_id: int | None = None
-    customer_id: int | None = None
-    plan_name: str | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-
-    @classmethod
-    def of(cls, subscription: SubscriptionRecord) -> Any:
-        return cls(
-            subscription_id=subscription.subscription_id,
-            customer_id=subscription.customer_id,
-            plan_name=subscription.plan_name,
-            start_date=subscription.start_date,
-            end_date=subscription.end_date,
-        )
+    subscription: StreamingSubscription | None = strawberry.field(
+        default=None, description="As written."
+    )
 
 
 @strawberry.type
@@ -180,8 +158,7 @@ class CustomersMutation:
 
         async def action() -> CreateCustomerPayload:
             customer = await _service(info).create_customer(caller(info), draft)
-            payload: CreateCustomerPayload = CreateCustomerPayload.of(customer)
-            return payload
+            return CreateCustomerPayload(customer=await _customer(info, customer.customer_id))
 
         return await run_mutation(CreateCustomerPayload, action)
 
@@ -205,8 +182,7 @@ class CustomersMutation:
             customer = await _service(info).update_customer(
                 caller(info), input.customer_id, changes
             )
-            payload: UpdateCustomerPayload = UpdateCustomerPayload.of(customer)
-            return payload
+            return UpdateCustomerPayload(customer=await _customer(info, customer.customer_id))
 
         return await run_mutation(UpdateCustomerPayload, action)
 
@@ -216,8 +192,7 @@ class CustomersMutation:
     ) -> DeactivateCustomerPayload:
         async def action() -> DeactivateCustomerPayload:
             customer = await _service(info).deactivate_customer(caller(info), input.customer_id)
-            payload: DeactivateCustomerPayload = DeactivateCustomerPayload.of(customer)
-            return payload
+            return DeactivateCustomerPayload(customer=await _customer(info, customer.customer_id))
 
         return await run_mutation(DeactivateCustomerPayload, action)
 
@@ -231,10 +206,9 @@ class CustomersMutation:
             subscription = await _service(info).start_subscription(
                 caller(info), input.customer_id, input.plan_name, input.start_date, input.end_date
             )
-            payload: StartStreamingSubscriptionPayload = StartStreamingSubscriptionPayload.of(
-                subscription
+            return StartStreamingSubscriptionPayload(
+                subscription=await _subscription(info, subscription.subscription_id)
             )
-            return payload
 
         return await run_mutation(StartStreamingSubscriptionPayload, action)
 
@@ -246,9 +220,8 @@ class CustomersMutation:
             subscription = await _service(info).cancel_subscription(
                 caller(info), input.subscription_id, input.end_date
             )
-            payload: CancelStreamingSubscriptionPayload = CancelStreamingSubscriptionPayload.of(
-                subscription
+            return CancelStreamingSubscriptionPayload(
+                subscription=await _subscription(info, subscription.subscription_id)
             )
-            return payload
 
         return await run_mutation(CancelStreamingSubscriptionPayload, action)

@@ -8,17 +8,11 @@ from decimal import Decimal
 import strawberry
 
 from domain import errors as d
-from domain.renting import (
-    PaymentRecord,
-    RecordPayment,
-    RentalRecord,
-    RentFilm,
-    RentingService,
-    ReturnReceipt,
-)
+from domain.renting import RecordPayment, RentFilm, RentingService
 from graph.errors import UserError, register_error
 from graph.mutations import Payload, run_mutation
-from graph.writing import Info, caller, write_uow
+from graph.rentals.types import Payment, Rental
+from graph.writing import Info, caller, reread, write_uow
 
 
 @strawberry.type(description="No copy is available: every copy at the store is rented out.")
@@ -39,6 +33,10 @@ class CustomerInactiveError(UserError):
 register_error(d.NotInStock, NotInStockError)
 register_error(d.AlreadyReturned, AlreadyReturnedError)
 register_error(d.CustomerInactive, CustomerInactiveError)
+
+
+async def _rental(info: Info, rental_id: int) -> Rental:
+    return Rental.from_entity(await reread(info, lambda uow: uow.rentals, rental_id))
 
 
 # --- rentFilm ------------------------------------------------------------------------------
@@ -62,30 +60,9 @@ class RentFilmInput:
     )
 
 
-@strawberry.type(description="A rental as the counter sees it.")
-class RentalReceipt:
-    rental_id: int
-    inventory_id: int
-    customer_id: int
-    staff_id: int
-    rented_at: dt.datetime
-    returned_at: dt.datetime | None
-
-    @classmethod
-    def from_record(cls, rental: RentalRecord) -> RentalReceipt:
-        return cls(
-            rental_id=rental.rental_id,
-            inventory_id=rental.inventory_id,
-            customer_id=rental.customer_id,
-            staff_id=rental.staff_id,
-            rented_at=rental.rented_at,
-            returned_at=rental.returned_at,
-        )
-
-
 @strawberry.type
 class RentFilmPayload(Payload):
-    rental: RentalReceipt | None = strawberry.field(default=None, description="The new rental.")
+    rental: Rental | None = strawberry.field(default=None, description="The new rental.")
 
 
 # --- returnRental --------------------------------------------------------------------------
@@ -103,7 +80,7 @@ class ReturnRentalInput:
 
 @strawberry.type
 class ReturnRentalPayload(Payload):
-    rental: RentalReceipt | None = strawberry.field(default=None, description="Now returned.")
+    rental: Rental | None = strawberry.field(default=None, description="Now returned.")
     charge: Decimal | None = strawberry.field(
         default=None, description="Rental rate plus late fee at the return moment, in dollars."
     )
@@ -113,15 +90,6 @@ class ReturnRentalPayload(Payload):
     amount_due: Decimal | None = strawberry.field(
         default=None, description="`charge` minus `paid`, never negative."
     )
-
-    @classmethod
-    def from_receipt(cls, receipt: ReturnReceipt) -> ReturnRentalPayload:
-        return cls(
-            rental=RentalReceipt.from_record(receipt.rental),
-            charge=receipt.charge,
-            paid=receipt.paid,
-            amount_due=receipt.amount_due,
-        )
 
 
 # --- recordPayment -------------------------------------------------------------------------
@@ -142,30 +110,9 @@ class RecordPaymentInput:
     )
 
 
-@strawberry.type(description="A payment as recorded.")
-class PaymentReceipt:
-    payment_id: int
-    customer_id: int
-    staff_id: int
-    rental_id: int
-    amount: Decimal
-    paid_at: dt.datetime
-
-    @classmethod
-    def from_record(cls, payment: PaymentRecord) -> PaymentReceipt:
-        return cls(
-            payment_id=payment.payment_id,
-            customer_id=payment.customer_id,
-            staff_id=payment.staff_id,
-            rental_id=payment.rental_id,
-            amount=payment.amount,
-            paid_at=payment.paid_at,
-        )
-
-
 @strawberry.type
 class RecordPaymentPayload(Payload):
-    payment: PaymentReceipt | None = None
+    payment: Payment | None = None
 
 
 @strawberry.type
@@ -183,7 +130,7 @@ class RentalsMutation:
 
         async def action() -> RentFilmPayload:
             rental = await RentingService(write_uow(info)).rent_film(caller(info), command)
-            return RentFilmPayload(rental=RentalReceipt.from_record(rental))
+            return RentFilmPayload(rental=await _rental(info, rental.rental_id))
 
         return await run_mutation(RentFilmPayload, action)
 
@@ -192,7 +139,12 @@ class RentalsMutation:
         async def action() -> ReturnRentalPayload:
             service = RentingService(write_uow(info))
             receipt = await service.return_rental(caller(info), input.rental_id, input.returned_at)
-            return ReturnRentalPayload.from_receipt(receipt)
+            return ReturnRentalPayload(
+                rental=await _rental(info, receipt.rental.rental_id),
+                charge=receipt.charge,
+                paid=receipt.paid,
+                amount_due=receipt.amount_due,
+            )
 
         return await run_mutation(ReturnRentalPayload, action)
 
@@ -208,6 +160,7 @@ class RentalsMutation:
 
         async def action() -> RecordPaymentPayload:
             payment = await RentingService(write_uow(info)).record_payment(caller(info), command)
-            return RecordPaymentPayload(payment=PaymentReceipt.from_record(payment))
+            found = await reread(info, lambda uow: uow.payments, payment.payment_id)
+            return RecordPaymentPayload(payment=Payment.from_entity(found))
 
         return await run_mutation(RecordPaymentPayload, action)

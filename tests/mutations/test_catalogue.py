@@ -212,25 +212,35 @@ async def test_set_film_actors_and_categories(call: Caller, sql: asyncpg.Connect
 
 async def test_categories(call: Caller, sql: asyncpg.Connection) -> None:
     created = await call.mutate(
-        "createCategory", "categoryId name", {"name": " Westerns "}, who=ADMIN
+        "createCategory", "category { categoryId name }", {"name": " Westerns "}, who=ADMIN
     )
-    assert created["errors"] == [] and created["name"] == "Westerns"
-    category_id = created["categoryId"]
+    assert created["errors"] == [] and created["category"]["name"] == "Westerns"
+    category_id = created["category"]["categoryId"]
     assert (
         await sql.fetchval("SELECT name FROM category WHERE category_id = $1", category_id)
         == "Westerns"
     )
-    duplicate = await call.mutate("createCategory", "categoryId", {"name": "westerns"}, who=ADMIN)
-    taken = await call.mutate(
-        "updateCategory", "categoryId", {"categoryId": category_id, "name": "Action"}, who=ADMIN
+    duplicate = await call.mutate(
+        "createCategory", "category { categoryId }", {"name": "westerns"}, who=ADMIN
     )
-    too_long = await call.mutate("createCategory", "categoryId", {"name": "x" * 26}, who=ADMIN)
+    taken = await call.mutate(
+        "updateCategory",
+        "category { categoryId }",
+        {"categoryId": category_id, "name": "Action"},
+        who=ADMIN,
+    )
+    too_long = await call.mutate(
+        "createCategory", "category { categoryId }", {"name": "x" * 26}, who=ADMIN
+    )
     assert fields(duplicate) == fields(taken) == [("ConflictError", "input.name")]
     assert fields(too_long) == [("ValidationError", "input.name")]
     renamed = await call.mutate(
-        "updateCategory", "name", {"categoryId": category_id, "name": "Western"}, who=ADMIN
+        "updateCategory",
+        "category { name }",
+        {"categoryId": category_id, "name": "Western"},
+        who=ADMIN,
     )
-    assert renamed["name"] == "Western"
+    assert renamed["category"]["name"] == "Western"
 
     used = await sql.fetchval("SELECT category_id FROM film_category LIMIT 1")
     in_use = await call.mutate(
@@ -254,15 +264,17 @@ async def test_add_and_remove_inventory(call: Caller, sql: asyncpg.Connection) -
     who = staff(counter.staff_id, counter.store_id)
     added = await call.mutate(
         "addInventory",
-        "inventoryId filmId storeId",
+        "inventory { inventoryId film { filmId } }",
         {"filmId": counter.film_id, "storeId": counter.store_id},
         who=who,
     )
     assert added["errors"] == []
     row = await sql.fetchrow(
-        "SELECT film_id, store_id FROM inventory WHERE inventory_id = $1", added["inventoryId"]
+        "SELECT film_id, store_id FROM inventory WHERE inventory_id = $1",
+        added["inventory"]["inventoryId"],
     )
     assert (row["film_id"], row["store_id"]) == (counter.film_id, counter.store_id)
+    assert added["inventory"]["film"] == {"filmId": counter.film_id}
 
     customer = await new_customer(sql, counter.store_id)
     await sql.execute(
@@ -277,9 +289,12 @@ async def test_add_and_remove_inventory(call: Caller, sql: asyncpg.Connection) -
     )
     assert fields(rented) == [("ConflictError", "input.inventoryId")]
     removed = await call.mutate(
-        "removeInventory", "removedInventoryId", {"inventoryId": added["inventoryId"]}, who=who
+        "removeInventory",
+        "removedInventoryId",
+        {"inventoryId": added["inventory"]["inventoryId"]},
+        who=who,
     )
-    assert removed == {"removedInventoryId": added["inventoryId"], "errors": []}
+    assert removed == {"removedInventoryId": added["inventory"]["inventoryId"], "errors": []}
     assert (
         await sql.fetchval("SELECT count(*) FROM inventory WHERE film_id = $1", counter.film_id)
         == 1
@@ -298,11 +313,11 @@ async def test_catalogue_writes_need_staff(call: Caller, sql: asyncpg.Connection
     for who, refusal in ((None, "UnauthenticatedError"), ("customer:1", "PermissionDeniedError")):
         for name, selection, input in (
             ("createFilm", "film { filmId }", {"title": "NOPE", "languageId": 1}),
-            ("createCategory", "categoryId", {"name": "Nope"}),
+            ("createCategory", "category { categoryId }", {"name": "Nope"}),
             ("deleteFilm", "deletedFilmId", {"filmId": counter.film_id}),
             (
                 "addInventory",
-                "inventoryId",
+                "inventory { inventoryId }",
                 {"filmId": counter.film_id, "storeId": counter.store_id},
             ),
         ):
@@ -310,7 +325,7 @@ async def test_catalogue_writes_need_staff(call: Caller, sql: asyncpg.Connection
             assert error_types(payload) == [refusal], (who, name)
     elsewhere = await call.mutate(
         "addInventory",
-        "inventoryId",
+        "inventory { inventoryId }",
         {"filmId": counter.film_id, "storeId": counter.store_id},
         who=staff(other_staff, other_store),
     )

@@ -11,8 +11,8 @@ import asyncpg
 from tests.mutations.fixtures import counter_with_copies, new_customer
 from tests.mutations.support import Caller, error_types, staff
 
-CUSTOMER = "customerId storeId firstName lastName email addressId active"
-SUBSCRIPTION = "subscriptionId customerId planName startDate endDate"
+CUSTOMER = "customer { customerId firstName lastName email active store { storeId } }"
+SUBSCRIPTION = "subscription { subscriptionId planName startDate endDate }"
 
 
 def fields(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -58,7 +58,7 @@ async def test_create_customer_finds_or_adds_the_city(
         "SELECT c.store_id, c.first_name, c.email, c.activebool, c.active, a.address, ci.city "
         "FROM customer c JOIN address a USING (address_id) JOIN city ci USING (city_id) "
         "WHERE c.customer_id = $1",
-        created["customerId"],
+        created["customer"]["customerId"],
     )
     assert tuple(row) == (
         store_id,
@@ -69,12 +69,13 @@ async def test_create_customer_finds_or_adds_the_city(
         "1 Test Street",
         "Lethbridge",
     )
-    assert created["firstName"] == "Ada" and created["active"] is True
+    assert created["customer"]["firstName"] == "Ada" and created["customer"]["active"] is True
+    assert created["customer"]["store"] == {"storeId": store_id}
 
     cities = await sql.fetchval("SELECT count(*) FROM city")
     elsewhere = await call.mutate(
         "createCustomer",
-        "customerId",
+        "customer { customerId }",
         {
             "storeId": store_id,
             "firstName": "Grace",
@@ -89,7 +90,7 @@ async def test_create_customer_finds_or_adds_the_city(
         await sql.fetchval(
             "SELECT co.country FROM customer JOIN address USING (address_id) JOIN city USING "
             "(city_id) JOIN country co USING (country_id) WHERE customer_id = $1",
-            elsewhere["customerId"],
+            elsewhere["customer"]["customerId"],
         )
         == "Canada"
     )
@@ -100,7 +101,7 @@ async def test_create_customer_refusals(call: Caller, sql: asyncpg.Connection) -
     before = await sql.fetchval("SELECT count(*) FROM customer")
     bad = await call.mutate(
         "createCustomer",
-        "customerId",
+        "customer { customerId }",
         {
             "storeId": store_id,
             "firstName": "x" * 46,
@@ -119,7 +120,7 @@ async def test_create_customer_refusals(call: Caller, sql: asyncpg.Connection) -
     }
     nowhere = await call.mutate(
         "createCustomer",
-        "customerId",
+        "customer { customerId }",
         {
             "storeId": store_id,
             "firstName": "A",
@@ -131,7 +132,7 @@ async def test_create_customer_refusals(call: Caller, sql: asyncpg.Connection) -
     assert fields(nowhere) == [("NotFoundError", "input.address.country")]
     other_store = await call.mutate(
         "createCustomer",
-        "customerId",
+        "customer { customerId }",
         {"storeId": store_id - 1, "firstName": "A", "lastName": "B", "address": address()},
         who=who,
     )
@@ -165,22 +166,25 @@ async def test_update_customer(call: Caller, sql: asyncpg.Connection) -> None:
 
     self_service = await call.mutate(
         "updateCustomer",
-        "lastName email",
+        "customer { lastName email }",
         {"customerId": customer, "lastName": "Renamed", "email": None},
         who=f"customer:{customer}",
     )
-    assert self_service == {"lastName": "Renamed", "email": None, "errors": []}
+    assert self_service == {"customer": {"lastName": "Renamed", "email": None}, "errors": []}
     moving = await call.mutate(
         "updateCustomer",
-        "storeId",
+        "customer { customerId }",
         {"customerId": customer, "storeId": 1},
         who=f"customer:{customer}",
     )
     someone_else = await call.mutate(
-        "updateCustomer", "lastName", {"customerId": customer, "lastName": "X"}, who="customer:1"
+        "updateCustomer",
+        "customer { lastName }",
+        {"customerId": customer, "lastName": "X"},
+        who="customer:1",
     )
     anonymous = await call.mutate(
-        "updateCustomer", "lastName", {"customerId": customer, "lastName": "X"}
+        "updateCustomer", "customer { lastName }", {"customerId": customer, "lastName": "X"}
     )
     assert error_types(moving) == error_types(someone_else) == ["PermissionDeniedError"]
     assert error_types(anonymous) == ["UnauthenticatedError"]
@@ -195,13 +199,16 @@ async def test_deactivated_customer_cannot_rent(call: Caller, sql: asyncpg.Conne
     customer = await new_customer(sql, counter.store_id)
     who = staff(counter.staff_id, counter.store_id)
     as_customer = await call.mutate(
-        "deactivateCustomer", "active", {"customerId": customer}, who=f"customer:{customer}"
+        "deactivateCustomer",
+        "customer { active }",
+        {"customerId": customer},
+        who=f"customer:{customer}",
     )
     assert error_types(as_customer) == ["PermissionDeniedError"]
     deactivated = await call.mutate(
-        "deactivateCustomer", "customerId active", {"customerId": customer}, who=who
+        "deactivateCustomer", "customer { customerId active }", {"customerId": customer}, who=who
     )
-    assert deactivated == {"customerId": customer, "active": False, "errors": []}
+    assert deactivated == {"customer": {"customerId": customer, "active": False}, "errors": []}
     row = await sql.fetchrow(
         "SELECT activebool, active FROM customer WHERE customer_id = $1", customer
     )
@@ -227,7 +234,7 @@ async def test_subscriptions_never_overlap(call: Caller, sql: asyncpg.Connection
         {"customerId": customer, "planName": " Premium ", "startDate": today.isoformat()},
         who=me,
     )
-    assert started["errors"] == [] and started["planName"] == "Premium"
+    assert started["errors"] == [] and started["subscription"]["planName"] == "Premium"
     overlapping = await call.mutate(
         "startStreamingSubscription",
         SUBSCRIPTION,
@@ -251,10 +258,13 @@ async def test_subscriptions_never_overlap(call: Caller, sql: asyncpg.Connection
     cancelled = await call.mutate(
         "cancelStreamingSubscription",
         SUBSCRIPTION,
-        {"subscriptionId": started["subscriptionId"]},
+        {"subscriptionId": started["subscription"]["subscriptionId"]},
         who=me,
     )
-    assert cancelled["errors"] == [] and cancelled["endDate"] == (today + day).isoformat()
+    assert (
+        cancelled["errors"] == []
+        and cancelled["subscription"]["endDate"] == (today + day).isoformat()
+    )
     after = await call.mutate(
         "startStreamingSubscription",
         SUBSCRIPTION,
@@ -274,7 +284,7 @@ async def test_subscriptions_never_overlap(call: Caller, sql: asyncpg.Connection
     stranger = await call.mutate(
         "cancelStreamingSubscription",
         SUBSCRIPTION,
-        {"subscriptionId": after["subscriptionId"]},
+        {"subscriptionId": after["subscription"]["subscriptionId"]},
         who="customer:1",
     )
     assert error_types(stranger) == ["PermissionDeniedError"]
@@ -289,7 +299,7 @@ async def test_concurrent_starts_for_one_customer_make_one_subscription(
         *(
             call.mutate(
                 "startStreamingSubscription",
-                "subscriptionId",
+                "subscription { subscriptionId }",
                 {"customerId": customer, "planName": f"Plan {i}"},
                 who=f"customer:{customer}",
             )

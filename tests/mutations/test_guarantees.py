@@ -26,8 +26,8 @@ from persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tests.mutations.fixtures import counter_with_copies, new_customer
 from tests.mutations.support import Caller, HeaderAuthenticator, staff
 
-RENTAL = "rental { rentalId inventoryId }"
-PAYMENT = "payment { paymentId amount rentalId }"
+RENTAL = "rental { rentalId inventory { inventoryId } }"
+PAYMENT = "payment { paymentId amount rental { rentalId } }"
 CALLS = 64
 #: Connections the app may hold at once; PostgreSQL here allows 100 clients in all, shared with
 #: other test runs, so 64 calls race on 32 connections (each call is its own transaction).

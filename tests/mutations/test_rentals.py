@@ -10,9 +10,11 @@ import asyncpg
 from tests.mutations.fixtures import counter_with_copies, new_customer
 from tests.mutations.support import Caller, error_types, staff
 
-RENTAL = "rental { rentalId inventoryId customerId staffId rentedAt returnedAt }"
+RENTAL = (
+    "rental { rentalId rentalDate returnDate inventory { inventoryId } customer { customerId } }"
+)
 RETURN = f"{RENTAL} charge paid amountDue"
-PAYMENT = "payment { paymentId customerId staffId rentalId amount paidAt }"
+PAYMENT = "payment { paymentId amount paymentDate rental { rentalId } }"
 
 
 async def test_rent_by_film_picks_an_available_copy(call: Caller, sql: asyncpg.Connection) -> None:
@@ -43,9 +45,10 @@ async def test_rent_by_film_picks_an_available_copy(call: Caller, sql: asyncpg.C
         rental["rentalId"],
     )
     assert row is not None
-    assert row["inventory_id"] == rental["inventoryId"] == counter.inventory_ids[1]
+    assert row["inventory_id"] == rental["inventory"]["inventoryId"] == counter.inventory_ids[1]
+    assert rental["customer"] == {"customerId": customer}
     assert row["customer_id"] == customer and row["staff_id"] == counter.staff_id
-    assert row["return_date"] is None and rental["returnedAt"] is None
+    assert row["return_date"] is None and rental["returnDate"] is None
 
 
 async def test_no_free_copy_is_not_in_stock(call: Caller, sql: asyncpg.Connection) -> None:
@@ -206,7 +209,7 @@ async def test_record_payment_lands_in_the_default_partition(
     )
     assert row["partition"] == "payment_default"
     assert row["amount"] == Decimal("3.50") == Decimal(paid["payment"]["amount"])
-    assert row["rental_id"] == latest == paid["payment"]["rentalId"]
+    assert row["rental_id"] == latest == paid["payment"]["rental"]["rentalId"]
     assert row["staff_id"] == counter.staff_id
 
 
