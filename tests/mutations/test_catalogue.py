@@ -202,6 +202,13 @@ async def test_set_film_actors_and_categories(call: Caller, sql: asyncpg.Connect
         who=ADMIN,
     )
     assert fields(unknown) == [("NotFoundError", "input.actorIds[1]")]
+    no_category = await call.mutate(
+        "setFilmCategories",
+        "film { filmId }",
+        {"filmId": counter.film_id, "categoryIds": [10**6]},
+        who=ADMIN,
+    )
+    assert fields(no_category) == [("NotFoundError", "input.categoryIds[0]")]
     assert [
         r[0]
         for r in await sql.fetch(
@@ -288,6 +295,14 @@ async def test_add_and_remove_inventory(call: Caller, sql: asyncpg.Connection) -
         "removeInventory", "removedInventoryId", {"inventoryId": counter.inventory_ids[0]}, who=who
     )
     assert fields(rented) == [("ConflictError", "input.inventoryId")]
+    await sql.execute(
+        "UPDATE rental SET return_date = now() WHERE inventory_id = $1", counter.inventory_ids[0]
+    )
+    history = await call.mutate(
+        "removeInventory", "removedInventoryId", {"inventoryId": counter.inventory_ids[0]}, who=who
+    )
+    assert fields(history) == [("ConflictError", "input.inventoryId")]
+    assert "history" in history["errors"][0]["message"]
     removed = await call.mutate(
         "removeInventory",
         "removedInventoryId",

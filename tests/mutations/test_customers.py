@@ -313,3 +313,23 @@ async def test_concurrent_starts_for_one_customer_make_one_subscription(
         )
         == 1
     )
+
+
+async def test_an_ended_subscription_cannot_be_cancelled(
+    call: Caller, sql: asyncpg.Connection
+) -> None:
+    store_id, who = await clerk(sql)
+    customer = await new_customer(sql, store_id)
+    ended = await sql.fetchval(
+        "INSERT INTO streaming_subscription (customer_id, plan_name, start_date, end_date) "
+        "VALUES ($1, 'Old', current_date - 30, current_date - 1) RETURNING id",
+        customer,
+    )
+    payload = await call.mutate(
+        "cancelStreamingSubscription", SUBSCRIPTION, {"subscriptionId": ended}, who=who
+    )
+    assert fields(payload) == [("ConflictError", "input.subscriptionId")]
+    missing = await call.mutate(
+        "cancelStreamingSubscription", SUBSCRIPTION, {"subscriptionId": 10**8}, who=who
+    )
+    assert fields(missing) == [("NotFoundError", "input.subscriptionId")]
