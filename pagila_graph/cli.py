@@ -1,4 +1,4 @@
-"""`pagila-graph`: serve, migrate, load-data, db-url.
+"""`pagila-graph`: serve, migrate, load-data, db-url, export-schema.
 
 Heavy imports (Strawberry, Semantic Kernel, uvicorn) happen inside the commands that need them,
 so `--help` and `db-url` stay fast.
@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -198,6 +199,50 @@ def db_url(
 
         url = asyncio.run(resolve_database(settings)).url
     typer.echo(to_async_url(url) if driver else to_libpq_url(url))
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[
+        Path, typer.Option(help="Where to write the SDL (run from the repository root).")
+    ] = Path("schema.graphql"),
+    check: Annotated[
+        bool,
+        typer.Option(
+            help="Write nothing; exit 1 if the file is stale or a breaking change against "
+            "schema.released.graphql is not recorded in CHANGELOG.md."
+        ),
+    ] = False,
+    release: Annotated[
+        bool, typer.Option(help="Also make this schema the released one (on release only).")
+    ] = False,
+) -> None:
+    """Export the GraphQL schema (SDL) to schema.graphql; check breaking changes."""
+    from graph import evolution
+
+    sdl = evolution.current_sdl()
+    root = output.parent
+    if check:
+        stale = not output.exists() or output.read_text(encoding="utf-8") != sdl
+        if stale:
+            console.print(f"[red]{output} is stale:[/] run `{evolution.EXPORT_COMMAND}`.")
+        found = evolution.compare_files(root, sdl)
+        for change in found.dangerous:
+            console.print(f"[yellow]dangerous:[/] {change}")
+        if found.unrecorded:
+            console.print(
+                "[red]Breaking changes not recorded in CHANGELOG.md (## Unreleased):[/]\n"
+                + evolution.missing_lines(found)
+            )
+        if stale or found.unrecorded:
+            raise typer.Exit(code=1)
+        _step(f"{output} is up to date; {len(found.breaking)} breaking change(s), all recorded")
+        return
+    output.write_text(sdl, encoding="utf-8")
+    _step(f"Wrote {output} ({sdl.count(chr(10))} lines)")
+    if release:
+        (root / evolution.RELEASED_FILE).write_text(sdl, encoding="utf-8")
+        _step(f"Wrote {root / evolution.RELEASED_FILE}: rename CHANGELOG.md's Unreleased section")
 
 
 def main() -> None:
