@@ -287,6 +287,31 @@ async def test_concurrent_retries_with_one_key_write_once(
         {"customerId": customer, "storeId": counter.store_id, "filmId": counter.film_id},
         who=who,
     )
+    # a retried rental: two copies free, yet 16 racing retries rent exactly one
+    counter2 = await counter_with_copies(sql, copies=2)
+    rent = {
+        "customerId": customer,
+        "storeId": counter2.store_id,
+        "filmId": counter2.film_id,
+        "idempotencyKey": "rent-racing",
+    }
+    rentals = await asyncio.gather(
+        *(
+            call.mutate("rentFilm", RENTAL, rent, who=staff(counter2.staff_id, counter2.store_id))
+            for _ in range(16)
+        )
+    )
+    assert all(r["errors"] == [] for r in rentals)
+    assert len({r["rental"]["rentalId"] for r in rentals}) == 1
+    assert (
+        await sql.fetchval(
+            "SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id) "
+            "WHERE i.film_id = $1",
+            counter2.film_id,
+        )
+        == 1
+    )
+
     pay = {"customerId": customer, "amount": "1.25", "idempotencyKey": "pay-racing"}
     payloads = await asyncio.gather(
         *(call.mutate("recordPayment", PAYMENT, pay, who=who) for _ in range(16))
