@@ -119,3 +119,29 @@ async def test_default_limits_let_the_same_queries_through(client: httpx.AsyncCl
     ]:
         body = await post(client, query, variables)
         assert "errors" not in body, body
+
+
+async def test_nested_page_size_is_refused_before_sql(
+    client: httpx.AsyncClient, sql_counter: StatementCounter
+) -> None:
+    query = "query($n: Int) { film(filmId: 1) { actors(first: $n) { nodes { lastName } } } }"
+    assert "errors" not in await post(client, query, {"n": 100})
+    ran = sql_counter.count
+    error = only_error(await post(client, query, {"n": 101}))
+    assert error["extensions"] == {"code": "INVALID_INPUT", "field": "first"}
+    assert error["message"] == "`first` must be at most 100."
+    assert sql_counter.count == ran
+
+
+async def test_default_budget_refuses_a_million_row_query(
+    client: httpx.AsyncClient, settings: Settings, sql_counter: StatementCounter
+) -> None:
+    # 100 films x 100 actors x 100 films: every page is legal, the product is not.
+    query = (
+        "{ films(first: 100) { nodes { actors(first: 100) { nodes {"
+        " films(first: 100) { nodes { title } } } } } } }"
+    )
+    error = only_error(await post(client, query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["maxCost"] == settings.max_query_cost < 1_000_000
+    assert sql_counter.count == 0
