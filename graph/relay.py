@@ -39,6 +39,14 @@ def parse_int_id(global_id: str, expected_type: str) -> int:
     return int(key)
 
 
+def one_key(global_id: str | None, key: int | None, type_name: str) -> int:
+    """Accept either a global ID or the numeric key, never both."""
+    if (global_id is None) == (key is None):
+        field = f"{type_name[0].lower()}{type_name[1:]}Id"
+        raise InvalidInput(f"Give exactly one of `id` or `{field}`.")
+    return key if key is not None else parse_int_id(global_id or "", type_name)
+
+
 # --- the Node interface and the registry behind node(id:) / nodes(ids:) ----------------------
 
 #: Type name → fetch(context, numeric key) returning the node, None if absent (raising a

@@ -9,7 +9,6 @@ import strawberry
 from domain.catalog import INVENTORY_SORT_TYPES, InventoryOrderField, NoFilter
 from domain.catalog import ActorFilter as ActorCriteria
 from domain.catalog import InventoryFilter as InventoryCriteria
-from domain.errors import InvalidInput
 from domain.films import FilmFilter as FilmCriteria
 from domain.films import FilmService
 from domain.pagination import SortDirection
@@ -27,7 +26,7 @@ from graph.catalog.sorters import (
 from graph.catalog.types import Actor, Category, Film, Inventory, Language
 from graph.context import Context
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection, request_for
-from graph.relay import parse_int_id, register_node
+from graph.relay import one_key, register_node
 
 First = Annotated[int | None, FIRST]
 After = Annotated[str | None, AFTER]
@@ -161,14 +160,6 @@ class CatalogQuery:
         uow = await info.context.scope.uow()
         page = await PublicList(uow.inventory).page(criteria, request)
         return connection(page, Inventory.from_entity)
-
-
-def one_key(global_id: str | None, key: int | None, type_name: str) -> int:
-    """Accept either a global ID or the numeric key, never both."""
-    if (global_id is None) == (key is None):
-        field = f"{type_name[0].lower()}{type_name[1:]}Id"
-        raise InvalidInput(f"Give exactly one of `id` or `{field}`.")
-    return key if key is not None else parse_int_id(global_id or "", type_name)
 
 
 async def _film(context: Context, key: int) -> Film | None:

@@ -9,7 +9,6 @@ import strawberry
 from domain.customers import CustomerFilter as CustomerCriteria
 from domain.customers import CustomerService
 from domain.stores import require_private_address_access
-from graph.catalog.schema import one_key
 from graph.context import Context
 from graph.customers import loaders
 from graph.customers.filters import CustomerFilter, CustomerOrder, customer_order
@@ -21,7 +20,7 @@ from graph.customers.types import (
     StreamingSubscription,
 )
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection, request_for
-from graph.relay import register_node
+from graph.relay import one_key, register_node
 
 First = Annotated[int | None, FIRST]
 After = Annotated[str | None, AFTER]

@@ -10,10 +10,9 @@ import strawberry
 from domain.rentals import PaymentFilter as PaymentCriteria
 from domain.rentals import RentalFilter as RentalCriteria
 from domain.rentals import RentalService
-from graph.catalog.schema import one_key
 from graph.context import Context
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection, request_for
-from graph.relay import register_node
+from graph.relay import one_key, register_node
 from graph.rentals import loaders
 from graph.rentals.filters import (
     PaymentFilter,

@@ -9,10 +9,9 @@ import strawberry
 from domain.pagination import SortDirection, SortKey
 from domain.reading import PublicList
 from domain.stores import NoFilter
-from graph.catalog.schema import one_key
 from graph.context import Context
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection, request_for
-from graph.relay import register_node
+from graph.relay import one_key, register_node
 from graph.stores import loaders
 from graph.stores.types import Staff, Store
 
