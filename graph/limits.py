@@ -14,8 +14,9 @@ returning a list of objects, or a connection, multiplies the cost of its selecti
 may return: its `first`/`last` argument, else the length of its `ids` argument, else the default
 page size. A connection's `edges`/`nodes` lists take their parent's size instead of multiplying
 again. Fragments are counted where they are spread (conservatively: every type condition of an
-abstract type is added, not the largest). Introspection fields cost nothing — they are bounded
-by the schema, and can be switched off with `INTROSPECTION=false`.
+abstract type is added, not the largest; `@skip`/`@include` are ignored). Introspection fields
+cost nothing — they are bounded by the schema, and can be switched off with
+`INTROSPECTION=false`.
 """
 
 from __future__ import annotations

@@ -71,6 +71,8 @@ def api(read_client: httpx.AsyncClient) -> Caller:
 @pytest.fixture
 async def sql(pagila_url: str) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(pagila_url)
+    # Dates are cut in UTC, as the app does (its months and periods are UTC).
+    await conn.execute("SET TIME ZONE 'UTC'")
     try:
         yield conn
     finally:
