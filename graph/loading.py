@@ -66,6 +66,10 @@ class ById(Generic[E]):
         # a DomainError value is raised by the DataLoader, never returned
         return cast("E | None", await context.scope.loader(self.name, self.batch).load(key))
 
+    def prime(self, context: Context, found: Mapping[int, E]) -> None:
+        """Rows another statement already read: later loads of them in this operation are free."""
+        context.scope.loader(self.name, self.batch).prime_many(found)
+
     async def load_many(self, context: Context, keys: Sequence[int]) -> list[E | None]:
         loader = context.scope.loader(self.name, self.batch)
         return cast("list[E | None]", await loader.load_many(keys))

@@ -57,7 +57,10 @@ class CustomersQuery:
         request = request_for(info, customer_order(order_by), (first, after, last, before))
         criteria = filter.criteria() if filter else CustomerCriteria()
         service = CustomerService(await info.context.scope.uow(), info.context.principal)
-        return connection(await service.page(criteria, request), Customer.from_entity)
+        page = await service.page(criteria, request)
+        # a rental's or payment's owner check (and its `customer`) then costs no statement
+        loaders.OWNERS.prime(info.context, {c.id: c for c in page.items})
+        return connection(page, Customer.from_entity)
 
 
 async def _customer(context: Context, key: int) -> Customer | None:

@@ -103,3 +103,45 @@ async def test_total_count_costs_one_statement_only_when_selected(
     # nested: one count statement for all parents
     await api.data("{ films(first: 20) { nodes { actors(first: 2) { totalCount } } } }")
     assert sql_counter.count == 3, sql_counter.statements
+
+
+EVERY_RELATION = """query($n: Int) {
+  customers(first: $n) { nodes {
+    store { manager { firstName } address { city { country { country } } } }
+    address { city { country { country } } }
+    subscriptions { nodes { planName customer { customerId } } }
+    rentals(first: 3) { nodes {
+      inventory { store { storeId } film {
+        language { name } originalLanguage { name }
+        actors(first: 2) { nodes { films(first: 2) { nodes { title } } } }
+        categories(first: 2) { nodes { films(first: 2) { nodes { title } } } }
+        inventory(first: 2) { nodes { inventoryId } }
+      } }
+      film { title } customer { customerId } staff { store { storeId } }
+      payments { nodes { amount customer { customerId } staff { staffId } rental { rentalId } } }
+    } }
+    payments(first: 3) { nodes { rental { rentalDate } staff { firstName } } }
+  } }
+  stores { nodes { staff { nodes { firstName } } inventory(first: 2) { nodes { inventoryId } } } }
+}"""
+
+
+async def test_statements_do_not_grow_with_the_number_of_parents(
+    api: Api, sql_counter: StatementCounter
+) -> None:
+    """Every relation of the read API in one operation: the statement count is a property of
+    the query's shape, the same for 5 customers as for 50."""
+    counts = []
+    for n in (5, 50):
+        sql_counter.statements.clear()
+        data = await api.data(EVERY_RELATION, {"n": n}, as_=ADMIN)
+        assert len(data["customers"]["nodes"]) == n  # type: ignore[index]
+        counts.append(sql_counter.count)
+    # 26 = one statement per relation per depth, whatever the number of parents: the two
+    # root pages; 11 per-parent LATERAL pages (subscriptions, rentals, payments x2, staff,
+    # inventory x2, actors, categories, films x2); 13 by-id batches (stores x2, addresses x2,
+    # cities x2, countries x2, staff, films, languages, rentals x2 - a relation reached at two
+    # depths is batched once per depth, as DataLoaders dispatch level by level). Customers
+    # cost nothing beyond the root page: it primes the loader that owner checks and
+    # `rental.customer` use.
+    assert counts == [26, 26], sql_counter.statements
