@@ -162,10 +162,18 @@ class ListingRepository(Repository, Generic[E, R]):
             select(*table.columns).select_from(link.from_).where(link.parent == parents.c.parent_id)
         )
         page = _keyed(inner, keys, request).lateral("page")
-        statement = select(parents.c.parent_id, page).select_from(parents.join(page, true()))
+        # SQL promises no order across a join, so restate the page order (a sort of at most
+        # parents x (n + 1) rows); grouping by parent below keeps it within each parent
+        reverse = request.sort.descending != request.backward
+        order = [page.c[f"_k{i}"] for i in range(len(keys))]
+        statement = (
+            select(parents.c.parent_id, page)
+            .select_from(parents.join(page, true()))
+            .order_by(*(k.desc() if reverse else k.asc() for k in order))
+        )
         rows = await self._run.all(statement)
         grouped: dict[int, list[Row[Any]]] = {p: [] for p in parent_ids}
-        for row in rows:  # within one parent, rows keep the LATERAL's order
+        for row in rows:
             grouped[row.parent_id].append(row)
         return {p: _slice(rs, len(keys), table.to_entity, request) for p, rs in grouped.items()}
 
