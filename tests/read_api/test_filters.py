@@ -240,16 +240,30 @@ async def test_rental_filters(
 async def test_rentals_by_return_date_put_outstanding_last(
     api: Api, pg: asyncpg.Connection
 ) -> None:
-    data = await api.data(
-        RENTALS,
-        {"filter": {"customerId": 75}, "order": {"field": "RETURN_DATE", "direction": "ASC"}},
-        as_=ADMIN,
-    )
+    # a customer with rentals still out, paged 3 at a time across the returned/out border
+    who = await pg.fetchval("SELECT min(customer_id) FROM rental WHERE return_date IS NULL")
+    query = """query($filter: RentalFilter, $after: String) {
+      rentals(filter: $filter, after: $after, first: 3,
+              orderBy: {field: RETURN_DATE, direction: ASC}) {
+        nodes { rentalId } pageInfo { hasNextPage endCursor } } }"""
+    got: list[int] = []
+    cursor = None
+    while True:
+        page = await api.data(query, {"filter": {"customerId": who}, "after": cursor}, as_=ADMIN)
+        got += [n["rentalId"] for n in page["rentals"]["nodes"]]  # type: ignore[index]
+        if not page["rentals"]["pageInfo"]["hasNextPage"]:  # type: ignore[index]
+            break
+        cursor = page["rentals"]["pageInfo"]["endCursor"]  # type: ignore[index]
     rows = await pg.fetch(
-        "SELECT rental_id FROM rental WHERE customer_id = 75 "
-        "ORDER BY return_date ASC NULLS LAST, rental_id"
+        "SELECT rental_id FROM rental WHERE customer_id = $1 "
+        "ORDER BY return_date ASC NULLS LAST, rental_id",
+        who,
     )
-    assert [n["rentalId"] for n in data["rentals"]["nodes"]] == [r["rental_id"] for r in rows]  # type: ignore[index]
+    assert got == [r["rental_id"] for r in rows]
+    outstanding = await pg.fetchval(
+        "SELECT count(*) FROM rental WHERE customer_id = $1 AND return_date IS NULL", who
+    )
+    assert outstanding > 0 and len(got) > 3
 
 
 async def test_a_date_range_without_time_zone_is_refused(api: Api) -> None:
