@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from persistence.db import StatementCounter
 from tests.read_api.conftest import Api
 
 PAGE = """query($first: Int, $after: String, $last: Int, $before: String, $order: FilmOrder) {
@@ -152,13 +153,14 @@ async def test_default_page_size_is_the_setting(api: Api) -> None:
         ('before: "eyJ4Ijox"', "before", "not a cursor"),
     ],
 )
-async def test_bad_page_arguments_are_typed_errors(
-    api: Api, arguments: str, field: str, message: str
+async def test_bad_page_arguments_are_typed_errors_before_any_sql(
+    api: Api, sql_counter: StatementCounter, arguments: str, field: str, message: str
 ) -> None:
     body = await api(f"{{ films({arguments}) {{ nodes {{ title }} }} }}", expect_errors=True)
     error = body["errors"][0]  # type: ignore[index]
     assert error["extensions"] == {"code": "INVALID_INPUT", "field": field}
     assert message in error["message"]
+    assert sql_counter.count == 0
 
 
 async def test_a_cursor_of_another_ordering_is_refused(api: Api) -> None:
