@@ -90,9 +90,6 @@ class FilmsOf(StrEnum):
     CATEGORY = "CATEGORY"
 
 
-FILM_BY_TITLE = SortKey("TITLE", SortDirection.ASC, (str,))
-
-
 def film_sort(
     field: FilmOrderField | None, direction: SortDirection, film_filter: FilmFilter
 ) -> SortKey:

@@ -184,10 +184,6 @@ class Slice(Generic[E_co]):
     has_more: bool
 
 
-def empty_slice() -> Slice[E]:
-    return Slice((), (), False)
-
-
 async def _unknown_count() -> int:  # pragma: no cover - replaced by every caller
     raise NotImplementedError
 

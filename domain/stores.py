@@ -45,12 +45,6 @@ class StaffOf(StrEnum):
     STORE = "STORE"
 
 
-class IdOrderField(StrEnum):
-    ID = "ID"
-
-
-ID_SORT_TYPES: dict[str, tuple[type, ...]] = {"ID": ()}
-
 StoreRepository = ListRepository[Store, NoFilter, StoresOf]
 StaffRepository = ListRepository[Staff, NoFilter, StaffOf]
 

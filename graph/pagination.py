@@ -7,8 +7,7 @@ and `totalCount` runs its count query only when selected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from enum import Enum
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -80,10 +79,6 @@ def connection(page: Page[E], convert: Callable[[E], N]) -> Connection[N]:
     return Connection(nodes=[convert(item) for item in page.items], page=page)
 
 
-def converted(items: Iterable[E], convert: Callable[[E], N]) -> list[N]:
-    return [convert(item) for item in items]
-
-
 #: A list field's (first, after, last, before) arguments.
 PageArgs = tuple[int | None, str | None, int | None, str | None]
 
@@ -94,13 +89,6 @@ def request_for(info: Info, sort: SortKey, args: PageArgs) -> PageRequest:
     return page_request(
         sort, info.context.scope.page_limits, first=first, after=after, last=last, before=before
     )
-
-
-def sort_of(
-    field: Enum | None, direction: SortDirection | None, default: SortKey
-) -> tuple[str, SortDirection]:
-    name = default.name if field is None else str(field.value)
-    return name, direction or (default.direction if field is None else SortDirection.ASC)
 
 
 FIRST = strawberry.argument(
