@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     azure_openai_deployment: str | None = None
     azure_openai_api_version: str | None = None
     ollama_host: str = "http://127.0.0.1:11434"
+    # limits of one agent run (docs/agents.md)
+    agent_timeout_s: float = 60.0
+    agent_max_tool_calls: int = 8
+    agent_max_tokens: int = 800
+    agent_max_concurrent_runs: int = 8
+    agent_history_turns: int = 6
 
     @property
     def is_development(self) -> bool:

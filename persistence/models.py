@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -298,6 +299,54 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     request_hash: Mapped[str] = mapped_column(Text, nullable=False)
     result: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
+
+
+class Conversation(Base):
+    """An agent conversation (migration 0008): its owner and title."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        Index("idx_conversation_customer_id", "customer_id"),
+        Index("idx_conversation_user_id", "user_id"),
+        CheckConstraint("length(title) BETWEEN 1 AND 200", name="conversation_title_check"),
+    )
+
+    conversation_id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.customer_id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
+
+
+class Message(Base):
+    """One question or answer of a conversation (migration 0008)."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        Index("idx_message_conversation_id", "conversation_id", "message_id"),
+        CheckConstraint("role IN ('user', 'assistant')", name="message_role_check"),
+    )
+
+    message_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.conversation_id", ondelete="CASCADE"), nullable=False
+    )
+    role: Mapped[str] = mapped_column(Text, nullable=False)
+    agent: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    steps: Mapped[list[object]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+    prompt_tokens: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=func.now()
     )

@@ -19,6 +19,7 @@ from persistence.repositories.catalog import (
     SqlLanguageRepository,
 )
 from persistence.repositories.catalogue_writes import SqlCatalogueWrites
+from persistence.repositories.conversations import SqlConversationRepository
 from persistence.repositories.customer_writes import SqlCustomerWrites
 from persistence.repositories.customers import (
     SqlAddressRepository,
@@ -66,6 +67,8 @@ class SqlAlchemyUnitOfWork:
     rental_terms: SqlRentalTermsRepository
     reports: SqlReportRepository
     customer_writes: SqlCustomerWrites
+    # agent conversations (issue 6)
+    conversations: SqlConversationRepository
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -101,6 +104,7 @@ class SqlAlchemyUnitOfWork:
         self.rental_terms = SqlRentalTermsRepository(self._runner)
         self.reports = SqlReportRepository(self._runner)
         self.customer_writes = SqlCustomerWrites(self._runner)
+        self.conversations = SqlConversationRepository(self._runner)
         return self
 
     async def __aexit__(

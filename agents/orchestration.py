@@ -1,0 +1,374 @@
+"""One run of the agents: a SearchAgent and an LLMAgent in a Semantic Kernel handoff.
+
+Per run (see docs/decisions/0051): fresh agents and kernels (the tools carry the caller), a
+fresh `HandoffOrchestration` (callbacks are bound at construction) on a fresh
+`InProcessRuntime` (a shared one slows down with use). What SK does not do, this module does:
+
+* the answer is captured from the callbacks (the orchestration's result is a task summary);
+* the agent receiving a handoff is given what the other one found (SK passes only the task);
+* streamed chunks carrying function calls or results are not forwarded (they repeat text);
+* when a catalogue search finds nothing, the SearchAgent hands off to the LLMAgent in an
+  auto-function-invocation filter, whatever the model would have done next;
+* tool calls are counted and capped; handoffs are capped so two agents cannot ping-pong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from semantic_kernel import Kernel
+from semantic_kernel.agents import (
+    ChatCompletionAgent,
+    HandoffOrchestration,
+    OrchestrationHandoffs,
+)
+from semantic_kernel.agents.runtime import InProcessRuntime
+from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
+from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
+from semantic_kernel.contents import (
+    AuthorRole,
+    ChatMessageContent,
+    FunctionCallContent,
+    FunctionResultContent,
+    StreamingChatMessageContent,
+)
+from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
+from semantic_kernel.functions import FunctionResult, KernelArguments
+
+from agents.events import (
+    AgentEvent,
+    AgentMessage,
+    Handoff,
+    MessageDelta,
+    Step,
+    ToolCallFinished,
+    ToolCallStarted,
+    Usage,
+)
+from agents.plugins import customer, film_search, prompts
+from agents.providers.scripted import CONTEXT_PREFIX
+from agents.router import FirstAgent
+from domain.auth import Principal
+from domain.conversations import Turn
+from persistence.db import Database
+
+SEARCH = FirstAgent.SEARCH.value
+LLM = FirstAgent.LLM.value
+HANDOFF_PLUGIN = "Handoff"
+MAX_HANDOFFS = 3
+PREVIEW_CHARS = 300
+NO_MATCH_NOTICE = "The catalogue has no match for that."
+
+SEARCH_INSTRUCTIONS = """You are SearchAgent, the DVD store's catalogue assistant.
+Answer questions about films, their availability and the customer's own account ONLY from
+tool results. Always call a tool first. Name films exactly as the tools write their titles
+(upper case). If a question is not about the catalogue, transfer to LLMAgent."""
+
+LLM_INSTRUCTIONS = """You are LLMAgent, the DVD store's friendly general assistant.
+Answer general questions briefly. Never name a film that no tool result gave you. For any
+question about the catalogue (films, actors, categories, prices, stock, rentals) transfer to
+SearchAgent. When you are told the catalogue has no match, say so and help in general terms."""
+
+
+@dataclass
+class RunLimits:
+    max_tool_calls: int = 8
+    max_tokens: int = 800
+
+
+@dataclass
+class RunState:
+    """Everything one run gathers; `emit` forwards events to the caller as they happen."""
+
+    emit: Callable[[AgentEvent], None]
+    limits: RunLimits
+    steps: list[Step] = field(default_factory=list)
+    tool_calls: int = 0
+    handoffs: int = 0
+    films: dict[int, str] = field(default_factory=dict)  # id → title, from tool results
+    notes: dict[str, list[str]] = field(default_factory=dict)  # for the agent receiving
+    no_match: bool = False
+    tool_limit_hit: bool = False
+    answer: AgentMessage | None = None
+    usage: Usage = field(default_factory=Usage)
+    current_agent: str = SEARCH
+
+    def note_for(self, agent: str, text: str) -> None:
+        self.notes.setdefault(agent, []).append(text)
+
+    def take_notes(self, agent: str) -> list[str]:
+        return self.notes.pop(agent, [])
+
+    def found_so_far(self) -> str:
+        if not self.films:
+            return "No film found so far."
+        listed = ", ".join(f"{title} (id {i})" for i, title in list(self.films.items())[:10])
+        return f"Films found so far: {listed}."
+
+
+class ContextualAgent(ChatCompletionAgent):
+    """A ChatCompletionAgent that reads the notes left for it before each turn: SK's handoff
+    passes the receiving agent only the task, not what the previous agent found."""
+
+    run_state: Any = None
+
+    async def invoke_stream(self, messages: Any = None, **kwargs: Any) -> Any:
+        state: RunState | None = self.run_state
+        notes = state.take_notes(self.name) if state is not None else []
+        if notes:
+            listed = (
+                messages if isinstance(messages, list) else [] if messages is None else [messages]
+            )
+            context = [
+                ChatMessageContent(role=AuthorRole.USER, content=f"{CONTEXT_PREFIX}{note}")
+                for note in notes
+            ]
+            messages = [*listed, *context]
+        async for item in super().invoke_stream(messages, **kwargs):
+            yield item
+
+
+def _arguments_json(context: AutoFunctionInvocationContext) -> str:
+    values = {
+        k: v
+        for k, v in (context.arguments or {}).items()
+        if isinstance(v, str | int | float | bool) or v is None
+    }
+    return json.dumps(values, default=str)
+
+
+def _films_in(result: str) -> tuple[list[dict[str, Any]], bool]:
+    """Films of a tool result, and whether it was a successful search (not an error)."""
+    try:
+        data = json.loads(result)
+    except ValueError:
+        return [], False
+    if not isinstance(data, dict) or "error" in data:
+        return [], False
+    films = data.get("films")
+    if not isinstance(films, list):
+        return [], False
+    return [f for f in films if isinstance(f, dict) and isinstance(f.get("id"), int)], True
+
+
+def tool_filter(
+    agent: str, state: RunState
+) -> Callable[[AutoFunctionInvocationContext, Any], Awaitable[None]]:
+    async def on_tool_call(context: AutoFunctionInvocationContext, next: Any) -> None:
+        plugin = context.function.plugin_name or ""
+        name = context.function.name
+        if plugin == HANDOFF_PLUGIN:
+            await _handoff(context, next, agent=agent, state=state, name=name)
+            return
+        state.tool_calls += 1
+        arguments = _arguments_json(context)
+        if state.tool_calls > state.limits.max_tool_calls:
+            state.tool_limit_hit = True
+            context.function_result = FunctionResult(
+                function=context.function.metadata,
+                value=json.dumps({"error": "TOOL_LIMIT", "message": "No more tool calls."}),
+            )
+            context.terminate = True
+            return
+        state.emit(ToolCallStarted(agent, plugin, name, arguments))
+        started = time.perf_counter()
+        await next(context)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        result = "" if context.function_result is None else str(context.function_result.value)
+        films, ok = _films_in(result)
+        for film in films:
+            state.films[film["id"]] = str(film.get("title", ""))
+        step = ToolCallFinished(agent, plugin, name, arguments, result[:PREVIEW_CHARS], duration_ms)
+        state.steps.append(step)
+        state.emit(step)
+        searched = plugin == film_search.PLUGIN_NAME and name == "search_films"
+        if agent == SEARCH and searched and ok and not films and state.handoffs < MAX_HANDOFFS:
+            # Deterministic: nothing found → the LLMAgent answers, whatever the model wants.
+            state.no_match = True
+            state.note_for(
+                LLM, f"The catalogue search {arguments} found no film. {NO_MATCH_NOTICE}"
+            )
+            await context.kernel.invoke(
+                plugin_name=HANDOFF_PLUGIN, function_name=f"transfer_to_{LLM}"
+            )
+            _record_handoff(state, agent, LLM, "no catalogue match")
+            context.terminate = True
+
+    return on_tool_call
+
+
+async def _handoff(
+    context: AutoFunctionInvocationContext, next: Any, *, agent: str, state: RunState, name: str
+) -> None:
+    if not name.startswith("transfer_to_"):
+        await next(context)  # complete_task
+        return
+    target = name.removeprefix("transfer_to_")
+    if state.handoffs >= MAX_HANDOFFS:
+        context.function_result = FunctionResult(
+            function=context.function.metadata,
+            value="Transfer refused: answer the customer yourself now.",
+        )
+        return
+    state.note_for(target, f"{agent} handed over. {state.found_so_far()}")
+    await next(context)
+    reason = "catalogue question" if target == SEARCH else "not a catalogue question"
+    _record_handoff(state, agent, target, reason)
+
+
+def _record_handoff(state: RunState, source: str, target: str, reason: str) -> None:
+    state.handoffs += 1
+    state.current_agent = target
+    step = Handoff(source, target, reason)
+    state.steps.append(step)
+    state.emit(step)
+
+
+def _has_function_items(message: ChatMessageContent | StreamingChatMessageContent) -> bool:
+    return any(isinstance(i, FunctionCallContent | FunctionResultContent) for i in message.items)
+
+
+def _add_usage(state: RunState, message: ChatMessageContent | StreamingChatMessageContent) -> None:
+    usage = (message.metadata or {}).get("usage")
+    if usage is not None:
+        state.usage.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
+        state.usage.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
+
+
+def _execution_settings(service: ChatCompletionClientBase, limits: RunLimits) -> Any:
+    settings_class = service.get_prompt_execution_settings_class()
+    return settings_class(max_tokens=limits.max_tokens)
+
+
+def build_agents(
+    service: ChatCompletionClientBase,
+    database: Database,
+    principal: Principal,
+    state: RunState,
+) -> dict[str, ContextualAgent]:
+    behavior = FunctionChoiceBehavior.Auto(
+        maximum_auto_invoke_attempts=state.limits.max_tool_calls + 1
+    )
+    search_kernel = Kernel()
+    search_kernel.add_service(service)
+    search_kernel.add_plugin(film_search.FilmSearchPlugin(database), film_search.PLUGIN_NAME)
+    if principal.is_authenticated and principal.customer_id is not None:
+        search_kernel.add_plugin(customer.CustomerPlugin(database, principal), customer.PLUGIN_NAME)
+    search_kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, tool_filter(SEARCH, state))
+
+    llm_kernel = Kernel()
+    llm_kernel.add_service(service)
+    llm_kernel.add_plugin(prompts.writer_plugin())
+    llm_kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, tool_filter(LLM, state))
+
+    agents: dict[str, ContextualAgent] = {}
+    for name, kernel, instructions, description in (
+        (SEARCH, search_kernel, SEARCH_INSTRUCTIONS, "Searches the film catalogue and stock."),
+        (LLM, llm_kernel, LLM_INSTRUCTIONS, "Answers general, non-catalogue questions."),
+    ):
+        agent = ContextualAgent(
+            name=name,
+            description=description,
+            instructions=instructions,
+            kernel=kernel,
+            function_choice_behavior=behavior,
+            arguments=KernelArguments(settings=_execution_settings(service, state.limits)),
+        )
+        agent.run_state = state
+        agents[name] = agent
+    return agents
+
+
+def history_messages(turns: list[Turn], question: str) -> list[ChatMessageContent]:
+    messages: list[ChatMessageContent] = []
+    for turn in turns:
+        messages.append(ChatMessageContent(role=AuthorRole.USER, content=turn.question))
+        messages.append(
+            ChatMessageContent(role=AuthorRole.ASSISTANT, content=turn.answer, name=turn.agent)
+        )
+    messages.append(ChatMessageContent(role=AuthorRole.USER, content=question))
+    return messages
+
+
+async def run_handoff(
+    *,
+    service: ChatCompletionClientBase,
+    database: Database,
+    principal: Principal,
+    state: RunState,
+    first: FirstAgent,
+    task: list[ChatMessageContent],
+) -> None:
+    """Runs the orchestration to its end; the answer and steps land in `state`. Cancelling the
+    awaiting task cancels the model call in flight."""
+    agents = build_agents(service, database, principal, state)
+    state.current_agent = first.value
+    order = (
+        [agents[SEARCH], agents[LLM]]
+        if first is FirstAgent.SEARCH
+        else [agents[LLM], agents[SEARCH]]
+    )
+    handoffs = (
+        OrchestrationHandoffs()
+        .add(SEARCH, LLM, "Transfer to LLMAgent for questions that are not about the catalogue.")
+        .add(LLM, SEARCH, "Transfer to SearchAgent for questions about films, stock or rentals.")
+    )
+
+    def on_message(message: Any) -> None:
+        if _has_function_items(message) or message.role is not AuthorRole.ASSISTANT:
+            return
+        text = (message.content or "").strip()
+        if not text:
+            return
+        agent = message.name or state.current_agent
+        if state.answer is not None and state.answer == AgentMessage(agent, text):
+            return  # SK reports some messages twice
+        state.answer = AgentMessage(agent, text)
+        state.steps.append(state.answer)
+
+    def on_chunk(chunk: StreamingChatMessageContent, is_final: bool) -> None:
+        _add_usage(state, chunk)
+        if _has_function_items(chunk) or not chunk.content:
+            return
+        state.emit(MessageDelta(chunk.name or state.current_agent, chunk.content))
+
+    members: list[Any] = list(order)
+    orchestration = HandoffOrchestration(
+        members=members,
+        handoffs=handoffs,
+        agent_response_callback=on_message,
+        streaming_agent_response_callback=on_chunk,
+    )
+    runtime = InProcessRuntime()
+    runtime.start()
+    finished = False
+    result = await orchestration.invoke(task=task, runtime=runtime)
+    try:
+        await result.get()
+        finished = True
+    finally:
+        if finished:
+            await runtime.stop_when_idle()
+        else:
+            await _abandon(runtime, result)
+
+
+async def _abandon(runtime: InProcessRuntime, result: Any) -> None:
+    """Stops a run cut short (timeout, client gone): cancels the model call in flight."""
+    with contextlib.suppress(RuntimeError):  # already cancelled
+        result.cancel()
+    # The runtime runs each message handler (hence each model call) as a background task and
+    # `stop()` lets the current one finish; cancel them so no model keeps generating for nobody.
+    for task in list(getattr(runtime, "_background_tasks", ())):
+        task.cancel()
+    background = getattr(result, "background_task", None)
+    if background is not None:
+        background.cancel()
+    with contextlib.suppress(RuntimeError):  # not running any more
+        await asyncio.shield(runtime.stop())

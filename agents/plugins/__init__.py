@@ -1,0 +1,1 @@
+"""Native plugins (domain services as tools) and the LLMAgent's prompt plugins."""

@@ -1,0 +1,145 @@
+"""`FilmSearch`: the SearchAgent's tools over the catalogue, through domain services only.
+
+Results are compact JSON with film ids, so the API can link the films an answer names.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from semantic_kernel.functions import kernel_function
+
+from domain.errors import DomainError
+from domain.film_search import FilmSearch, FilmSearchService, parse_rating
+from domain.films import Film
+from persistence.db import Database
+from persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+PLUGIN_NAME = "FilmSearch"
+STORES = (1, 2)  # Pagila's two stores; availability is reported for each
+
+
+def film_json(film: Film) -> dict[str, Any]:
+    return {
+        "id": film.id,
+        "title": film.title,
+        "rating": film.rating.value if film.rating else None,
+        "rental_rate": str(film.rental_rate),
+        "length": film.length,
+        "year": film.release_year,
+    }
+
+
+def error_json(exc: DomainError) -> str:
+    return json.dumps({"error": exc.code, "message": exc.message})
+
+
+def _price(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class FilmSearchPlugin:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @kernel_function(
+        name="search_films",
+        description="Search the DVD catalogue. Give any of: keywords (topic words), title, "
+        "category, actor, rating, max_price, min_length, max_length, in_stock_at_store. "
+        "Returns matching films with their ids.",
+    )
+    async def search_films(
+        self,
+        *,
+        query: Annotated[str | None, "Topic keywords, e.g. 'dinosaur'"] = None,
+        title: Annotated[str | None, "Part of the film title"] = None,
+        category: Annotated[str | None, "Category name, e.g. Horror, Comedy"] = None,
+        actor: Annotated[str | None, "Actor name"] = None,
+        rating: Annotated[str | None, "G, PG, PG-13, R or NC-17"] = None,
+        max_price: Annotated[float | None, "Highest rental price in dollars"] = None,
+        min_length: Annotated[int | None, "Shortest running time, minutes"] = None,
+        max_length: Annotated[int | None, "Longest running time, minutes"] = None,
+        in_stock_at_store: Annotated[int | None, "Only films with a copy in this store"] = None,
+    ) -> Annotated[str, "JSON: {films: [...], count}"]:
+        try:
+            criteria = FilmSearch(
+                keywords=query or None,
+                title=title or None,
+                category=category or None,
+                actor=actor or None,
+                rating=parse_rating(rating),
+                max_price=_price(max_price),
+                min_length=_int(min_length),
+                max_length=_int(max_length),
+                in_stock_at_store=_int(in_stock_at_store),
+            )
+            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+                films, total = await FilmSearchService(uow).search(criteria)
+        except DomainError as exc:
+            return error_json(exc)
+        return json.dumps({"films": [film_json(f) for f in films], "count": total})
+
+    @kernel_function(
+        name="film_details",
+        description="Details of one film by its id: description, length, price, rating.",
+    )
+    async def film_details(self, film_id: Annotated[int, "The film id"]) -> str:
+        try:
+            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+                film = await FilmSearchService(uow).films.get(int(film_id))
+        except DomainError as exc:
+            return error_json(exc)
+        return json.dumps(
+            {
+                "films": [
+                    {
+                        **film_json(film),
+                        "description": film.description,
+                        "rental_days": film.rental_duration,
+                        "features": list(film.special_features),
+                    }
+                ],
+                "count": 1,
+            }
+        )
+
+    @kernel_function(
+        name="availability",
+        description="How many copies of a film (by id) are in stock now at each store.",
+    )
+    async def availability(
+        self,
+        film_id: Annotated[int, "The film id"],
+        store_id: Annotated[int | None, "One store (1 or 2); omit for every store"] = None,
+    ) -> str:
+        stores = (int(store_id),) if store_id else STORES
+        try:
+            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+                service = FilmSearchService(uow)
+                film = await service.films.get(int(film_id))
+                counts = await service.in_stock(film.id, stores)
+        except DomainError as exc:
+            return error_json(exc)
+        return json.dumps(
+            {
+                "films": [film_json(film)],
+                "count": 1,
+                "in_stock": {str(store): copies for store, copies in counts.items()},
+            }
+        )

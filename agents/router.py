@@ -1,0 +1,93 @@
+"""The first-turn router: a cheap keyword classifier picks the agent that speaks first, so a
+small model never has to decide. Catalogue questions go to the SearchAgent, the rest to the
+LLMAgent (which can still hand a catalogue question back)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class FirstAgent(StrEnum):
+    SEARCH = "SearchAgent"
+    LLM = "LLMAgent"
+
+
+_CATALOGUE_WORDS = frozenset(
+    [
+        "film",
+        "films",
+        "movie",
+        "movies",
+        "dvd",
+        "dvds",
+        "title",
+        "titles",
+        "rent",
+        "rental",
+        "rentals",
+        "stock",
+        "store",
+        "stores",
+        "copy",
+        "copies",
+        "available",
+        "availability",
+        "actor",
+        "actors",
+        "actress",
+        "starring",
+        "category",
+        "categories",
+        "genre",
+        "comedy",
+        "horror",
+        "action",
+        "drama",
+        "documentary",
+        "family",
+        "animation",
+        "children",
+        "classics",
+        "games",
+        "music",
+        "sports",
+        "travel",
+        "foreign",
+        "sci-fi",
+        "new",
+        "rated",
+        "rating",
+        "ratings",
+        "pg",
+        "pg-13",
+        "nc-17",
+        "price",
+        "priced",
+        "cost",
+        "costs",
+        "cheap",
+        "cheapest",
+        "minutes",
+        "long",
+        "length",
+        "catalogue",
+        "catalog",
+        "balance",
+        "owe",
+        "subscription",
+    ]
+)
+_PRICE = re.compile(r"\$\s*\d|\bunder\s+\d")
+_UPPER_TITLE = re.compile(r"\b[A-Z]{3,}\s+[A-Z]{3,}\b")
+
+
+def looks_like_catalogue_question(question: str) -> bool:
+    words = set(re.findall(r"[a-z][a-z0-9\-]*", question.lower()))
+    return bool(
+        words & _CATALOGUE_WORDS or _PRICE.search(question) or _UPPER_TITLE.search(question)
+    )
+
+
+def route(question: str) -> FirstAgent:
+    return FirstAgent.SEARCH if looks_like_catalogue_question(question) else FirstAgent.LLM

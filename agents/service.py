@@ -1,0 +1,295 @@
+"""The agents as the API sees them: `AgentRunner.stream()` runs one question and yields events;
+`ask()` collects them into an answer. Limits, memory and grounding live here.
+
+Semantic Kernel is imported on the first run, not when this module is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from agents.events import (
+    AgentAnswer,
+    AgentEvent,
+    RunCompleted,
+    RunStarted,
+    step_to_json,
+)
+from agents.router import FirstAgent, route
+from domain.assistant import (
+    AgentBusy,
+    AgentFailed,
+    AgentTimeout,
+    FilmSummary,
+    ModelUnavailable,
+    mentioned,
+    ungrounded_titles,
+)
+from domain.auth import Principal
+from domain.conversations import ConversationService, NewMessage, Turn
+from domain.errors import DomainError
+from domain.film_search import FilmSearchService
+from pagila_graph.config import Settings
+from pagila_graph.logging import get_logger
+from persistence.db import Database
+from persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+if TYPE_CHECKING:
+    from semantic_kernel.connectors.ai.chat_completion_client_base import (
+        ChatCompletionClientBase,
+    )
+
+log = get_logger(__name__)
+MAX_FILMS = 10
+_DONE = object()
+
+
+class AgentRunner:
+    """One per process (per app): holds the model service and the concurrency limit."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        service: ChatCompletionClientBase | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self._service = service
+        self._active = 0
+
+    def chat_service(self) -> ChatCompletionClientBase:
+        if self._service is None:
+            from agents.providers import build_chat_service
+
+            self._service = build_chat_service(self.settings)
+        return self._service
+
+    @property
+    def active_runs(self) -> int:
+        return self._active
+
+    async def ask(
+        self, question: str, principal: Principal, conversation_id: int | None = None
+    ) -> AgentAnswer:
+        """The answer, or the DomainError that stopped the run."""
+        async for event in self.stream(question, principal, conversation_id):
+            if isinstance(event, RunCompleted):
+                return event.answer
+        raise AgentFailed("The assistant stopped without an answer.")  # pragma: no cover
+
+    async def stream(
+        self, question: str, principal: Principal, conversation_id: int | None = None
+    ) -> AsyncIterator[AgentEvent]:
+        """Events as they happen, ending with RunCompleted; refusals raise DomainError before
+        the first event (no model, busy, unknown conversation), failures during the run raise
+        too (timeout, model error). Closing the iterator cancels the run and its model call."""
+        question = question.strip()
+        if not question:
+            from domain.errors import InvalidInput
+
+            raise InvalidInput("Ask a question.", field="question")
+        service = self.chat_service()  # ModelUnavailable before anything else
+        if self._active >= self.settings.agent_max_concurrent_runs:
+            raise AgentBusy()
+        self._active += 1
+        try:
+            turns = await self._history(principal, conversation_id)
+            run_id = uuid.uuid4().hex
+            yield RunStarted(run_id, conversation_id)
+            async for event in self._run(
+                service=service,
+                run_id=run_id,
+                question=question,
+                principal=principal,
+                turns=turns,
+                conversation_id=conversation_id,
+            ):
+                yield event
+        finally:
+            self._active -= 1
+
+    async def _history(self, principal: Principal, conversation_id: int | None) -> list[Turn]:
+        if conversation_id is None:
+            return []
+        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+            service = ConversationService(uow, principal)
+            return await service.recent_turns(conversation_id, self.settings.agent_history_turns)
+
+    async def _run(
+        self,
+        *,
+        service: ChatCompletionClientBase,
+        run_id: str,
+        question: str,
+        principal: Principal,
+        turns: list[Turn],
+        conversation_id: int | None,
+    ) -> AsyncIterator[AgentEvent]:
+        from agents import orchestration
+
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        state = orchestration.RunState(
+            emit=queue.put_nowait,
+            limits=orchestration.RunLimits(
+                max_tool_calls=self.settings.agent_max_tool_calls,
+                max_tokens=self.settings.agent_max_tokens,
+            ),
+        )
+        first = route(question)
+        started = time.perf_counter()
+        timeout = self.settings.agent_timeout_s
+
+        async def drive() -> None:
+            try:
+                async with asyncio.timeout(timeout):
+                    await orchestration.run_handoff(
+                        service=service,
+                        database=self.database,
+                        principal=principal,
+                        state=state,
+                        first=first,
+                        task=orchestration.history_messages(turns, question),
+                    )
+            finally:
+                queue.put_nowait(_DONE)
+
+        task = asyncio.create_task(drive(), name=f"agent-run-{run_id}")
+        try:
+            while True:
+                event = await queue.get()
+                if event is _DONE:
+                    break
+                yield event
+            try:
+                await task
+            except TimeoutError:
+                raise AgentTimeout(timeout) from None
+            except DomainError:
+                raise
+            except Exception as exc:
+                log.error("agents.run_failed", run_id=run_id, exc_info=exc)
+                raise AgentFailed("The language model failed to answer; try again later.") from exc
+            answer = await self._finish(
+                run_id=run_id,
+                question=question,
+                principal=principal,
+                state=state,
+                first=first,
+                conversation_id=conversation_id,
+                started=started,
+            )
+            yield RunCompleted(answer)
+        finally:
+            if not task.done():  # the caller went away: stop the model too
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def _finish(
+        self,
+        *,
+        run_id: str,
+        question: str,
+        principal: Principal,
+        state: Any,
+        first: FirstAgent,
+        conversation_id: int | None,
+        started: float,
+    ) -> AgentAnswer:
+        from agents.orchestration import NO_MATCH_NOTICE
+
+        if state.answer is None:
+            if state.tool_limit_hit:
+                raise AgentFailed("The assistant needed too many tool calls and was stopped.")
+            raise AgentFailed("The assistant stopped without an answer.")
+        text: str = state.answer.text
+        if state.no_match and NO_MATCH_NOTICE.lower() not in text.lower():
+            text = f"{NO_MATCH_NOTICE} {text}"
+        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+            flagged = await ungrounded_titles(text, FilmSearchService(uow))
+        film_ids = mentioned(text, state.films.items())[:MAX_FILMS]
+        if flagged:
+            log.warning("agents.ungrounded_titles", run_id=run_id, titles=flagged)
+        answer = AgentAnswer(
+            run_id=run_id,
+            answer=text,
+            agent=state.answer.agent,
+            conversation_id=conversation_id,
+            steps=list(state.steps),
+            film_ids=film_ids,
+            usage=state.usage,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            ungrounded_titles=flagged,
+        )
+        answer.conversation_id = await self._remember(question, principal, answer)
+        log.info(
+            "agents.run_completed",
+            run_id=run_id,
+            first=first.value,
+            agent=answer.agent,
+            tool_calls=state.tool_calls,
+            handoffs=state.handoffs,
+            ms=answer.latency_ms,
+        )
+        return answer
+
+    async def _remember(
+        self, question: str, principal: Principal, answer: AgentAnswer
+    ) -> int | None:
+        """Stores the exchange; anonymous callers get no conversation (nothing to continue)."""
+        if not principal.is_authenticated:
+            return None
+        async with SqlAlchemyUnitOfWork(self.database) as uow:
+            return await ConversationService(uow, principal).record(
+                answer.conversation_id,
+                question,
+                NewMessage(
+                    role="assistant",
+                    content=answer.answer,
+                    agent=answer.agent,
+                    steps=[step_to_json(s) for s in answer.steps],
+                    prompt_tokens=answer.usage.prompt_tokens,
+                    completion_tokens=answer.usage.completion_tokens,
+                    latency_ms=round(answer.latency_ms),
+                ),
+            )
+
+    async def film_summary(self, film_id: int) -> FilmSummary:
+        service = self.chat_service()
+        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+            film = await FilmSearchService(uow).films.get(film_id)
+        from semantic_kernel import Kernel
+
+        from agents.plugins.prompts import summarize_film
+
+        kernel = Kernel()
+        kernel.add_service(service)
+        try:
+            async with asyncio.timeout(self.settings.agent_timeout_s):
+                return await summarize_film(kernel, film)
+        except TimeoutError:
+            raise AgentTimeout(self.settings.agent_timeout_s) from None
+
+
+_RUNNERS: dict[int, AgentRunner] = {}
+
+
+def runner_for(settings: Settings, database: Database) -> AgentRunner:
+    """The runner of this app (keyed by its Database); created on first use."""
+    runner = _RUNNERS.get(id(database))
+    if runner is None or runner.settings is not settings:
+        runner = AgentRunner(settings, database)
+        _RUNNERS[id(database)] = runner
+    return runner
+
+
+def install_runner(runner: AgentRunner) -> None:
+    """Use `runner` for its database's app (tests install one over a scripted model)."""
+    _RUNNERS[id(runner.database)] = runner
+
+
+__all__ = ["AgentRunner", "ModelUnavailable", "install_runner", "runner_for"]

@@ -1,0 +1,173 @@
+"""Agent conversations: who owns one, who may read or continue it, what is remembered.
+
+Rules (see `domain.auth`): a customer sees only their own conversations; another signed-in
+user (staff) sees the conversations they started; admins see all. An anonymous caller may ask
+questions but gets no memory: their turns are stored without an owner and nobody but an admin
+can read or continue them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from domain.auth import Principal, Role, require_authenticated
+from domain.errors import NotFound
+
+TITLE_LENGTH = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    customer_id: int | None
+    user_id: int | None
+    title: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    role: str  # "user" or "assistant"
+    agent: str | None
+    content: str
+    steps: Sequence[Mapping[str, Any]]
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    role: str
+    content: str
+    agent: str | None = None
+    steps: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One remembered exchange, as given to the agents."""
+
+    question: str
+    answer: str
+    agent: str | None
+
+
+class ConversationRepository(Protocol):
+    async def create(self, customer_id: int | None, user_id: int | None, title: str) -> int: ...
+
+    async def get(self, conversation_id: int) -> Conversation | None: ...
+
+    async def owned_by(self, customer_id: int | None, user_id: int | None) -> list[Conversation]:
+        """Newest first; customer_id None and user_id None: every conversation (admins)."""
+        ...
+
+    async def messages(self, conversation_id: int, last: int | None = None) -> list[Message]:
+        """Oldest first; `last`: only the newest `last` messages."""
+        ...
+
+    async def add_messages(self, conversation_id: int, messages: Sequence[NewMessage]) -> None: ...
+
+
+class ConversationStore(Protocol):
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    async def commit(self) -> None: ...
+
+
+def owns(principal: Principal, conversation: Conversation) -> bool:
+    if principal.role is Role.ADMIN:
+        return True
+    if principal.role is Role.CUSTOMER:
+        return (
+            principal.customer_id is not None and conversation.customer_id == principal.customer_id
+        )
+    return (
+        principal.is_authenticated
+        and principal.user_id is not None
+        and conversation.user_id == principal.user_id
+    )
+
+
+def title_of(question: str) -> str:
+    title = " ".join(question.split())[:TITLE_LENGTH]
+    return title or "(empty question)"
+
+
+def turns_of(messages: Sequence[Message]) -> list[Turn]:
+    """Pairs each question with the answer that followed it."""
+    turns: list[Turn] = []
+    question: str | None = None
+    for message in messages:
+        if message.role == "user":
+            question = message.content
+        elif question is not None:
+            turns.append(Turn(question, message.content, message.agent))
+            question = None
+    return turns
+
+
+class ConversationService:
+    def __init__(self, uow: ConversationStore, principal: Principal) -> None:
+        self._uow = uow
+        self.principal = principal
+
+    async def get(self, conversation_id: int) -> Conversation:
+        """The caller's conversation; someone else's reads as not found (ids do not leak)."""
+        require_authenticated(self.principal)
+        found = await self._uow.conversations.get(conversation_id)
+        if found is None or not owns(self.principal, found):
+            raise NotFound("Conversation", conversation_id)
+        return found
+
+    async def mine(self) -> list[Conversation]:
+        require_authenticated(self.principal)
+        if self.principal.role is Role.ADMIN:
+            return await self._uow.conversations.owned_by(None, None)
+        if self.principal.role is Role.CUSTOMER:
+            if self.principal.customer_id is None:
+                return []
+            return await self._uow.conversations.owned_by(self.principal.customer_id, None)
+        if self.principal.user_id is None:
+            return []
+        return await self._uow.conversations.owned_by(None, self.principal.user_id)
+
+    async def messages(self, conversation_id: int) -> list[Message]:
+        await self.get(conversation_id)
+        return await self._uow.conversations.messages(conversation_id)
+
+    async def recent_turns(self, conversation_id: int | None, turns: int) -> list[Turn]:
+        """The last `turns` exchanges of the caller's conversation (none for a new one)."""
+        if conversation_id is None or turns <= 0:
+            return []
+        await self.get(conversation_id)
+        messages = await self._uow.conversations.messages(conversation_id, last=2 * turns)
+        return turns_of(messages)[-turns:]
+
+    async def record(self, conversation_id: int | None, question: str, answer: NewMessage) -> int:
+        """Stores the question and its answer (in a new conversation when none is given) and
+        commits. Returns the conversation id."""
+        if conversation_id is None:
+            is_customer = self.principal.role is Role.CUSTOMER
+            conversation_id = await self._uow.conversations.create(
+                self.principal.customer_id if is_customer else None,
+                self.principal.user_id if self.principal.is_authenticated else None,
+                title_of(question),
+            )
+        else:
+            await self.get(conversation_id)
+        await self._uow.conversations.add_messages(
+            conversation_id, [NewMessage(role="user", content=question), answer]
+        )
+        await self._uow.commit()
+        return conversation_id
