@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graph.agents.schema import AgentsMutation, AgentsQuery, AgentsSubscription
 from graph.catalog.mutations import CatalogMutation
 from graph.catalog.schema import CatalogQuery
 from graph.context import OperationScopeExtension
@@ -42,9 +43,10 @@ QUERIES: tuple[type, ...] = (
     StoresQuery,
     RentalsQuery,
     ReportsQuery,
+    AgentsQuery,
 )
-MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation, CustomersMutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation, CustomersMutation, AgentsMutation)
+SUBSCRIPTIONS: tuple[type, ...] = (AgentsSubscription,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None

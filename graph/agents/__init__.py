@@ -1,0 +1,1 @@
+"""The agents' API: askAgent, agentStream, filmSummary, conversations."""

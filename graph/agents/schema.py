@@ -1,0 +1,92 @@
+"""Root fields of the agents: `askAgent`, `agentStream`, `filmSummary`, conversations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+
+from agents.service import AgentRunner, runner_for
+from domain.conversations import ConversationService
+from domain.errors import DomainError
+from graph.agents import types as t
+from graph.mutations import run_mutation
+from graph.pagination import Info
+
+
+def runner(info: Info) -> AgentRunner:
+    return runner_for(info.context.settings, info.context.database)
+
+
+async def rate_limit(info: Info) -> None:
+    """The accounts work's limiter for agent calls, when it is installed (issue 7)."""
+    hook = info.context.extra.get("agent_rate_limit")
+    if hook is not None:
+        await hook(info.context)
+
+
+@strawberry.type
+class AgentsQuery:
+    @strawberry.field(
+        description="One film summarised by the assistant as validated JSON; `recommended` "
+        "follows the store's rule (see FilmSummary)."
+    )
+    async def film_summary(self, info: Info, film_id: int) -> t.FilmSummary:
+        summary = await runner(info).film_summary(film_id)
+        return t.FilmSummary(
+            film_id=summary.film_id,
+            title=summary.title,
+            rating=summary.rating,
+            recommended=summary.recommended,
+        )
+
+    @strawberry.field(description="One of your conversations with the assistant.")
+    async def conversation(self, info: Info, id: int) -> t.Conversation:
+        service = ConversationService(await info.context.scope.uow(), info.context.principal)
+        conversation = await service.get(id)
+        return t.Conversation.of(conversation, await service.messages(id))
+
+    @strawberry.field(description="Your conversations with the assistant, newest first.")
+    async def my_conversations(self, info: Info) -> list[t.Conversation]:
+        service = ConversationService(await info.context.scope.uow(), info.context.principal)
+        return [t.Conversation.of(c, await service.messages(c.id)) for c in await service.mine()]
+
+
+@strawberry.type
+class AgentsMutation:
+    @strawberry.mutation(
+        description="Ask the store's assistant. Film questions are answered from the catalogue "
+        "(`films` lists the films named); others by a general agent."
+    )
+    async def ask_agent(self, info: Info, input: t.AskAgentInput) -> t.AskAgentPayload:
+        async def action() -> t.AskAgentPayload:
+            await rate_limit(info)
+            answer = await runner(info).ask(
+                input.question, info.context.principal, input.conversation_id
+            )
+            return t.AskAgentPayload.from_answer(answer)
+
+        return await run_mutation(t.AskAgentPayload, action)
+
+
+@strawberry.type
+class AgentsSubscription:
+    @strawberry.subscription(
+        description="Ask the assistant and follow the run: tokens as the model writes them, "
+        "tool calls, handoffs, then RunCompleted (or RunFailed)."
+    )
+    async def agent_stream(
+        self, info: Info, question: str, conversation_id: int | None = None
+    ) -> AsyncGenerator[t.AgentEvent, None]:
+        events: Any = None
+        try:
+            await rate_limit(info)
+            events = runner(info).stream(question, info.context.principal, conversation_id)
+            async for event in events:
+                yield t.event_of(event)
+        except DomainError as exc:
+            yield t.RunFailed(code=exc.code, message=exc.message)
+        finally:
+            if events is not None:
+                await events.aclose()  # the client left: cancel the run and its model call
