@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -275,21 +276,22 @@ class AgentRunner:
             raise AgentTimeout(self.settings.agent_timeout_s) from None
 
 
-_RUNNERS: dict[int, AgentRunner] = {}
+_RUNNERS: weakref.WeakKeyDictionary[Database, AgentRunner] = weakref.WeakKeyDictionary()
 
 
 def runner_for(settings: Settings, database: Database) -> AgentRunner:
-    """The runner of this app (keyed by its Database); created on first use."""
-    runner = _RUNNERS.get(id(database))
-    if runner is None or runner.settings is not settings:
+    """The runner of the app serving `database` (one per app), created on first use."""
+    runner = _RUNNERS.get(database)
+    if runner is None:
         runner = AgentRunner(settings, database)
-        _RUNNERS[id(database)] = runner
+        _RUNNERS[database] = runner
     return runner
 
 
 def install_runner(runner: AgentRunner) -> None:
-    """Use `runner` for its database's app (tests install one over a scripted model)."""
-    _RUNNERS[id(runner.database)] = runner
+    """Use `runner` for the app serving its database (tests install one over a scripted
+    model; an embedding application may install one with its own chat service)."""
+    _RUNNERS[runner.database] = runner
 
 
 __all__ = ["AgentRunner", "ModelUnavailable", "install_runner", "runner_for"]
