@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 MAX_FILMS = 10
 _DONE = object()
+TOOL_LIMIT_MESSAGE = "The assistant needed too many tool calls and was stopped."
 
 
 class AgentRunner:
@@ -173,6 +174,8 @@ class AgentRunner:
             except DomainError:
                 raise
             except Exception as exc:
+                if state.tool_limit_hit:  # SK ends a turn cut short with an error of its own
+                    raise AgentFailed(TOOL_LIMIT_MESSAGE) from None
                 log.error("agents.run_failed", run_id=run_id, exc_info=exc)
                 raise AgentFailed("The language model failed to answer; try again later.") from exc
             answer = await self._finish(
@@ -205,7 +208,7 @@ class AgentRunner:
 
         if state.answer is None:
             if state.tool_limit_hit:
-                raise AgentFailed("The assistant needed too many tool calls and was stopped.")
+                raise AgentFailed(TOOL_LIMIT_MESSAGE)
             raise AgentFailed("The assistant stopped without an answer.")
         text: str = state.answer.text
         if state.no_match and NO_MATCH_NOTICE.lower() not in text.lower():
