@@ -235,6 +235,8 @@ def _has_function_items(message: ChatMessageContent | StreamingChatMessageConten
 
 
 def _add_usage(state: RunState, message: ChatMessageContent | StreamingChatMessageContent) -> None:
+    if any(isinstance(i, FunctionCallContent) for i in message.items):
+        return  # SK merges the call's chunks, usage included, which also came on its own
     usage = (message.metadata or {}).get("usage")
     if usage is not None:
         state.usage.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)

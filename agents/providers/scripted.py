@@ -201,6 +201,16 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
                 choice_index=0,
                 ai_model_id=self.ai_model_id,
                 function_invoke_attempt=function_invoke_attempt,
+            )
+        ]
+        # like OpenAI's `stream_options.include_usage`: usage in a chunk of its own
+        yield [
+            StreamingChatMessageContent(
+                role=AuthorRole.ASSISTANT,
+                items=[],
+                choice_index=0,
+                ai_model_id=self.ai_model_id,
+                function_invoke_attempt=function_invoke_attempt,
                 metadata={"usage": self._usage(chat_history, "")},
             )
         ]

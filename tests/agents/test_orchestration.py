@@ -48,6 +48,8 @@ async def test_film_question_calls_a_tool_and_answers_with_its_films(
     assert len(answer.film_ids) == min(5, len(expected_ids))
     assert answer.ungrounded_titles == []
     assert not any(isinstance(s, Handoff) for s in answer.steps)
+    # the scripted model counts words as tokens: the tool call costs none, the answer its words
+    assert answer.usage.completion_tokens == len(answer.answer.split())
 
 
 def no_match_policy(seen: list[ScriptTurn]):  # type: ignore[no-untyped-def]
