@@ -378,7 +378,9 @@ def demo_policy(turn: ScriptTurn) -> Reply:  # noqa: PLR0911 (one rule per case)
             f"{f['title']} ({f.get('rating') or 'unrated'}, ${f.get('rental_rate')})"
             for f in films[:5]
         )
-        return Say(f"From our catalogue: {listed}.")
+        store = _STORE.search(question)
+        where = f"In stock at store {store.group(1)}" if store else "From our catalogue"
+        return Say(f"{where}: {listed}.")
     if (
         not turn.context_notes
         and turn.offers("Handoff-transfer_to_SearchAgent")
@@ -387,8 +389,7 @@ def demo_policy(turn: ScriptTurn) -> Reply:  # noqa: PLR0911 (one rule per case)
         return Call("Handoff-transfer_to_SearchAgent")
     if turn.context_notes:
         return Say(
-            "I could not find a film in our catalogue for that. Try other words, a category "
-            "or an actor's name."
+            "The catalogue has no match for that. Try other words, a category or an actor's name."
         )
     return Say(
         "I am the store's assistant: I can search our DVD catalogue by title, topic, category, "
