@@ -96,7 +96,7 @@ class LoopbackModel:
 async def loopback() -> AsyncIterator[tuple[str, LoopbackModel]]:
     model = LoopbackModel()
     app = Starlette(routes=[Route("/v1/chat/completions", model.completions, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
         await asyncio.sleep(0.01)

@@ -44,7 +44,7 @@ async def serve(agent_settings: Settings) -> AsyncIterator[Serve]:
 
     async def start(database: Database) -> str:
         app = create_app(agent_settings, database, HeaderAuthenticator())
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
