@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable
+from typing import Any, TypeVar
 
 import strawberry
+from starlette.requests import Request
 
 from agents.service import AgentRunner, runner_for
 from domain.conversations import ConversationService
@@ -13,6 +15,8 @@ from domain.errors import DomainError
 from graph.agents import types as t
 from graph.mutations import run_mutation
 from graph.pagination import Info
+
+T = TypeVar("T")
 
 
 def runner(info: Info) -> AgentRunner:
@@ -53,6 +57,30 @@ class AgentsQuery:
         return [t.Conversation.of(c, await service.messages(c.id)) for c in await service.mine()]
 
 
+async def until_disconnected(request: Request) -> None:
+    """Returns when the HTTP client goes away (the body was read already: the next ASGI
+    message is `http.disconnect`, sent when the client leaves or after the response)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def unless_disconnected(info: Info, work: Awaitable[T]) -> T:
+    """`work`, cancelled (with the model call under it) if the HTTP client disconnects."""
+    request = info.context.request
+    task = asyncio.ensure_future(work)
+    if not isinstance(request, Request):  # over a WebSocket the subscription path applies
+        return await task
+    watcher = asyncio.create_task(until_disconnected(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return task.result()
+
+
 @strawberry.type
 class AgentsMutation:
     @strawberry.mutation(
@@ -62,8 +90,9 @@ class AgentsMutation:
     async def ask_agent(self, info: Info, input: t.AskAgentInput) -> t.AskAgentPayload:
         async def action() -> t.AskAgentPayload:
             await rate_limit(info)
-            answer = await runner(info).ask(
-                input.question, info.context.principal, input.conversation_id
+            answer = await unless_disconnected(
+                info,
+                runner(info).ask(input.question, info.context.principal, input.conversation_id),
             )
             return t.AskAgentPayload.from_answer(answer)
 

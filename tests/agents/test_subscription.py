@@ -175,3 +175,33 @@ async def test_closing_the_socket_cancels_the_model_call(
             break
         await asyncio.sleep(0.05)
     assert agents.active_runs == 0
+
+
+async def test_an_http_client_leaving_cancels_ask_agent_and_its_model_call(
+    serve: Serve, agent_settings: Settings, agents_db: Database
+) -> None:
+    import httpx
+
+    calling = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def slow_model(turn: ScriptTurn) -> Reply:
+        calling.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return Say("never")
+
+    database = Database(agents_db.engine)
+    agents = runner(agent_settings, database, slow_model)
+    install_runner(agents)
+    url = (await serve(database)).replace("ws://", "http://")
+    query = 'mutation { askAgent(input: {question: "a rainy-day plan?"}) { answer } }'
+    async with httpx.AsyncClient() as client:
+        request = asyncio.create_task(client.post(url, json={"query": query}))
+        await asyncio.wait_for(calling.wait(), 10)
+        request.cancel()  # the client gives up: its connection closes
+        await asyncio.gather(request, return_exceptions=True)
+    await asyncio.wait_for(cancelled.wait(), 10)
