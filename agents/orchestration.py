@@ -157,6 +157,22 @@ def _films_in(result: str) -> tuple[list[dict[str, Any]], bool]:
     return [f for f in films if isinstance(f, dict) and isinstance(f.get("id"), int)], True
 
 
+def _plain_result(context: AutoFunctionInvocationContext) -> str:
+    """The tool's result as text. A prompt function returns chat messages, which SK would hand
+    to the model as their Python repr: the model gets their text instead."""
+    if context.function_result is None:
+        return ""
+    value = context.function_result.value
+    if isinstance(value, str):
+        return value
+    messages = value if isinstance(value, list) else [value]
+    if messages and all(isinstance(m, ChatMessageContent) for m in messages):
+        text = "".join(m.content or "" for m in messages)
+        context.function_result = FunctionResult(function=context.function.metadata, value=text)
+        return text
+    return str(value)
+
+
 def tool_filter(
     agent: str, state: RunState
 ) -> Callable[[AutoFunctionInvocationContext, Any], Awaitable[None]]:
@@ -180,7 +196,7 @@ def tool_filter(
         started = time.perf_counter()
         await next(context)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        result = "" if context.function_result is None else str(context.function_result.value)
+        result = _plain_result(context)
         films, ok = _films_in(result)
         for film in films:
             state.films[film["id"]] = str(film.get("title", ""))

@@ -166,3 +166,25 @@ async def test_an_invented_title_is_flagged(
 
     answer = await runner(agent_settings, agents_db, policy).ask("cheer me up", ANONYMOUS)
     assert answer.ungrounded_titles == [invented]
+
+
+async def test_llm_agent_uses_its_prompt_plugin(
+    agent_settings: Settings, agents_db: Database
+) -> None:
+    prompts: list[str] = []
+
+    def policy(turn: ScriptTurn) -> Reply:
+        if turn.question.startswith("Answer the customer's question briefly"):
+            prompts.append(turn.question)  # the prompt function's rendered template
+            return Say("Tea and a blanket.")
+        if not turn.tool_results:
+            return Call("Writer-general_answer", {"question": "rainy afternoon plans?"})
+        return Say(turn.tool_results[-1][1])
+
+    answer = await runner(agent_settings, agents_db, policy).ask(
+        "what should I do on a rainy afternoon?", ANONYMOUS
+    )
+    assert prompts and prompts[0].endswith("Question: rainy afternoon plans?")
+    (tool,) = [s for s in answer.steps if isinstance(s, ToolCallFinished)]
+    assert (tool.agent, tool.plugin, tool.function) == ("LLMAgent", "Writer", "general_answer")
+    assert answer.answer == "Tea and a blanket."
