@@ -188,3 +188,23 @@ async def test_llm_agent_uses_its_prompt_plugin(
     (tool,) = [s for s in answer.steps if isinstance(s, ToolCallFinished)]
     assert (tool.agent, tool.plugin, tool.function) == ("LLMAgent", "Writer", "general_answer")
     assert answer.answer == "Tea and a blanket."
+
+
+async def test_concurrent_runs_do_not_mix(
+    agent_settings: Settings, agents_db: Database, sql: Sql
+) -> None:
+    import asyncio
+
+    rows = await sql.rows("SELECT film_id, title FROM film WHERE film_id BETWEEN 10 AND 14")
+
+    def policy(turn: ScriptTurn) -> Reply:
+        if turn.offers("FilmSearch-search_films") and not turn.tool_results:
+            return Call("FilmSearch-search_films", {"title": turn.question.removeprefix("film ")})
+        return Say(list_films(turn))
+
+    agents = runner(agent_settings, agents_db, policy)
+    answers = await asyncio.gather(*(agents.ask(f"film {r['title']}", ANONYMOUS) for r in rows))
+    for row, answer in zip(rows, answers, strict=True):
+        assert row["film_id"] in answer.film_ids
+        assert answer.answer.startswith("We have ") and row["title"] in answer.answer
+    assert agents.active_runs == 0
