@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     agent_max_tokens: int = 800
     agent_max_concurrent_runs: int = 8
     agent_history_turns: int = 6
+    # the local model (MODEL_PROVIDER=local, the `local` extra; docs/decisions/0060-0062)
+    local_model_threads: int | None = None  # None: the machine's cores (at most 8)
+    local_model_context: int = 8192  # KV-cache tokens in all, shared by the slots
+    local_model_parallel: int = 2  # requests generated together (continuous batching)
+    local_model_max_waiters: int = 16  # requests waiting for a slot; more are refused
 
     @property
     def is_development(self) -> bool:

@@ -26,7 +26,8 @@ def _secret(settings: Settings) -> str | None:
 
 def build_chat_service(settings: Settings) -> ChatCompletionClientBase:
     """The configured provider's chat service; `ModelUnavailable` says what is missing."""
-    provider = settings.model_provider
+    # `model_copy(update=...)` skips validation: a plain string must still pick its provider
+    provider = ModelProvider(settings.model_provider)
     if provider is ModelProvider.NONE:
         raise ModelUnavailable()
     if provider is ModelProvider.SCRIPTED:

@@ -1,0 +1,516 @@
+"""`MODEL_PROVIDER=local`: a Semantic Kernel chat-completion connector over the in-process model.
+
+Entry points (for the provider factory, `agents.providers.build_chat_service`):
+
+* `build_local_chat_service(settings) -> LocalChatCompletion` — synchronous and cheap: it only
+  checks that the `local` extra is installed (`ModelUnavailable` saying what to install
+  otherwise). The model file is assembled/verified and the engine loaded on the first request,
+  off the event loop, once per process (`agents.local.engine`).
+* `LocalChatCompletion.from_settings(settings)` — the same, as a constructor.
+* `prepare_local_model(settings, console)` — does the first-start work up front (assembly and
+  verification with a Rich progress bar, then loading), e.g. from `pagila-graph serve`.
+
+The connector is a real `ChatCompletionClientBase`: streaming (`StreamingChatMessageContent`
+chunks sharing `ai_model_id` and `choice_index` 0), token usage as SK's OpenAI connector
+reports it (`metadata["usage"]`, a `CompletionUsage`, in a chunk of its own when streaming),
+and function calling: when a function choice behaviour offers the kernel's functions, the model
+fills a JSON-schema-constrained choice (`agents.local.choice`) that becomes SK
+`FunctionCallContent` (`FilmSearch-search_films`), which SK's auto-invocation loop executes.
+An answer chosen as `respond` streams token by token out of the constrained JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
+from semantic_kernel.connectors.ai.completion_usage import CompletionUsage
+from semantic_kernel.connectors.ai.function_choice_type import FunctionChoiceType
+from semantic_kernel.connectors.ai.prompt_execution_settings import PromptExecutionSettings
+from semantic_kernel.contents import (
+    AuthorRole,
+    ChatHistory,
+    ChatMessageContent,
+    FunctionCallContent,
+    FunctionResultContent,
+    StreamingChatMessageContent,
+)
+from semantic_kernel.functions import KernelFunctionMetadata
+
+from agents.local.choice import (
+    DEFAULT_EXAMPLES,
+    AnswerStream,
+    Choice,
+    Example,
+    InvalidStep,
+    call_content,
+    parse_step,
+    step_json,
+)
+from agents.local.engine import (
+    EngineConfig,
+    LocalEngine,
+    default_threads,
+    load_engine,
+    loaded_engine,
+)
+from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_progress
+from domain.assistant import ModelUnavailable
+from pagila_graph.logging import get_logger
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pagila_graph.config import Settings
+
+log = get_logger(__name__)
+
+MODEL_ID = QWEN_CODER_05B.name
+FUNCTIONS_KEY = "local_offered_functions"
+CHOICE_TYPE_KEY = "local_choice_type"
+INSTALL_HINT = "pip install 'pagila-graph[local]'"
+
+
+class LocalPromptExecutionSettings(PromptExecutionSettings):
+    """Sampling settings of the local model (OpenAI names, llama.cpp semantics)."""
+
+    max_tokens: int | None = None
+    temperature: float | None = 0.2
+    top_p: float | None = None
+    seed: int | None = None
+    stop: list[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalOptions:
+    """How requests are shaped for a small model (docs/decisions/0061)."""
+
+    #: longest answer written inside a `respond` step, in characters
+    answer_max_chars: int = 700
+    #: max_tokens of a constrained step (a call or a short answer), whatever the caller asks
+    step_max_tokens: int = 256
+    #: tool rounds since the customer's last message after which only words are offered
+    max_tool_rounds: int = 2
+    #: tool results are cut to this many characters before the model reads them
+    tool_result_chars: int = 1200
+    #: functions never offered: a plain answer already ends a handoff run, and a 0.5B model
+    #: calling complete_task instead of answering would leave the customer without one
+    hidden_functions: frozenset[str] = frozenset({"Handoff-complete_task"})
+    examples: Mapping[str, Sequence[Example]] = field(default_factory=lambda: DEFAULT_EXAMPLES)
+    #: greedy decoding for constrained steps: the choice should not be a dice roll
+    step_temperature: float = 0.0
+    repeat_penalty: float = 1.1
+
+
+EngineSource = Callable[[], Awaitable[LocalEngine]]
+
+
+@dataclass(slots=True)
+class _Text:
+    text: str
+
+
+@dataclass(slots=True)
+class _Call:
+    call: FunctionCallContent
+
+
+@dataclass(slots=True)
+class _Done:
+    usage: CompletionUsage
+    finish_reason: str | None
+    response_id: str | None
+
+
+_Event = _Text | _Call | _Done
+
+
+class LocalChatCompletion(ChatCompletionClientBase):
+    """Semantic Kernel chat completion over the in-process llama.cpp engine."""
+
+    SUPPORTS_FUNCTION_CALLING: ClassVar[bool] = True
+
+    engine_source: Any = None
+    options: Any = None
+
+    def __init__(
+        self,
+        engine_source: EngineSource,
+        *,
+        ai_model_id: str = MODEL_ID,
+        service_id: str | None = None,
+        options: LocalOptions | None = None,
+    ) -> None:
+        super().__init__(ai_model_id=ai_model_id, service_id=service_id or "local")
+        self.engine_source = engine_source
+        self.options = options or LocalOptions()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, options: LocalOptions | None = None) -> Self:
+        require_local_extra()
+        return cls(_EngineLoader(settings), options=options)
+
+    # --- SK hooks ---------------------------------------------------------------------------
+
+    def get_prompt_execution_settings_class(self) -> type[PromptExecutionSettings]:
+        return LocalPromptExecutionSettings
+
+    def _update_function_choice_settings_callback(
+        self,
+    ) -> Callable[[Any, PromptExecutionSettings, FunctionChoiceType], None]:
+        def remember(
+            configuration: Any, settings: PromptExecutionSettings, choice: FunctionChoiceType
+        ) -> None:
+            settings.extension_data[FUNCTIONS_KEY] = list(configuration.available_functions or [])
+            settings.extension_data[CHOICE_TYPE_KEY] = choice
+
+        return remember
+
+    def _reset_function_choice_settings(self, settings: PromptExecutionSettings) -> None:
+        settings.extension_data.pop(FUNCTIONS_KEY, None)
+        settings.extension_data.pop(CHOICE_TYPE_KEY, None)
+
+    async def _inner_get_chat_message_contents(
+        self, chat_history: ChatHistory, settings: PromptExecutionSettings
+    ) -> list[ChatMessageContent]:
+        text: list[str] = []
+        calls: list[FunctionCallContent] = []
+        metadata: dict[str, Any] = {}
+        finish: str | None = None
+        async for event in self._generate(chat_history, settings):
+            if isinstance(event, _Text):
+                text.append(event.text)
+            elif isinstance(event, _Call):
+                calls.append(event.call)
+            else:
+                metadata = {"id": event.response_id, "usage": event.usage}
+                finish = event.finish_reason
+        message = ChatMessageContent(
+            role=AuthorRole.ASSISTANT,
+            items=list(calls),
+            content="".join(text) if text else None,
+            ai_model_id=self.ai_model_id,
+            metadata=metadata,
+            finish_reason=_finish_reason(finish, bool(calls)),
+        )
+        return [message]
+
+    async def _inner_get_streaming_chat_message_contents(
+        self,
+        chat_history: ChatHistory,
+        settings: PromptExecutionSettings,
+        function_invoke_attempt: int = 0,
+    ) -> AsyncGenerator[list[StreamingChatMessageContent], Any]:
+        def chunk(**values: Any) -> list[StreamingChatMessageContent]:
+            return [
+                StreamingChatMessageContent(
+                    role=AuthorRole.ASSISTANT,
+                    choice_index=0,
+                    ai_model_id=self.ai_model_id,
+                    function_invoke_attempt=function_invoke_attempt,
+                    **values,
+                )
+            ]
+
+        called = False
+        async for event in self._generate(chat_history, settings):
+            if isinstance(event, _Text):
+                yield chunk(content=event.text)
+            elif isinstance(event, _Call):
+                called = True
+                yield chunk(items=[event.call])
+            else:
+                # like OpenAI's `stream_options.include_usage`: usage in a chunk of its own
+                yield chunk(
+                    items=[],
+                    metadata={"id": event.response_id, "usage": event.usage},
+                    finish_reason=_finish_reason(event.finish_reason, called),
+                )
+
+    # --- requests ---------------------------------------------------------------------------
+
+    async def _generate(
+        self, history: ChatHistory, settings: PromptExecutionSettings
+    ) -> AsyncIterator[_Event]:
+        local = (
+            settings
+            if isinstance(settings, LocalPromptExecutionSettings)
+            else LocalPromptExecutionSettings.model_validate(settings.prepare_settings_dict())
+        )
+        choice = self._choice(history, settings)
+        engine = await self.engine_source()
+        if choice is None:
+            async for event in self._free_text(engine, history, local):
+                yield event
+        else:
+            async for event in self._step(engine, history, local, choice):
+                yield event
+
+    def _choice(self, history: ChatHistory, settings: PromptExecutionSettings) -> Choice | None:
+        options: LocalOptions = self.options
+        choice_type = settings.extension_data.get(CHOICE_TYPE_KEY)
+        offered: list[KernelFunctionMetadata] = [
+            f
+            for f in settings.extension_data.get(FUNCTIONS_KEY) or []
+            if f.fully_qualified_name not in options.hidden_functions
+        ]
+        if not offered or choice_type == FunctionChoiceType.NONE:
+            return None
+        if _tool_rounds(history) >= options.max_tool_rounds:
+            return None  # enough tools: answer in words now
+        return Choice(
+            functions=tuple(offered),
+            allow_respond=choice_type != FunctionChoiceType.REQUIRED,
+            answer_max_chars=options.answer_max_chars,
+            examples=options.examples,
+        )
+
+    def _request(
+        self,
+        history: ChatHistory,
+        settings: LocalPromptExecutionSettings,
+        menu: str = "",
+    ) -> dict[str, Any]:
+        options: LocalOptions = self.options
+        request: dict[str, Any] = {
+            "messages": render_messages(history, menu, options.tool_result_chars),
+            "repeat_penalty": options.repeat_penalty,
+        }
+        for key in ("max_tokens", "temperature", "top_p", "seed", "stop"):
+            value = getattr(settings, key)
+            if value is not None:
+                request[key] = value
+        return request
+
+    async def _free_text(
+        self, engine: LocalEngine, history: ChatHistory, settings: LocalPromptExecutionSettings
+    ) -> AsyncIterator[_Event]:
+        request = self._request(history, settings)
+        usage: dict[str, Any] = {}
+        finish: str | None = None
+        response_id: str | None = None
+        async for chunk in engine.stream(request):
+            response_id = chunk.get("id", response_id)
+            for choice in chunk.get("choices") or []:
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield _Text(content)
+                finish = choice.get("finish_reason") or finish
+            usage = chunk.get("usage") or usage
+        yield _Done(_usage(usage), finish, response_id)
+
+    async def _step(
+        self,
+        engine: LocalEngine,
+        history: ChatHistory,
+        settings: LocalPromptExecutionSettings,
+        choice: Choice,
+    ) -> AsyncIterator[_Event]:
+        options: LocalOptions = self.options
+        request = self._request(history, settings, choice.menu())
+        request["grammar"] = _grammar(choice)
+        request["temperature"] = options.step_temperature
+        wanted = settings.max_tokens or options.step_max_tokens
+        request["max_tokens"] = min(wanted, options.step_max_tokens)
+        answer = AnswerStream()
+        usage: dict[str, Any] = {}
+        finish: str | None = None
+        response_id: str | None = None
+        started = time.perf_counter()
+        async for chunk in engine.stream(request):
+            response_id = chunk.get("id", response_id)
+            for item in chunk.get("choices") or []:
+                content = (item.get("delta") or {}).get("content")
+                if content:
+                    text = answer.feed(content)
+                    if text:
+                        yield _Text(text)
+                finish = item.get("finish_reason") or finish
+            usage = chunk.get("usage") or usage
+        try:
+            step = parse_step(answer.raw, choice.names)
+        except InvalidStep as exc:
+            log.warning("local_model.invalid_step", reason=str(exc), finish=finish)
+            if not answer.started:
+                # Cut off inside a call: say so in words rather than call with half arguments.
+                yield _Text("Sorry, I could not work that out; please rephrase the question.")
+        else:
+            if not step.is_answer:
+                yield _Call(call_content(step))
+            log.debug(
+                "local_model.step",
+                function=step.function,
+                raw=answer.raw,
+                ms=round((time.perf_counter() - started) * 1000),
+            )
+        yield _Done(_usage(usage), finish, response_id)
+
+
+def _finish_reason(reason: str | None, called: bool) -> Any:
+    from semantic_kernel.contents.utils.finish_reason import FinishReason
+
+    if called:
+        return FinishReason.TOOL_CALLS
+    try:
+        return FinishReason(reason) if reason else None
+    except ValueError:
+        return None
+
+
+def _usage(usage: Mapping[str, Any]) -> CompletionUsage:
+    return CompletionUsage(
+        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        completion_tokens=int(usage.get("completion_tokens") or 0),
+    )
+
+
+_grammars: dict[str, str] = {}
+
+
+def _grammar(choice: Choice) -> str:
+    """The llama.cpp grammar of a choice (cached: the same agents offer the same functions)."""
+    import json
+
+    import xllamacpp
+
+    schema = json.dumps(choice.schema())  # key order matters: "function" comes first
+    grammar = _grammars.get(schema)
+    if grammar is None:
+        grammar = str(xllamacpp.json_schema_to_grammar(schema))
+        if len(_grammars) < 256:
+            _grammars[schema] = grammar
+    return grammar
+
+
+def _is_tool_result(message: ChatMessageContent) -> bool:
+    return any(isinstance(i, FunctionResultContent) for i in message.items)
+
+
+def _tool_rounds(history: ChatHistory) -> int:
+    """Tool results since the last message the customer (or the orchestration) wrote."""
+    rounds = 0
+    for message in reversed(history.messages):
+        if _is_tool_result(message):
+            rounds += 1
+        elif message.role is AuthorRole.USER:
+            break
+    return rounds
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + " …(cut)"
+
+
+def render_messages(
+    history: ChatHistory, menu: str = "", tool_result_chars: int = 1200
+) -> list[dict[str, str]]:
+    """The chat history as plain chat messages for the model's own template: system prompts
+    merged (plus the step menu), function calls written as the JSON steps the model produces,
+    tool results as user-side `Tool result (...)` messages."""
+    system: list[str] = []
+    messages: list[dict[str, str]] = []
+    for message in history.messages:
+        if message.role in (AuthorRole.SYSTEM, AuthorRole.DEVELOPER):
+            if message.content:
+                system.append(message.content)
+            continue
+        results = [i for i in message.items if isinstance(i, FunctionResultContent)]
+        if results:
+            for result in results:
+                messages.append(
+                    {
+                        "role": "user",
+                        "content": f"Tool result ({result.name}): "
+                        + _cut(str(result.result), tool_result_chars),
+                    }
+                )
+            continue
+        calls = [i for i in message.items if isinstance(i, FunctionCallContent)]
+        if calls:
+            steps = [step_json(call.name or "", call.parse_arguments() or {}) for call in calls]
+            messages.append({"role": "assistant", "content": "\n".join(steps)})
+            continue
+        if message.content:
+            role = "assistant" if message.role is AuthorRole.ASSISTANT else "user"
+            messages.append({"role": role, "content": message.content})
+    prompt = "\n\n".join(system) + menu
+    return [{"role": "system", "content": prompt}, *messages] if prompt.strip() else messages
+
+
+# --- wiring -----------------------------------------------------------------------------------
+
+
+def require_local_extra() -> None:
+    """`ModelUnavailable` (saying what to install) unless the runtime and model are installed."""
+    missing = [
+        name
+        for name in ("xllamacpp", *QWEN_CODER_05B.part_modules)
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise ModelUnavailable(
+            f"MODEL_PROVIDER=local needs the local model extra ({', '.join(missing)} missing): "
+            f"{INSTALL_HINT}"
+        )
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    from agents.local.model_file import model_path
+
+    return EngineConfig(
+        model_path=model_path(settings.data_dir),
+        alias=MODEL_ID,
+        threads=settings.local_model_threads or default_threads(),
+        context=settings.local_model_context,
+        parallel=settings.local_model_parallel,
+        max_waiters=settings.local_model_max_waiters,
+    )
+
+
+class _EngineLoader:
+    """Makes the model file ready and loads the engine, once per process, off the loop."""
+
+    def __init__(self, settings: Settings, console: Console | None = None) -> None:
+        self.settings = settings
+        self.console = console
+        self.config = engine_config(settings)
+
+    async def __call__(self) -> LocalEngine:
+        loaded = loaded_engine(self.config)
+        if loaded is not None:
+            return loaded
+        await asyncio.to_thread(_prepare_file, self.settings.data_dir, self.console)
+        return await load_engine(self.config)
+
+
+_prepared: set[str] = set()
+_prepare_lock = threading.Lock()
+
+
+def _prepare_file(data_dir: Any, console: Console | None) -> None:
+    """Assembles/verifies the model file once per process (the engine loads it right after)."""
+    key = str(data_dir)
+    with _prepare_lock:
+        if key in _prepared:
+            return
+        with rich_progress(console) as progress:
+            ensure_model_file(data_dir, QWEN_CODER_05B, on_progress=progress)
+        _prepared.add(key)
+
+
+def build_local_chat_service(settings: Settings) -> LocalChatCompletion:
+    """What `MODEL_PROVIDER=local` builds (called by `agents.providers.build_chat_service`)."""
+    return LocalChatCompletion.from_settings(settings)
+
+
+async def prepare_local_model(settings: Settings, console: Console | None = None) -> LocalEngine:
+    """First-start work up front: assemble and verify the model file (Rich progress on
+    `console`), then load the engine. Later calls return the loaded engine at once."""
+    require_local_extra()
+    return await _EngineLoader(settings, console)()
