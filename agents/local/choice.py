@@ -119,13 +119,34 @@ def _bounded(schema: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "string", "maxLength": PHRASE_MAX, "pattern": PHRASE_PATTERN}
 
 
-def arguments_schema(function: KernelFunctionMetadata) -> dict[str, Any]:
+def id_parameters(function: KernelFunctionMetadata) -> list[str]:
+    """Required integer parameters named `id` or `*_id`: their values can only come from a
+    tool result (a small model otherwise copies the ids of the examples)."""
+    return [
+        p.name
+        for p in function.parameters
+        if p.name
+        and p.is_required
+        and (p.name == "id" or p.name.endswith("_id"))
+        and (p.schema_data or {}).get("type") == "integer"
+    ]
+
+
+def arguments_schema(
+    function: KernelFunctionMetadata, known_ids: Sequence[int] = ()
+) -> dict[str, Any]:
+    """The function's arguments: every string bounded, and ids limited to `known_ids` (the ids
+    the tool results of this turn contain)."""
     properties: dict[str, Any] = {}
     required: list[str] = []
+    ids = set(id_parameters(function))
     for parameter in function.parameters:
         if not parameter.name or not parameter.include_in_function_choices:
             continue
-        properties[parameter.name] = _bounded(parameter.schema_data or {"type": "string"})
+        if parameter.name in ids and known_ids:
+            properties[parameter.name] = {"enum": list(known_ids)}
+        else:
+            properties[parameter.name] = _bounded(parameter.schema_data or {"type": "string"})
         if parameter.is_required:
             required.append(parameter.name)
     return {
@@ -154,6 +175,8 @@ class Choice:
     answer_max_chars: int = 700
     examples: Mapping[str, Sequence[Example]] = field(default_factory=lambda: DEFAULT_EXAMPLES)
     max_examples: int = 6
+    #: the ids found in this turn's tool results (the only ids the model may pass)
+    known_ids: tuple[int, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -161,7 +184,10 @@ class Choice:
         return [*offered, RESPOND] if self.allow_respond else offered
 
     def schema(self) -> dict[str, Any]:
-        branches = [_branch(f.fully_qualified_name, arguments_schema(f)) for f in self.functions]
+        branches = [
+            _branch(f.fully_qualified_name, arguments_schema(f, self.known_ids))
+            for f in self.functions
+        ]
         if self.allow_respond:
             branches.append(
                 _branch(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -50,6 +51,7 @@ from agents.local.choice import (
     Example,
     InvalidStep,
     call_content,
+    id_parameters,
     parse_step,
     step_json,
 )
@@ -61,6 +63,7 @@ from agents.local.engine import (
     loaded_engine,
 )
 from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_progress
+from agents.providers.scripted import CONTEXT_PREFIX
 from domain.assistant import ModelUnavailable
 from pagila_graph.logging import get_logger
 
@@ -75,6 +78,9 @@ MODEL_ID = QWEN_CODER_05B.name
 FUNCTIONS_KEY = "local_offered_functions"
 CHOICE_TYPE_KEY = "local_choice_type"
 INSTALL_HINT = "pip install 'pagila-graph[local]'"
+#: SK's handoff plugin (`Handoff-transfer_to_<Agent>`), see agents/orchestration.py
+HANDOFF_PLUGIN = "Handoff"
+MAX_KNOWN_IDS = 20
 
 
 class LocalPromptExecutionSettings(PromptExecutionSettings):
@@ -253,6 +259,16 @@ class LocalChatCompletion(ChatCompletionClientBase):
                 yield event
 
     def _choice(self, history: ChatHistory, settings: PromptExecutionSettings) -> Choice | None:
+        """What the model may do next; None when no function choice is configured (then it
+        writes free text). Rules for a small model (docs/decisions/0061):
+
+        * each function at most once per turn, and none after `max_tool_rounds` results;
+        * an id argument only takes ids found in this turn's tool results (a function needing
+          one is not offered before there are any);
+        * an agent that was handed the question is not offered a handoff back;
+        * otherwise, or when nothing is left, it answers (`respond`), still as constrained JSON,
+          so its answer never turns into a function call written as text.
+        """
         options: LocalOptions = self.options
         choice_type = settings.extension_data.get(CHOICE_TYPE_KEY)
         offered: list[KernelFunctionMetadata] = [
@@ -262,13 +278,23 @@ class LocalChatCompletion(ChatCompletionClientBase):
         ]
         if not offered or choice_type == FunctionChoiceType.NONE:
             return None
-        if _tool_rounds(history) >= options.max_tool_rounds:
-            return None  # enough tools: answer in words now
+        turn = Turn.of(history)
+        functions: list[KernelFunctionMetadata] = []
+        if turn.tool_rounds < options.max_tool_rounds:
+            for function in offered:
+                if function.fully_qualified_name in turn.called:
+                    continue
+                if turn.handed_over and function.plugin_name == HANDOFF_PLUGIN:
+                    continue
+                if id_parameters(function) and not turn.ids:
+                    continue
+                functions.append(function)
         return Choice(
-            functions=tuple(offered),
-            allow_respond=choice_type != FunctionChoiceType.REQUIRED,
+            functions=tuple(functions),
+            allow_respond=choice_type != FunctionChoiceType.REQUIRED or not functions,
             answer_max_chars=options.answer_max_chars,
             examples=options.examples,
+            known_ids=turn.ids,
         )
 
     def _request(
@@ -375,8 +401,6 @@ _grammars: dict[str, str] = {}
 
 def _grammar(choice: Choice) -> str:
     """The llama.cpp grammar of a choice (cached: the same agents offer the same functions)."""
-    import json
-
     import xllamacpp
 
     schema = json.dumps(choice.schema())  # key order matters: "function" comes first
@@ -392,15 +416,75 @@ def _is_tool_result(message: ChatMessageContent) -> bool:
     return any(isinstance(i, FunctionResultContent) for i in message.items)
 
 
-def _tool_rounds(history: ChatHistory) -> int:
-    """Tool results since the last message the customer (or the orchestration) wrote."""
-    rounds = 0
-    for message in reversed(history.messages):
-        if _is_tool_result(message):
-            rounds += 1
-        elif message.role is AuthorRole.USER:
-            break
-    return rounds
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What happened since the last message the customer (or the orchestration) wrote."""
+
+    tool_rounds: int
+    called: frozenset[str]
+    ids: tuple[int, ...]
+    handed_over: bool
+
+    @classmethod
+    def of(cls, history: ChatHistory) -> Turn:
+        rounds = 0
+        called: set[str] = set()
+        ids: list[int] = []
+        for message in reversed(history.messages):
+            if _is_tool_result(message):
+                rounds += 1
+                for item in message.items:
+                    if isinstance(item, FunctionResultContent):
+                        ids.extend(i for i in _ids_in(str(item.result)) if i not in ids)
+                continue
+            if message.role is AuthorRole.USER:
+                break
+            called.update(i.name or "" for i in message.items if isinstance(i, FunctionCallContent))
+        handed_over = any(
+            m.role is AuthorRole.USER and (m.content or "").startswith(CONTEXT_PREFIX)
+            for m in history.messages
+        )
+        return cls(rounds, frozenset(called), tuple(ids[:MAX_KNOWN_IDS]), handed_over)
+
+
+def _ids_in(result: str) -> list[int]:
+    """Integer values of `id` / `*_id` keys anywhere in a JSON tool result."""
+    try:
+        data = json.loads(result)
+    except ValueError:
+        return []
+    found: list[int] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if (key == "id" or key.endswith("_id")) and type(item) is int:
+                    found.append(item)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def _compact(result: str) -> str:
+    """A JSON tool result without spaces and nulls (fewer tokens to read); others unchanged."""
+    try:
+        data = json.loads(result)
+    except ValueError:
+        return result
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(data), separators=(",", ":"), ensure_ascii=False)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -427,7 +511,7 @@ def render_messages(
                     {
                         "role": "user",
                         "content": f"Tool result ({result.name}): "
-                        + _cut(str(result.result), tool_result_chars),
+                        + _cut(_compact(str(result.result)), tool_result_chars),
                     }
                 )
             continue
