@@ -209,11 +209,6 @@ subscription S($q: String!) {
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `subscription_protocols=(..., 'multipart-subscription')` on GraphQLApp in "
-    "pagila_graph/app.py (the lead's file); remove this mark when it is enabled",
-)
 async def test_agent_stream_over_http_multipart(http: httpx.AsyncClient) -> None:
     response = await http.post(
         "/graphql",
