@@ -73,7 +73,7 @@ async def test_a_full_waiting_line_is_refused_with_a_typed_error() -> None:
 
 
 async def test_closing_a_stream_stops_the_generation() -> None:
-    server = GatedServer(tokens=1000)
+    server = GatedServer(tokens=10**7)  # far more than it can make before the stream closes
     server.release.set()
     local = engine(server, parallel=1)
     stream = local.stream({"messages": []})
@@ -90,13 +90,13 @@ async def test_closing_a_stream_stops_the_generation() -> None:
 
 async def test_a_cancelled_caller_stops_the_generation() -> None:
     server = GatedServer(tokens=1000)
-    server.release.set()
     local = engine(server, parallel=1)
     task = asyncio.create_task(local.complete({"messages": []}))
-    await until(lambda: server.started == 1)
+    await until(lambda: server.started == 1)  # held before its first token
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    server.release.set()  # only now may it generate: it must stop at once, not finish
     await until(lambda: server.ended)
     assert server.ended == [server.ended[0]] and server.ended[0].startswith("stopped after")
 
