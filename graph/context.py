@@ -21,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 from domain.auth import ANONYMOUS, Principal
 from domain.films import FilmService, PageLimits
 from pagila_graph.config import Settings
+from pagila_graph.ratelimit import RateLimiter
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -89,6 +90,7 @@ class Context:
     settings: Settings
     database: Database
     principal: Principal = ANONYMOUS
+    rate_limiter: RateLimiter | None = None  # None: rate limits are off
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -25,6 +25,7 @@ from graph.customers.schema import CustomersQuery
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
 from graph.limits import limit_extensions
 from graph.nodes import NodeQuery
+from graph.ratelimit import WebSocketRateLimitExtension
 from graph.rentals.mutations import RentalsMutation
 from graph.rentals.schema import RentalsQuery
 from graph.reports.schema import ReportsQuery
@@ -74,6 +75,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *limit_extensions(settings),
         ErrorFormatter,
     ]
+    if settings.rate_limits_enabled:
+        extensions.append(WebSocketRateLimitExtension)
     if not settings.introspection_enabled:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return PagilaSchema(

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -22,6 +24,7 @@ from graph.schema import build_schema
 from pagila_graph.auth import AnonymousAuthenticator, Authenticator
 from pagila_graph.config import Settings, get_settings
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
+from pagila_graph.ratelimit import AuthenticateOnce, RateLimiter, RateLimitMiddleware
 from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision
 
@@ -73,6 +76,7 @@ class GraphQLApp(GraphQL[Context, None]):
         settings: Settings,
         database: Database,
         authenticator: Authenticator,
+        rate_limiter: RateLimiter | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -89,6 +93,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.database = database
         self.authenticator = authenticator
+        self.rate_limiter = rate_limiter
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -100,6 +105,7 @@ class GraphQLApp(GraphQL[Context, None]):
             settings=self.settings,
             database=self.database,
             principal=principal,
+            rate_limiter=self.rate_limiter,
         )
 
 
@@ -124,7 +130,10 @@ def create_app(
             )
         )
     db = database
-    graphql = GraphQLApp(settings, db, authenticator or AnonymousAuthenticator())
+    # asked by the rate-limit middleware and by the GraphQL context: authenticate once
+    authenticator = AuthenticateOnce(authenticator or AnonymousAuthenticator())
+    rate_limiter = RateLimiter.from_settings(settings)
+    graphql = GraphQLApp(settings, db, authenticator, rate_limiter)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -163,9 +172,28 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    # outermost last: request id → trusted hosts → CORS → rate limit → routes. CORS wraps the
+    # rate limit so that a browser can read a 429 and its Retry-After.
+    if rate_limiter is not None:
+        app.add_middleware(
+            RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"
+        )
+    origins, origin_regex = settings.cors_origins
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_origin_regex=origin_regex,
+        allow_credentials=settings.cors_allow_credentials,
+        allow_methods=settings.cors_allow_methods,
+        allow_headers=["authorization", "content-type", "x-request-id"],
+        expose_headers=["retry-after", "x-request-id"],
+        max_age=600,
+    )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(RequestIdMiddleware)
     app.state.database = db
     app.state.settings = settings
+    app.state.rate_limiter = rate_limiter
     return app
 
 

@@ -119,6 +119,7 @@ def serve(
                 workers=workers,
                 log_config=None,
                 access_log=False,
+                proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/ratelimit.py)
             )
         finally:
             if prepared.embedded is not None:
@@ -127,7 +128,14 @@ def serve(
     from pagila_graph.app import create_app
 
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/ratelimit.py)
+        )
     finally:
         if prepared.embedded is not None:
             _step("Stopping embedded PostgreSQL")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse as parse_rate_limit
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -31,6 +33,13 @@ class ModelProvider(StrEnum):
     OLLAMA = "ollama"
     OPENAI_COMPATIBLE = "openai_compatible"
     SCRIPTED = "scripted"
+
+
+#: A list setting written as comma-separated values in the environment (`a,b,c`).
+CommaList = Annotated[list[str], NoDecode]
+
+#: Browser origins allowed without configuration in development and tests: local front-ends.
+LOCAL_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 
 
 def default_data_dir() -> Path:
@@ -61,6 +70,13 @@ class Settings(BaseSettings):
 
     # --- cache / rate limits ----------------------------------------------------------------
     redis_url: str | None = None
+    # docs/decisions/0090-0092; README "Rate limits"
+    rate_limit_enabled: bool | None = None  # None: on, except in ENVIRONMENT=test
+    rate_limit_requests: str = "120/minute"  # HTTP requests and WebSocket operations
+    rate_limit_agent: str = "10/minute"  # askAgent and agentStream, on top of the above
+    rate_limit_key_prefix: str = "pagila-graph"  # Redis key namespace
+    # proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the peer is the client
+    trusted_proxies: CommaList = Field(default_factory=list)
 
     # --- HTTP -----------------------------------------------------------------------------
     host: str = "127.0.0.1"
@@ -68,6 +84,12 @@ class Settings(BaseSettings):
     workers: int = 1
     graphiql: bool | None = None  # None: on in development only
     introspection: bool | None = None  # None: on in development only
+    # None: any Host outside production; localhost only in production (name your hosts)
+    trusted_hosts: CommaList | None = None
+    # None: local front-ends (any port) outside production; none in production
+    cors_allow_origins: CommaList | None = None
+    cors_allow_credentials: bool = False
+    cors_allow_methods: CommaList = Field(default_factory=lambda: ["GET", "POST"])
 
     # --- GraphQL limits -------------------------------------------------------------------
     max_query_depth: int = 12
@@ -101,6 +123,25 @@ class Settings(BaseSettings):
     local_model_parallel: int = 2  # requests generated together (continuous batching)
     local_model_max_waiters: int = 16  # requests waiting for a slot; more are refused
 
+    @field_validator(
+        "trusted_proxies",
+        "trusted_hosts",
+        "cors_allow_origins",
+        "cors_allow_methods",
+        mode="before",
+    )
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("rate_limit_requests", "rate_limit_agent")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)  # raises ValueError for e.g. "ten a minute"
+        return value
+
     @property
     def is_development(self) -> bool:
         return self.environment is Environment.DEVELOPMENT
@@ -112,6 +153,29 @@ class Settings(BaseSettings):
     @property
     def introspection_enabled(self) -> bool:
         return self.is_development if self.introspection is None else self.introspection
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def rate_limits_enabled(self) -> bool:
+        if self.rate_limit_enabled is None:
+            return self.environment is not Environment.TEST
+        return self.rate_limit_enabled
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        if self.trusted_hosts is not None:
+            return self.trusted_hosts
+        return ["localhost", "127.0.0.1"] if self.is_production else ["*"]
+
+    @property
+    def cors_origins(self) -> tuple[list[str], str | None]:
+        """Allowed origins and an origin regex, for Starlette's CORSMiddleware."""
+        if self.cors_allow_origins is not None:
+            return self.cors_allow_origins, None
+        return [], (None if self.is_production else LOCAL_ORIGIN_REGEX)
 
     @property
     def json_logs(self) -> bool:

@@ -11,10 +11,12 @@ from starlette.requests import Request
 
 from agents.service import AgentRunner, runner_for
 from domain.conversations import ConversationService
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
 from graph.agents import types as t
 from graph.mutations import run_mutation
 from graph.pagination import Info
+from graph.ratelimit import check_rate_limit
+from pagila_graph.ratelimit import LimitKind
 
 T = TypeVar("T")
 
@@ -24,10 +26,9 @@ def runner(info: Info) -> AgentRunner:
 
 
 async def rate_limit(info: Info) -> None:
-    """The accounts work's limiter for agent calls, when it is installed (issue 7)."""
-    hook = info.context.extra.get("agent_rate_limit")
-    if hook is not None:
-        await hook(info.context)
+    """The agent limit (stricter than the general one: every run costs model calls); raises
+    `RateLimited` before the run starts."""
+    await check_rate_limit(info.context, LimitKind.AGENT)
 
 
 @strawberry.type
@@ -114,6 +115,10 @@ class AgentsSubscription:
             events = runner(info).stream(question, info.context.principal, conversation_id)
             async for event in events:
                 yield t.event_of(event)
+        except RateLimited as exc:
+            yield t.RunFailed(
+                code=exc.code, message=exc.message, retry_after_seconds=exc.retry_after_seconds
+            )
         except DomainError as exc:
             yield t.RunFailed(code=exc.code, message=exc.message)
         finally:

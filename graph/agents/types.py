@@ -202,6 +202,10 @@ class RunCompleted:
 class RunFailed:
     code: str = strawberry.field(description="An `ErrorCode` value, e.g. MODEL_UNAVAILABLE.")
     message: str
+    retry_after_seconds: float | None = strawberry.field(
+        default=None,
+        description="With code RATE_LIMITED: seconds until a new run is allowed; null otherwise.",
+    )
 
 
 AgentEvent = Annotated[

@@ -1,0 +1,37 @@
+"""Rate limits inside GraphQL: each WebSocket operation, and the stricter agent limit.
+
+Whole HTTP requests are limited before GraphQL runs (pagila_graph/ratelimit.py); an operation
+sent over an open WebSocket never passes that middleware, so it is counted here, after parsing
+and validation and before anything executes. A refusal is a `RateLimited` domain error: queries
+and subscriptions get a GraphQL error with `extensions.code = RATE_LIMITED` and
+`retryAfterSeconds`, `askAgent` a `RateLimitedError` in its `errors`, `agentStream` a `RunFailed`
+event with `retryAfterSeconds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
+
+from graph.context import Context
+from pagila_graph.ratelimit import LimitKind
+
+
+async def check_rate_limit(context: Context, kind: LimitKind) -> None:
+    """Count one hit of `kind` for the caller; raises `RateLimited` when over the limit."""
+    limiter = context.rate_limiter
+    if limiter is None:  # rate limits are off
+        return
+    await limiter.check(kind, limiter.identity(context.principal, context.request))
+
+
+class WebSocketRateLimitExtension(SchemaExtension):
+    """Counts every operation of a WebSocket against the `requests` limit."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context: Context = self.execution_context.context
+        if isinstance(context.request, WebSocket):
+            await check_rate_limit(context, LimitKind.REQUESTS)
+        yield

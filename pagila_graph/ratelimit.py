@@ -1,0 +1,264 @@
+"""Rate limits per caller: a signed-in user by id, anyone else by client IP.
+
+Two limits, both moving windows (docs/decisions/0090): `requests` counts every HTTP request to
+/graphql and every operation sent over a WebSocket; `agent` counts `askAgent` and `agentStream`
+on top of that, because each one costs model calls. Counters live in Redis when `REDIS_URL` is set
+(shared by every worker) and in process memory otherwise. When Redis cannot be reached the
+limiter keeps counting in memory, per process, and logs a warning (decision 0092).
+
+The HTTP side is `RateLimitMiddleware` (refuses before the body is read: 429 and `Retry-After`);
+WebSocket operations and the agent limit are checked by the GraphQL layer (graph/ratelimit.py).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from domain.auth import ANONYMOUS, Principal
+from domain.errors import DomainError, RateLimited
+from pagila_graph.auth import Authenticator
+from pagila_graph.config import Settings
+from pagila_graph.logging import get_logger
+
+log = get_logger(__name__)
+
+#: After Redis fails, how long to count in memory before trying Redis again.
+REDIS_RETRY_AFTER_S = 5.0
+#: Seconds to wait for Redis before falling back to memory (a rate limit must not stall a request).
+REDIS_TIMEOUT_S = 0.5
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class LimitKind(StrEnum):
+    REQUESTS = "requests"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    retry_after_seconds: float = 0.0  # whole seconds, at least 1 when refused
+
+
+def redis_storage_uri(redis_url: str) -> str:
+    """`redis://…` (the setting) → `async+redis://…` (limits' scheme for its asyncio storage)."""
+    return redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
+
+
+class RateLimiter:
+    """Counts hits per (kind, caller) and says whether the next one is allowed."""
+
+    def __init__(
+        self,
+        limits: dict[LimitKind, str],
+        redis_url: str | None = None,
+        key_prefix: str = "pagila-graph",
+        trusted_proxies: Sequence[str] = (),
+    ) -> None:
+        self.items: dict[LimitKind, RateLimitItem] = {k: parse(v) for k, v in limits.items()}
+        self.key_prefix = key_prefix
+        self.trusted_proxies: list[IPNetwork] = [
+            ipaddress.ip_network(p, strict=False) for p in trusted_proxies
+        ]
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._redis_storage: Storage | None = None
+        self._redis: MovingWindowRateLimiter | None = None
+        if redis_url:
+            self._redis_storage = RedisStorage(
+                redis_storage_uri(redis_url),
+                wrap_exceptions=True,
+                key_prefix=key_prefix,
+                connect_timeout=REDIS_TIMEOUT_S,
+                stream_timeout=REDIS_TIMEOUT_S,
+            )
+            self._redis = MovingWindowRateLimiter(self._redis_storage)
+        self._redis_down_until = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter | None:
+        """The app's limiter, or None when rate limits are off."""
+        if not settings.rate_limits_enabled:
+            return None
+        return cls(
+            {
+                LimitKind.REQUESTS: settings.rate_limit_requests,
+                LimitKind.AGENT: settings.rate_limit_agent,
+            },
+            redis_url=settings.redis_url,
+            key_prefix=settings.rate_limit_key_prefix,
+            trusted_proxies=settings.trusted_proxies,
+        )
+
+    @property
+    def uses_redis(self) -> bool:
+        return self._redis is not None
+
+    # --- who is calling ---------------------------------------------------------------------
+
+    def client_ip(self, connection: HTTPConnection) -> str:
+        """The peer address, or, when the peer is a trusted proxy, the rightmost address of
+        `X-Forwarded-For` that is not itself a trusted proxy (the left part is the client's to
+        forge, the right part was appended by proxies we trust)."""
+        peer = connection.client.host if connection.client else "unknown"
+        if not self._is_trusted(peer):
+            return peer
+        forwarded = [
+            hop.strip()
+            for header in connection.headers.getlist("x-forwarded-for")
+            for hop in header.split(",")
+            if hop.strip()
+        ]
+        for hop in reversed(forwarded):
+            if not self._is_trusted(hop):
+                return hop
+        return forwarded[0] if forwarded else peer
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted_proxies)
+
+    def identity(self, principal: Principal, connection: HTTPConnection) -> str:
+        """The key a caller is counted under: the user when signed in, else the client IP."""
+        if principal.user_id is not None:
+            return f"user:{principal.user_id}"
+        return f"ip:{self.client_ip(connection)}"
+
+    # --- counting ---------------------------------------------------------------------------
+
+    async def hit(self, kind: LimitKind, identity: str) -> Verdict:
+        """Count one hit of `kind` for `identity`; refused hits are not counted."""
+        item = self.items[kind]
+        if self._redis is not None and time.monotonic() >= self._redis_down_until:
+            try:
+                return await self._hit(self._redis, item, kind, identity)
+            except (StorageError, OSError, TimeoutError) as exc:
+                self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
+                log.warning(
+                    "ratelimit.redis_unavailable",
+                    error=str(exc),
+                    fallback="memory, per process",
+                    retry_in_s=REDIS_RETRY_AFTER_S,
+                )
+        return await self._hit(self._memory, item, kind, identity)
+
+    async def _hit(
+        self, strategy: MovingWindowRateLimiter, item: RateLimitItem, kind: str, identity: str
+    ) -> Verdict:
+        if await strategy.hit(item, kind, identity):
+            return Verdict(allowed=True)
+        stats = await strategy.get_window_stats(item, kind, identity)
+        # the oldest hit of a full window leaves it at reset_time: one more is allowed then
+        wait = stats.reset_time - time.time()
+        return Verdict(allowed=False, retry_after_seconds=float(max(1, math.ceil(wait))))
+
+    async def check(self, kind: LimitKind, identity: str) -> None:
+        """`hit`, raising `RateLimited` when refused."""
+        verdict = await self.hit(kind, identity)
+        if not verdict.allowed:
+            raise RateLimited(verdict.retry_after_seconds)
+
+    async def reset(self) -> None:
+        """Forget every count (the Redis keys under `key_prefix` too)."""
+        await self._memory.storage.reset()
+        if self._redis_storage is not None:
+            await self._redis_storage.reset()
+
+
+class AuthenticateOnce:
+    """Authenticates an HTTP request once: the rate-limit middleware and the GraphQL context
+    both ask who the caller is. WebSocket callers (credentials in `connection_init`) and
+    refused credentials are not remembered."""
+
+    STATE_KEY = "pagila_graph.principal"
+
+    def __init__(self, authenticator: Authenticator) -> None:
+        self.authenticator = authenticator
+
+    async def authenticate(
+        self, connection: HTTPConnection, connection_params: dict[str, object] | None = None
+    ) -> Principal:
+        if connection.scope["type"] != "http" or connection_params is not None:
+            return await self.authenticator.authenticate(connection, connection_params)
+        state = connection.scope.setdefault("state", {})
+        principal = state.get(self.STATE_KEY)
+        if not isinstance(principal, Principal):
+            principal = await self.authenticator.authenticate(connection)
+            state[self.STATE_KEY] = principal
+        return principal
+
+
+class RateLimitMiddleware:
+    """Counts each HTTP request to `path` against the `requests` limit before anything else
+    runs (the body is not even read); refuses with 429, `Retry-After` and a GraphQL error."""
+
+    def __init__(
+        self, app: ASGIApp, limiter: RateLimiter, authenticator: Authenticator, path: str
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.authenticator = authenticator
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            principal = await self.authenticator.authenticate(request)
+        except DomainError:  # a bad credential: count by IP; the GraphQL layer answers it
+            principal = ANONYMOUS
+        verdict = await self.limiter.hit(
+            LimitKind.REQUESTS, self.limiter.identity(principal, request)
+        )
+        if verdict.allowed:
+            await self.app(scope, receive, send)
+            return
+        await refuse(send, verdict.retry_after_seconds)
+
+
+async def refuse(send: Send, retry_after_seconds: float) -> None:
+    refusal = RateLimited(retry_after_seconds)
+    body = json.dumps(
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": refusal.message,
+                    "extensions": {
+                        "code": refusal.code,
+                        "retryAfterSeconds": retry_after_seconds,
+                    },
+                }
+            ],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(math.ceil(retry_after_seconds)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
