@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import platformdirs
-from limits import parse as parse_rate_limit
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -139,7 +139,8 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_requests", "rate_limit_agent")
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
-        parse_rate_limit(value)  # raises ValueError for e.g. "ten a minute"
+        if len(parse_many(value)) != 1:  # parse_many raises ValueError for "ten a minute"
+            raise ValueError(f"one rate limit expected, e.g. 10/minute, not {value!r}")
         return value
 
     @property

@@ -117,3 +117,6 @@ def test_lists_come_from_comma_separated_variables(monkeypatch: pytest.MonkeyPat
 def test_a_malformed_rate_limit_is_refused_at_start_up() -> None:
     with pytest.raises(ValueError, match="rate limit"):
         Settings(_env_file=None, rate_limit_agent="ten a minute")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="one rate limit expected"):
+        Settings(_env_file=None, rate_limit_requests="5/second;100/hour")  # type: ignore[call-arg]
+    assert Settings(_env_file=None, rate_limit_agent="100 per hour").rate_limit_agent  # type: ignore[call-arg]

@@ -190,3 +190,31 @@ async def test_each_websocket_operation_counts_against_the_general_limit(
     [error] = message["payload"]
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert 1 <= error["extensions"]["retryAfterSeconds"] <= 60
+
+
+async def test_legacy_graphql_ws_operations_are_counted_too(serve: Serve) -> None:
+    # the legacy protocol carries subscriptions only: two agent streams, general limit 1
+    url = await serve(requests="1/minute", agent="10/minute")
+    payload = {"query": STREAM, "variables": {"q": "anything with dinosaurs?"}}
+    async with connect(url, subprotocols=["graphql-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {USER_HEADER: "575"}}))
+        received: dict[str, list[dict[str, Any]]] = {}
+        for op_id in ("1", "2"):
+            await ws.send(json.dumps({"id": op_id, "type": "start", "payload": payload}))
+            received[op_id] = []
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                if message["type"] in ("connection_ack", "ka"):
+                    continue
+                if message["type"] == "complete":
+                    break
+                received[op_id].append(message)
+    first = [m["payload"]["data"]["agentStream"]["__typename"] for m in received["1"]]
+    assert first[-1] == "RunCompleted"
+    # the second operation is refused before it runs: one `data` message with the error
+    [refused] = received["2"]
+    assert refused["type"] == "data"
+    assert refused["payload"]["data"] is None
+    [error] = refused["payload"]["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert 1 <= error["extensions"]["retryAfterSeconds"] <= 60
