@@ -114,6 +114,11 @@ def test_lists_come_from_comma_separated_variables(monkeypatch: pytest.MonkeyPat
     assert configured.trusted_proxies == ["10.0.0.0/8"]
 
 
+def test_a_malformed_proxy_address_is_refused_at_start_up() -> None:
+    with pytest.raises(ValueError, match=r"proxy\.example"):
+        Settings(_env_file=None, trusted_proxies=["10.0.0.0/8", "proxy.example"])  # type: ignore[call-arg]
+
+
 def test_a_malformed_rate_limit_is_refused_at_start_up() -> None:
     with pytest.raises(ValueError, match="rate limit"):
         Settings(_env_file=None, rate_limit_agent="ten a minute")  # type: ignore[call-arg]
