@@ -112,5 +112,10 @@ class OperationScopeExtension(SchemaExtension):
         try:
             yield
         finally:
-            _scope.reset(token)
+            try:
+                _scope.reset(token)
+            except ValueError:
+                # A subscription's operation can end in another task's context (Strawberry's
+                # legacy graphql-ws handler): there, forget the scope rather than restore.
+                _scope.set(None)
             await scope.close()
