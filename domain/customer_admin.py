@@ -159,6 +159,11 @@ async def _store_address(writes: CustomerWrites, address: AddressDraft, prefix: 
     return await writes.insert_address(city_id, address)
 
 
+#: Shared with registration (domain/identity.py), which creates a customer the same way.
+check_address = _check_address
+store_address = _store_address
+
+
 def _may_manage(principal: Principal, customer: CustomerRecord, *, self_service: bool) -> None:
     require_authenticated(principal)
     if principal.role is Role.CUSTOMER:

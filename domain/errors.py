@@ -81,3 +81,29 @@ class AlreadyReturned(Conflict):
 
 class CustomerInactive(Conflict):
     code = "CUSTOMER_INACTIVE"
+
+
+class InvalidCredentials(Unauthenticated):
+    """Wrong e-mail or password; deliberately the same for an unknown e-mail (decision 0071)."""
+
+    code = "INVALID_CREDENTIALS"
+
+    def __init__(self, message: str = "E-mail or password is wrong.", *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidToken(Unauthenticated):
+    """A token that is malformed, tampered with, expired, revoked or unknown."""
+
+    code = "INVALID_TOKEN"
+
+
+class TokenReused(InvalidToken):
+    """A refresh token was presented after it had been rotated: its whole family is revoked."""
+
+    code = "TOKEN_REUSED"
+
+
+class EmailTaken(Conflict):
+    code = "EMAIL_TAKEN"

@@ -20,6 +20,7 @@ from strawberry.extensions import SchemaExtension
 
 from domain.auth import ANONYMOUS, Principal
 from domain.films import FilmService, PageLimits
+from domain.identity import IdentityKit
 from pagila_graph.config import Settings
 from pagila_graph.ratelimit import RateLimiter
 from persistence.db import Database
@@ -92,6 +93,10 @@ class Context:
     principal: Principal = ANONYMOUS
     rate_limiter: RateLimiter | None = None  # None: rate limits are off
     extra: dict[str, Any] = field(default_factory=dict)
+    #: password hashing and token signing (issue 7); None only in unit tests
+    identity: IdentityKit | None = None
+    #: a WebSocket's `connection_init` payload (Strawberry fills it in)
+    connection_params: dict[str, object] | None = None
 
     @property
     def scope(self) -> OperationScope:

@@ -23,6 +23,8 @@ from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
 from graph.customers.schema import CustomersQuery
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
+from graph.identity.mutations import IdentityMutation
+from graph.identity.schema import IdentityQuery
 from graph.limits import limit_extensions
 from graph.nodes import NodeQuery
 from graph.ratelimit import WebSocketRateLimitExtension
@@ -45,8 +47,15 @@ QUERIES: tuple[type, ...] = (
     RentalsQuery,
     ReportsQuery,
     AgentsQuery,
+    IdentityQuery,
 )
-MUTATIONS: tuple[type, ...] = (RentalsMutation, CatalogMutation, CustomersMutation, AgentsMutation)
+MUTATIONS: tuple[type, ...] = (
+    RentalsMutation,
+    CatalogMutation,
+    CustomersMutation,
+    AgentsMutation,
+    IdentityMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (AgentsSubscription,)
 
 Query = merge_types("Query", QUERIES)

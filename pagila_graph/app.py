@@ -17,14 +17,20 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from domain.auth import ANONYMOUS
+from domain.errors import Unauthenticated
+from domain.identity import IdentityKit
 from graph.context import Context
 from graph.schema import build_schema
-from pagila_graph.auth import AnonymousAuthenticator, Authenticator
+from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.config import Settings, get_settings
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from pagila_graph.ratelimit import AuthenticateOnce, RateLimiter, RateLimitMiddleware
+from pagila_graph.security import JwtCodec, identity_kit
 from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision
 
@@ -70,6 +76,24 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+class CredentialRejected(Exception):
+    def __init__(self, error: Unauthenticated) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def unauthenticated_response(error: Unauthenticated) -> Response:
+    """A bad access token on HTTP: 401 with a GraphQL error body (RFC 6750 `invalid_token`)."""
+    return JSONResponse(
+        {
+            "data": None,
+            "errors": [{"message": error.message, "extensions": {"code": error.code}}],
+        },
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -77,6 +101,7 @@ class GraphQLApp(GraphQL[Context, None]):
         database: Database,
         authenticator: Authenticator,
         rate_limiter: RateLimiter | None = None,
+        identity: IdentityKit | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -94,11 +119,24 @@ class GraphQLApp(GraphQL[Context, None]):
         self.database = database
         self.authenticator = authenticator
         self.rate_limiter = rate_limiter
+        self.identity = identity
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except CredentialRejected as rejected:  # raised before any response was started
+            await unauthenticated_response(rejected.error)(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        principal = await self.authenticator.authenticate(request)
+        try:
+            principal = await self.authenticator.authenticate(request)
+        except Unauthenticated as exc:
+            if isinstance(request, WebSocket):
+                principal = ANONYMOUS  # its credential comes with connection_init
+            else:
+                raise CredentialRejected(exc) from exc
         return Context(
             request=request,
             response=response,
@@ -106,7 +144,19 @@ class GraphQLApp(GraphQL[Context, None]):
             database=self.database,
             principal=principal,
             rate_limiter=self.rate_limiter,
+            identity=self.identity,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """`connection_init`: its payload names the caller of every operation on the socket."""
+        try:
+            context.principal = await self.authenticator.authenticate(
+                context.request, context.connection_params
+            )
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
+        unset: UnsetType = UNSET
+        return unset
 
 
 def create_app(
@@ -131,9 +181,12 @@ def create_app(
         )
     db = database
     # asked by the rate-limit middleware and by the GraphQL context: authenticate once
-    authenticator = AuthenticateOnce(authenticator or AnonymousAuthenticator())
+    codec = JwtCodec.from_settings(settings)  # refuses to start in production without a key
+    authenticator = AuthenticateOnce(authenticator or JwtAuthenticator(codec))
     rate_limiter = RateLimiter.from_settings(settings)
-    graphql = GraphQLApp(settings, db, authenticator, rate_limiter)
+    graphql = GraphQLApp(
+        settings, db, authenticator, rate_limiter, identity=identity_kit(settings, codec)
+    )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -6,7 +6,7 @@ import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from limits import parse_many
@@ -68,6 +68,22 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = 15_000
     auto_migrate: bool = True
     auto_load_data: bool = True
+
+    # --- accounts and tokens (docs/decisions/0070-0072) -------------------------------------
+    # Signs access tokens. Unset: development makes one in data_dir/jwt.key (0600), tests make
+    # one per process, production refuses to start.
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "pagila-graph"
+    jwt_audience: str = "pagila-graph"
+    jwt_key_id: str = "default"
+    access_token_ttl_s: int = Field(default=900, ge=30)
+    refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    # argon2id cost; changing them makes each password be rehashed at its next login
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    password_min_length: int = Field(default=12, ge=8)
 
     # --- cache / rate limits ----------------------------------------------------------------
     redis_url: str | None = None

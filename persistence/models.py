@@ -8,6 +8,7 @@ return domain dataclasses, never ORM instances.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -26,7 +27,16 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, CHAR, DOMAIN, ENUM, JSONB, TIMESTAMP, TSVECTOR
+from sqlalchemy.dialects.postgresql import (
+    ARRAY,
+    CHAR,
+    DOMAIN,
+    ENUM,
+    JSONB,
+    TIMESTAMP,
+    TSVECTOR,
+    UUID,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TIMESTAMPTZ = TIMESTAMP(timezone=True)
@@ -302,6 +312,74 @@ class IdempotencyKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         TIMESTAMPTZ, nullable=False, server_default=func.now()
     )
+
+
+class AppUser(Base):
+    """A sign-in (migration 0007): e-mail, argon2id hash, role, and the customer or staff row it
+    is. The checks keep role and linked row consistent."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        Index("idx_app_user_email", func.lower(text("email")), unique=True),
+        Index("idx_app_user_customer_id", "customer_id", unique=True),
+        Index("idx_app_user_staff_id", "staff_id", unique=True),
+        CheckConstraint(
+            "role IN ('customer', 'staff', 'manager', 'admin')", name="app_user_role_check"
+        ),
+        CheckConstraint(
+            "(role = 'customer' AND customer_id IS NOT NULL AND staff_id IS NULL)"
+            " OR (role <> 'customer' AND staff_id IS NOT NULL AND customer_id IS NULL)",
+            name="app_user_person_check",
+        ),
+        CheckConstraint(
+            "length(email) BETWEEN 3 AND 254 AND position('@' IN email) > 1",
+            name="app_user_email_check",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    email: Mapped[str] = mapped_column(Text, nullable=False)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(Text, nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.customer_id", onupdate="CASCADE", ondelete="CASCADE")
+    )
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.staff_id", onupdate="CASCADE", ondelete="CASCADE")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class RefreshToken(Base):
+    """A refresh token, by its SHA-256 only (migration 0007); rotations share `family_id`."""
+
+    __tablename__ = "refresh_token"
+    __table_args__ = (
+        Index("idx_refresh_token_hash", "token_hash", unique=True),
+        Index("idx_refresh_token_family_id", "family_id"),
+        Index("idx_refresh_token_user_id", "user_id"),
+        CheckConstraint("octet_length(token_hash) = 32", name="refresh_token_hash_check"),
+    )
+
+    token_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.user_id", ondelete="CASCADE"), nullable=False
+    )
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    family_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    issued_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(TIMESTAMPTZ, nullable=False)
+    used_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class Conversation(Base):

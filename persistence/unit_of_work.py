@@ -29,6 +29,7 @@ from persistence.repositories.customers import (
     SqlSubscriptionRepository,
 )
 from persistence.repositories.films import SqlFilmRepository
+from persistence.repositories.identities import SqlIdentityStore
 from persistence.repositories.rentals import SqlPaymentListRepository, SqlRentalListRepository
 from persistence.repositories.renting import (
     SqlDirectory,
@@ -69,6 +70,8 @@ class SqlAlchemyUnitOfWork:
     customer_writes: SqlCustomerWrites
     # agent conversations (issue 6)
     conversations: SqlConversationRepository
+    # accounts and refresh tokens (issue 7)
+    identities: SqlIdentityStore
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -105,6 +108,7 @@ class SqlAlchemyUnitOfWork:
         self.reports = SqlReportRepository(self._runner)
         self.customer_writes = SqlCustomerWrites(self._runner)
         self.conversations = SqlConversationRepository(self._runner)
+        self.identities = SqlIdentityStore(self._runner)
         return self
 
     async def __aexit__(

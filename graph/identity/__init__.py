@@ -1,0 +1,1 @@
+"""Accounts and sessions: register, login, refreshToken, logout, changePassword, me."""

@@ -1,0 +1,185 @@
+"""Accounts (`app_user`) and refresh tokens, for domain/identity.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, exists, func, insert, select, update
+
+from domain.auth import Role
+from domain.identity import Account, StoredAccount, StoredRefreshToken
+from persistence import models
+from persistence.repositories.base import Repository
+
+_USER = cast(Table, models.AppUser.__table__)
+_TOKEN = cast(Table, models.RefreshToken.__table__)
+_CUSTOMER = cast(Table, models.Customer.__table__)
+_STAFF = cast(Table, models.Staff.__table__)
+
+# the store of the person behind the account: the customer's or the staff member's
+_STORE_ID = func.coalesce(_CUSTOMER.c.store_id, _STAFF.c.store_id).label("store_id")
+_ACCOUNTS = _USER.outerjoin(_CUSTOMER, _CUSTOMER.c.customer_id == _USER.c.customer_id).outerjoin(
+    _STAFF, _STAFF.c.staff_id == _USER.c.staff_id
+)
+_COLUMNS = (
+    _USER.c.user_id,
+    _USER.c.email,
+    _USER.c.role,
+    _USER.c.customer_id,
+    _USER.c.staff_id,
+    _USER.c.active,
+    _USER.c.created_at,
+    _USER.c.last_login_at,
+    _USER.c.password_hash,
+    _STORE_ID,
+)
+
+
+def _stored(row: Row[Any]) -> StoredAccount:
+    return StoredAccount(
+        Account(
+            user_id=row.user_id,
+            email=row.email,
+            role=Role(row.role),
+            customer_id=row.customer_id,
+            staff_id=row.staff_id,
+            store_id=row.store_id,
+            active=row.active,
+            created_at=row.created_at,
+            last_login_at=row.last_login_at,
+        ),
+        row.password_hash,
+    )
+
+
+class SqlIdentityStore(Repository):
+    async def by_email(self, email: str) -> StoredAccount | None:
+        row = await self._run.one_or_none(
+            select(*_COLUMNS)
+            .select_from(_ACCOUNTS)
+            .where(func.lower(_USER.c.email) == email.lower())
+        )
+        return None if row is None else _stored(row)
+
+    async def by_id(self, user_id: int, *, lock: bool = False) -> StoredAccount | None:
+        statement = select(*_COLUMNS).select_from(_ACCOUNTS).where(_USER.c.user_id == user_id)
+        if lock:
+            statement = statement.with_for_update(of=_USER)
+        row = await self._run.one_or_none(statement)
+        return None if row is None else _stored(row)
+
+    async def email_taken(self, email: str) -> bool:
+        taken = exists().where(func.lower(_USER.c.email) == email.lower())
+        return bool(await self._run.scalar(select(taken)))
+
+    async def insert(
+        self,
+        *,
+        email: str,
+        password_hash: str,
+        role: Role,
+        customer_id: int | None = None,
+        staff_id: int | None = None,
+    ) -> Account:
+        user_id: int = await self._run.scalar(
+            insert(_USER)
+            .values(
+                email=email,
+                password_hash=password_hash,
+                role=role.value,
+                customer_id=customer_id,
+                staff_id=staff_id,
+            )
+            .returning(_USER.c.user_id)
+        )
+        stored = await self.by_id(user_id)
+        assert stored is not None
+        return stored.account
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        await self._run.all(
+            update(_USER)
+            .where(_USER.c.user_id == user_id)
+            .values(password_hash=password_hash, updated_at=func.now())
+            .returning(_USER.c.user_id)
+        )
+
+    async def record_login(self, user_id: int, at: dt.datetime) -> None:
+        await self._run.all(
+            update(_USER)
+            .where(_USER.c.user_id == user_id)
+            .values(last_login_at=at)
+            .returning(_USER.c.user_id)
+        )
+
+    async def insert_refresh_token(
+        self, user_id: int, token_hash: bytes, family_id: uuid.UUID, expires_at: dt.datetime
+    ) -> None:
+        await self._run.all(
+            insert(_TOKEN)
+            .values(
+                user_id=user_id, token_hash=token_hash, family_id=family_id, expires_at=expires_at
+            )
+            .returning(_TOKEN.c.token_id)
+        )
+
+    async def refresh_token(self, token_hash: bytes) -> StoredRefreshToken | None:
+        row = await self._run.one_or_none(
+            select(
+                _TOKEN.c.token_id,
+                _TOKEN.c.user_id,
+                _TOKEN.c.family_id,
+                _TOKEN.c.expires_at,
+                _TOKEN.c.used_at,
+                _TOKEN.c.revoked_at,
+            )
+            .where(_TOKEN.c.token_hash == token_hash)
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        return StoredRefreshToken(
+            row.token_id, row.user_id, row.family_id, row.expires_at, row.used_at, row.revoked_at
+        )
+
+    async def mark_used(self, token_id: int, at: dt.datetime) -> None:
+        await self._run.all(
+            update(_TOKEN)
+            .where(_TOKEN.c.token_id == token_id)
+            .values(used_at=at)
+            .returning(_TOKEN.c.token_id)
+        )
+
+    async def revoke_family(self, family_id: uuid.UUID, at: dt.datetime) -> None:
+        await self._run.all(
+            update(_TOKEN)
+            .where(_TOKEN.c.family_id == family_id, _TOKEN.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(_TOKEN.c.token_id)
+        )
+
+    async def revoke_all(self, user_id: int, at: dt.datetime) -> None:
+        await self._run.all(
+            update(_TOKEN)
+            .where(_TOKEN.c.user_id == user_id, _TOKEN.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(_TOKEN.c.token_id)
+        )
+
+    async def staff_members(self) -> list[tuple[int, int, str, str, bool]]:
+        """Every staff member: id, store, username, e-mail, manages the store (for seeding)."""
+        store = cast(Table, models.Store.__table__)
+        rows = await self._run.all(
+            select(
+                _STAFF.c.staff_id,
+                _STAFF.c.store_id,
+                _STAFF.c.username,
+                _STAFF.c.email,
+                (store.c.manager_staff_id == _STAFF.c.staff_id).label("manages"),
+            )
+            .select_from(_STAFF.outerjoin(store, store.c.store_id == _STAFF.c.store_id))
+            .order_by(_STAFF.c.staff_id)
+        )
+        return [(r.staff_id, r.store_id, r.username, r.email or "", bool(r.manages)) for r in rows]
