@@ -130,9 +130,7 @@ def auth_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def auth_api(
-    auth_settings: Settings, isolated_database: Database
-) -> AsyncIterator[AuthApi]:
+async def auth_api(auth_settings: Settings, isolated_database: Database) -> AsyncIterator[AuthApi]:
     app = create_app(auth_settings, isolated_database)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

@@ -68,9 +68,7 @@ async def test_weak_passwords_are_refused_naming_the_field(auth_api: AuthApi) ->
 
 
 async def test_several_bad_fields_are_reported_together(auth_api: AuthApi) -> None:
-    payload = await auth_api.mutate(
-        REGISTER, registration("not-an-email", "short", firstName="  ")
-    )
+    payload = await auth_api.mutate(REGISTER, registration("not-an-email", "short", firstName="  "))
     fields = {field for _, _, field in codes(payload)}
     assert fields == {"input.email", "input.password", "input.firstName"}
 
