@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from websockets.asyncio.client import ClientConnection, connect
 from sqlalchemy import text
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from domain.auth import Principal, Role
