@@ -199,12 +199,12 @@ def signing_secret(settings: Settings) -> bytes:
         if len(secret) < MIN_SECRET_BYTES:
             raise RuntimeError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long.")
         return secret
-    if settings.environment is Environment.PRODUCTION:
+    if settings.environment == Environment.PRODUCTION:
         raise RuntimeError(
             "JWT_SECRET is not set: production refuses to sign tokens with a made-up key "
             "(e.g. JWT_SECRET=$(openssl rand -base64 48))."
         )
-    if settings.environment is Environment.TEST:
+    if settings.environment == Environment.TEST:
         return _PROCESS_SECRET
     return development_key(settings.data_dir / KEY_FILE_NAME)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+from pydantic import SecretStr
 
 from pagila_graph.app import create_app
 from pagila_graph.config import Settings
@@ -116,7 +117,12 @@ async def test_introspection_and_graphiql_off_in_production(
     settings: Settings, database: Database
 ) -> None:
     production = settings.model_copy(
-        update={"environment": "production", "graphiql": None, "introspection": None}
+        update={
+            "environment": "production",
+            "graphiql": None,
+            "introspection": None,
+            "jwt_secret": SecretStr("production-secret-" * 3),  # production refuses without
+        }
     )
     app = create_app(production, database)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as h:
