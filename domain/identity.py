@@ -104,6 +104,32 @@ class Registration:
     address: AddressDraft
 
 
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    staff_id: int
+    store_id: int
+    email: str
+    manages_store: bool
+
+
+def seeded_staff_roles(
+    staff: list[StaffMember], *, admin_exists: bool
+) -> list[tuple[StaffMember, Role]]:
+    """Development accounts: a store's manager gets `manager`, the others `staff`, and, unless
+    there is one, the first non-manager becomes the one `admin` (Pagila has no such person)."""
+    roles: list[tuple[StaffMember, Role]] = []
+    admin_given = admin_exists
+    for member in staff:
+        if member.manages_store:
+            roles.append((member, Role.MANAGER))
+        elif not admin_given:
+            roles.append((member, Role.ADMIN))
+            admin_given = True
+        else:
+            roles.append((member, Role.STAFF))
+    return roles
+
+
 # --- ports ------------------------------------------------------------------------------------
 
 

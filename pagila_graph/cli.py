@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -26,6 +26,9 @@ from rich.progress import (
 )
 
 from pagila_graph.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from pagila_graph.seeding import AccountSeed
 
 app = typer.Typer(
     name="pagila-graph",
@@ -167,28 +170,90 @@ def migrate(
 @app.command("load-data")
 def load_data(
     force: Annotated[bool, typer.Option(help="Replace data that is already there.")] = False,
+    accounts: Annotated[
+        str,
+        typer.Option(
+            help="Also create sign-in accounts with random passwords, printed once: `staff` "
+            "(the staff of stores with customers; managers, one admin), `all` (and every "
+            "customer), `none`. On an already loaded database only the accounts are made.",
+        ),
+    ] = "none",
 ) -> None:
     """Load the bundled Pagila data (COPY, one transaction). Refuses on a non-empty database."""
     from pagila_graph.bootstrap import resolve_database
+    from pagila_graph.seeding import AccountSeed
     from persistence import loader
     from persistence import migrate as migrations
 
+    try:
+        seed = AccountSeed(accounts)
+    except ValueError:
+        raise typer.BadParameter("choose staff, all or none", param_hint="--accounts") from None
     settings = _settings()
     progress = LoadProgress()
 
-    async def run() -> loader.LoadReport:
+    async def run() -> tuple[loader.LoadReport | None, str]:
         prepared = await resolve_database(settings, _step)
         await migrations.upgrade(prepared.url)
-        return await loader.load_pagila(prepared.url, force=force, on_table=progress.on_table)
+        try:
+            report = await loader.load_pagila(prepared.url, force=force, on_table=progress.on_table)
+        except loader.DataAlreadyLoaded:
+            if seed is AccountSeed.NONE:
+                raise
+            return None, prepared.url
+        return report, prepared.url
 
     try:
-        report = asyncio.run(run())
+        report, url = asyncio.run(run())
     except loader.DataAlreadyLoaded as exc:
         progress.close()
         console.print(f"[yellow]{exc}[/]")
         raise typer.Exit(code=1) from None
     progress.close()
-    _step(f"Loaded {sum(report.rows.values())} rows in {report.seconds:.2f} s; counts verified.")
+    if report is not None:
+        _step(
+            f"Loaded {sum(report.rows.values())} rows in {report.seconds:.2f} s; counts verified."
+        )
+    else:
+        _step("Pagila is already loaded; adding accounts only.")
+    if seed is not AccountSeed.NONE:
+        _seed_accounts(url, settings, seed)
+
+
+def _seed_accounts(url: str, settings: Settings, seed: AccountSeed) -> None:
+    from rich.table import Table
+
+    from pagila_graph.seeding import seed_accounts
+
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    task = bar.add_task("Hashing passwords (argon2id)", total=None)
+    with bar:
+        created = asyncio.run(
+            seed_accounts(
+                url,
+                settings,
+                seed,
+                on_planned=lambda n: bar.update(task, total=n),
+                on_hashed=lambda: bar.advance(task),
+            )
+        )
+    if not created:
+        _step("Every account to create exists already.")
+        return
+    table = Table(title="Accounts created (passwords are shown only now)")
+    for column in ("role", "e-mail", "password", "who"):
+        table.add_column(column, no_wrap=True)
+    for account in created:
+        table.add_row(account.role.value, account.email, account.password, account.person)
+    # stdout, so that it can be redirected to a file; never wrapped (passwords are copied)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    _step(f"Created {len(created)} accounts; sign in with the `login` mutation.")
 
 
 @app.command("db-url")

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, exists, func, insert, select, update
 
 from domain.auth import Role
-from domain.identity import Account, StoredAccount, StoredRefreshToken
+from domain.identity import Account, StaffMember, StoredAccount, StoredRefreshToken
 from persistence import models
 from persistence.repositories.base import Repository
 
@@ -168,18 +168,41 @@ class SqlIdentityStore(Repository):
             .returning(_TOKEN.c.token_id)
         )
 
-    async def staff_members(self) -> list[tuple[int, int, str, str, bool]]:
-        """Every staff member: id, store, username, e-mail, manages the store (for seeding)."""
+    async def seedable_staff(self) -> list[StaffMember]:
+        """Staff without an account, of the stores that have customers (Pagila's other stores
+        are filler: no customers, inventory or rentals)."""
         store = cast(Table, models.Store.__table__)
+        with_customers = select(_CUSTOMER.c.store_id).distinct()
         rows = await self._run.all(
             select(
                 _STAFF.c.staff_id,
                 _STAFF.c.store_id,
-                _STAFF.c.username,
                 _STAFF.c.email,
                 (store.c.manager_staff_id == _STAFF.c.staff_id).label("manages"),
             )
-            .select_from(_STAFF.outerjoin(store, store.c.store_id == _STAFF.c.store_id))
-            .order_by(_STAFF.c.staff_id)
+            .select_from(_STAFF.join(store, store.c.store_id == _STAFF.c.store_id))
+            .where(
+                _STAFF.c.store_id.in_(with_customers),
+                _STAFF.c.email.is_not(None),
+                ~exists().where(_USER.c.staff_id == _STAFF.c.staff_id),
+            )
+            .order_by(_STAFF.c.store_id, _STAFF.c.staff_id)
         )
-        return [(r.staff_id, r.store_id, r.username, r.email or "", bool(r.manages)) for r in rows]
+        return [StaffMember(r.staff_id, r.store_id, r.email, bool(r.manages)) for r in rows]
+
+    async def role_exists(self, role: Role) -> bool:
+        return bool(await self._run.scalar(select(exists().where(_USER.c.role == role.value))))
+
+    async def seedable_customers(self) -> list[tuple[int, str]]:
+        """Active customers with an e-mail no account uses yet: (customer id, e-mail)."""
+        rows = await self._run.all(
+            select(_CUSTOMER.c.customer_id, _CUSTOMER.c.email)
+            .where(
+                _CUSTOMER.c.activebool.is_(True),
+                _CUSTOMER.c.email.is_not(None),
+                ~exists().where(_USER.c.customer_id == _CUSTOMER.c.customer_id),
+                ~exists().where(func.lower(_USER.c.email) == func.lower(_CUSTOMER.c.email)),
+            )
+            .order_by(_CUSTOMER.c.customer_id)
+        )
+        return [(r.customer_id, r.email) for r in rows]
