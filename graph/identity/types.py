@@ -10,12 +10,12 @@ import strawberry
 from domain import errors as d
 from domain.identity import Account as AccountEntity
 from domain.identity import Session
-from graph.customers import loaders as customer_loaders
 from graph.customers.types import Customer
 from graph.errors import UserError, register_error
 from graph.pagination import Info
 from graph.stores import loaders as store_loaders
 from graph.stores.types import Staff
+from graph.writing import reread
 
 
 @strawberry.enum(description="What an account may do (see the README's permission matrix).")
@@ -61,9 +61,9 @@ class Account:
     async def customer(self, info: Info) -> Customer | None:
         if self.customer_id is None:
             return None
-        # an Account is only ever the caller's own (just signed in, or `me`): no check needed
-        found = await customer_loaders.OWNERS.load(info.context, self.customer_id)
-        return None if found is None else Customer.from_entity(found)
+        # an Account is only ever the caller's own (just signed in, or `me`), so its customer
+        # row is read like a mutation's result; its nested fields still check the caller
+        return Customer.from_entity(await reread(info, lambda uow: uow.customers, self.customer_id))
 
     @strawberry.field(description="Your staff record (staff, manager and admin accounts).")
     async def staff(self, info: Info) -> Staff | None:
