@@ -72,3 +72,12 @@ async def test_argon2_adapter() -> None:
     stronger = Argon2PasswordHasher(time_cost=2, memory_kib=1024, parallelism=1)
     assert stronger.needs_rehash(hashed)
     await hasher.verify_dummy("whatever")  # costs a verification, answers nothing
+
+
+def test_compose_takes_the_signing_key_from_the_environment() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    secret = compose["services"]["app"]["environment"]["JWT_SECRET"]
+    assert secret.startswith("${JWT_SECRET:?")  # required, and never a literal in the file
