@@ -7,12 +7,16 @@ import uuid
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from domain.auth import Role
+from domain.errors import EmailTaken
 from domain.identity import Account, StaffMember, StoredAccount, StoredRefreshToken
 from persistence import models
 from persistence.repositories.base import Repository
+from persistence.repositories.renting import violated_constraint
 
+EMAIL_INDEX = "idx_app_user_email"
 _USER = cast(Table, models.AppUser.__table__)
 _TOKEN = cast(Table, models.RefreshToken.__table__)
 _CUSTOMER = cast(Table, models.Customer.__table__)
@@ -83,7 +87,7 @@ class SqlIdentityStore(Repository):
         customer_id: int | None = None,
         staff_id: int | None = None,
     ) -> Account:
-        user_id: int = await self._run.scalar(
+        statement = (
             insert(_USER)
             .values(
                 email=email,
@@ -94,6 +98,15 @@ class SqlIdentityStore(Repository):
             )
             .returning(_USER.c.user_id)
         )
+        try:
+            user_id: int = await self._run.scalar(statement)
+        except IntegrityError as exc:
+            # a concurrent registration took the e-mail after our check
+            if violated_constraint(exc) == EMAIL_INDEX:
+                raise EmailTaken(
+                    "An account with this e-mail exists.", field="input.email"
+                ) from None
+            raise
         stored = await self.by_id(user_id)
         assert stored is not None
         return stored.account

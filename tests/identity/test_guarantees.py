@@ -3,6 +3,7 @@ database as it was (the payload is the masked internal error)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -146,3 +147,40 @@ async def test_change_password_is_atomic(
     assert (await auth_api.mutate(REFRESH, {"refreshToken": tokens["refreshToken"]}))[
         "errors"
     ] == []
+
+
+async def test_concurrent_registrations_of_one_email_make_one_account(
+    auth_settings: Settings, database: Database
+) -> None:
+    """Real commits on separate connections: the unique index decides, the loser gets
+    EMAIL_TAKEN (not an internal error), and nothing of the loser's customer remains."""
+    email = unique_email()
+    app = create_app(auth_settings, database)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
+            api = AuthApi(http)
+            results = await asyncio.gather(
+                *(api.mutate(REGISTER, registration(email)) for _ in range(4))
+            )
+        outcomes = sorted("ok" if r["errors"] == [] else r["errors"][0]["code"] for r in results)
+        assert outcomes == ["EMAIL_TAKEN", "EMAIL_TAKEN", "EMAIL_TAKEN", "ok"]
+        customers = "SELECT count(*) FROM customer WHERE email = :email"
+        assert await scalar(database, customers, email=email) == 1
+    finally:
+        async with database.session() as session:
+            ids = (
+                (
+                    await session.execute(
+                        text("DELETE FROM customer WHERE email = :email RETURNING address_id"),
+                        {"email": email},
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await session.execute(
+                text("DELETE FROM address WHERE address_id = ANY(:ids)"), {"ids": list(ids)}
+            )
+            await session.commit()
