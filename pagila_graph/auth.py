@@ -37,9 +37,10 @@ class JwtAuthenticator:
     """The caller named by a signed access token (pagila_graph/security.py, decision 0072).
 
     HTTP: `Authorization: Bearer <token>`. WebSocket: the `connection_init` payload, as
-    `{"Authorization": "Bearer <token>"}` (any case of the key) or `{"token": "<token>"}`;
-    browsers cannot set headers on a WebSocket. No credential at all is an anonymous caller; a
-    bad one is refused (`InvalidToken`), never silently downgraded to anonymous.
+    `{"Authorization": "Bearer <token>"}` (any case of the key) or `{"token": "<token>"}`
+    (browsers cannot set headers on a WebSocket), else the upgrade request's header. No
+    credential at all is an anonymous caller; a bad one is refused (`InvalidToken`), never
+    silently downgraded to anonymous.
     """
 
     def __init__(self, tokens: TokenDecoder) -> None:
@@ -48,9 +49,10 @@ class JwtAuthenticator:
     async def authenticate(
         self, connection: HTTPConnection, connection_params: dict[str, object] | None = None
     ) -> Principal:
+        token = None
         if connection.scope["type"] == "websocket":
             token = _token_from_params(connection_params or {})
-        else:
+        if token is None:  # HTTP, or a WebSocket client that set the header on the upgrade
             token = _bearer(connection.headers.get("authorization"))
         return ANONYMOUS if token is None else self._tokens.decode(token)
 

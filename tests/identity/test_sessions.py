@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
+from persistence.db import Database
 from tests.identity.conftest import (
     CHANGE,
     LOGIN,
@@ -169,3 +172,22 @@ async def test_me_needs_a_signed_in_caller(auth_api: AuthApi) -> None:
 async def test_login_query_shape(auth_api: AuthApi) -> None:
     body = await auth_api(LOGIN, {"input": {"email": "", "password": ""}})
     assert body["data"]["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_a_disabled_account_can_neither_sign_in_nor_refresh(
+    auth_api: AuthApi, isolated_database: Database
+) -> None:
+    email = unique_email()
+    tokens = (await auth_api.register(email))["tokens"]
+    async with isolated_database.session() as session:
+        await session.execute(
+            text("UPDATE app_user SET active = false WHERE email = :email"), {"email": email}
+        )
+        await session.commit()
+    assert codes(await auth_api.login(email)) == [
+        ("InvalidCredentialsError", "INVALID_CREDENTIALS", None)
+    ]
+    refused = await auth_api.mutate(REFRESH, {"refreshToken": tokens["refreshToken"]})
+    assert codes(refused) == [("InvalidTokenError", "INVALID_TOKEN", None)]
+    me = await auth_api(ME, token=tokens["accessToken"])
+    assert me["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

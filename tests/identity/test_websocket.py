@@ -22,7 +22,7 @@ from pagila_graph.config import Settings
 from pagila_graph.security import Argon2PasswordHasher, JwtCodec
 from persistence.db import Database
 
-ME = "query { me { email role customer { customerId } } }"
+ME = "query { me { email role storeId customer { customerId } staff { staffId } } }"
 CUSTOMER_ONE = "query { customer(customerId: 1) { firstName } }"
 
 
@@ -125,6 +125,7 @@ async def test_login_over_http_then_me_over_websocket(
             ),
             {"email": email, "hash": kit_hash},
         )
+        store_id = await session.scalar(text("SELECT store_id FROM staff WHERE staff_id = 2"))
         await session.commit()
     try:
         async with httpx.AsyncClient(base_url=f"http://{server}") as http:
@@ -142,7 +143,16 @@ async def test_login_over_http_then_me_over_websocket(
             subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
         ) as ws:
             result = await transport_ws(ws, {"Authorization": f"Bearer {access}"}, ME)
-        assert result == {"data": {"me": {"email": email, "role": "STAFF", "customer": None}}}
+        me = {"email": email, "role": "STAFF", "storeId": store_id, "customer": None}
+        assert result == {"data": {"me": {**me, "staff": {"staffId": 2}}}}
+        # a client that can set headers may send the token on the upgrade request instead
+        async with connect(
+            f"ws://{server}/graphql",
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            additional_headers={"Authorization": f"Bearer {access}"},
+        ) as ws:
+            result = await transport_ws(ws, {}, ME)
+        assert result["data"]["me"]["email"] == email
     finally:
         async with database.session() as session:
             await session.execute(text("DELETE FROM app_user WHERE user_id = :id"), {"id": user_id})
