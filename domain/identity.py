@@ -190,6 +190,10 @@ class IdentityStore(Protocol):
 
     async def revoke_all(self, user_id: int, at: dt.datetime) -> None: ...
 
+    async def purge_expired(self, user_id: int, now: dt.datetime) -> None:
+        """Forget the account's refresh tokens that expired before `now`."""
+        ...
+
 
 class IdentityUnitOfWork(Protocol):
     @property
@@ -396,7 +400,10 @@ class IdentityService:
     ) -> Session:
         family = family_id or uuid.uuid4()
         refresh = self._new_token()
-        refresh_expires = self._now() + self._sessions.refresh_token_ttl
+        now = self._now()
+        # expired tokens can only be refused, so each new session sweeps its account's away
+        await store.purge_expired(account.user_id, now)
+        refresh_expires = now + self._sessions.refresh_token_ttl
         await store.insert_refresh_token(
             account.user_id, hash_refresh_token(refresh), family, refresh_expires
         )

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, exists, func, insert, select, update
+from sqlalchemy import Row, Table, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.auth import Role
@@ -178,6 +178,13 @@ class SqlIdentityStore(Repository):
             update(_TOKEN)
             .where(_TOKEN.c.user_id == user_id, _TOKEN.c.revoked_at.is_(None))
             .values(revoked_at=at)
+            .returning(_TOKEN.c.token_id)
+        )
+
+    async def purge_expired(self, user_id: int, now: dt.datetime) -> None:
+        await self._run.all(
+            delete(_TOKEN)
+            .where(_TOKEN.c.user_id == user_id, _TOKEN.c.expires_at < now)
             .returning(_TOKEN.c.token_id)
         )
 

@@ -124,6 +124,13 @@ class FakeStore:
     async def revoke_all(self, user_id: int, at: dt.datetime) -> None:
         self._update(lambda t: t.user_id == user_id and t.revoked_at is None, revoked_at=at)
 
+    async def purge_expired(self, user_id: int, now: dt.datetime) -> None:
+        self.tokens = {
+            key: t
+            for key, t in self.tokens.items()
+            if not (t.user_id == user_id and t.expires_at < now)
+        }
+
 
 class FakeUnitOfWork:
     """Commits are snapshots: leaving without commit restores the store as it was."""
@@ -270,6 +277,9 @@ async def test_refresh_rotation_reuse_and_expiry(
     clock.now += dt.timedelta(days=2)
     with pytest.raises(InvalidToken, match="expired"):
         await service.refresh(late.refresh_token)
+    # the next session of the account sweeps the expired tokens away
+    await service.login("ada@example.org", GOOD)
+    assert len(store.tokens) == 1
 
 
 async def test_logout_then_refresh_is_refused(service: IdentityService, store: FakeStore) -> None:
