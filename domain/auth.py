@@ -6,6 +6,11 @@ Rules (the README's permission matrix is generated from these):
 * a customer sees only their own rentals, payments, balance, subscriptions and conversations;
 * staff and managers see the customers of their own store; managers also see their store's
   reports; admins see everything.
+
+Each rule has two halves. The *access level* (`Access`) depends on the caller alone and is also
+declared on the schema (graph/permissions.py, checked before any resolver runs); the *scope*
+(whose data) needs the data and is checked by the services here. The services check both, so
+the agents' tools, which call the services directly, follow the same rules.
 """
 
 from __future__ import annotations
@@ -24,6 +29,24 @@ class Role(StrEnum):
 
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.MANAGER, Role.ADMIN})
+
+
+class Access(StrEnum):
+    """What a caller must be, whoever's data it is (the first half of every rule)."""
+
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any role
+    STAFF = "staff"  # staff, manager or admin
+    MANAGER = "manager"  # manager or admin
+    ADMIN = "admin"
+
+
+ROLES_WITH_ACCESS: dict[Access, frozenset[Role]] = {
+    Access.SIGNED_IN: frozenset(Role),
+    Access.STAFF: STAFF_ROLES,
+    Access.MANAGER: frozenset({Role.MANAGER, Role.ADMIN}),
+    Access.ADMIN: frozenset({Role.ADMIN}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +78,16 @@ def require_staff(principal: Principal) -> None:
     require_authenticated(principal)
     if not principal.is_staff:
         raise PermissionDenied("Only staff may do this.")
+
+
+def require_access(principal: Principal, access: Access) -> None:
+    """Raises `Unauthenticated` (anonymous) or `PermissionDenied` unless the caller's role has
+    `access`. Needs no data, so it costs nothing to call before every protected field."""
+    if access is Access.PUBLIC:
+        return
+    require_authenticated(principal)
+    if principal.role not in ROLES_WITH_ACCESS[access]:
+        raise PermissionDenied(f"This needs {access.value.replace('_', ' ')} access.")
 
 
 def require_role(principal: Principal, *roles: Role) -> None:

@@ -27,6 +27,7 @@ from graph.identity.mutations import IdentityMutation
 from graph.identity.schema import IdentityQuery
 from graph.limits import limit_extensions
 from graph.nodes import NodeQuery
+from graph.permissions import protect
 from graph.ratelimit import WebSocketRateLimitExtension
 from graph.rentals.mutations import RentalsMutation
 from graph.rentals.schema import RentalsQuery
@@ -61,6 +62,19 @@ SUBSCRIPTIONS: tuple[type, ...] = (AgentsSubscription,)
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None
 Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+
+
+def _declare_permissions() -> None:
+    """Guards every protected field from the permission matrix (graph/permissions.py), once."""
+    found_in = strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, types=USER_ERROR_TYPES
+    )
+    missing = protect(found_in)
+    if missing:
+        raise RuntimeError(f"The permission matrix names fields the schema lacks: {missing}")
+
+
+_declare_permissions()
 
 
 class PagilaSchema(strawberry.Schema):
