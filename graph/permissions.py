@@ -19,7 +19,7 @@ its payload with a typed `UnauthenticatedError`/`PermissionDeniedError` and writ
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any
@@ -147,6 +147,7 @@ MATRIX: Mapping[str, Rule] = {
     "Query.staffMember": PUBLIC,
     "Query.staff": PUBLIC,
     "Query.filmSummary": AGENT,
+    "Store.address": Rule(Access.PUBLIC, Scope.EVERYONE, note="a store's address"),
     "Staff.address": Rule(Access.STAFF, Scope.ANY_STAFF, note="a home address"),
     # --- customer data --------------------------------------------------------------------
     "Query.customer": CUSTOMER_DATA,
@@ -311,20 +312,31 @@ def protect(schema: strawberry.Schema, matrix: Mapping[str, Rule] = MATRIX) -> l
 
 # --- the README's matrix ----------------------------------------------------------------
 
-_MARK = {None: "✓", "UNAUTHENTICATED": "unauth.", "PERMISSION_DENIED": "denied"}
+README_START = "<!-- permission-matrix:start (generated from graph/permissions.py) -->"
+README_END = "<!-- permission-matrix:end -->"
+_MARK = {
+    None: "✓",
+    "UNAUTHENTICATED": "unauthenticated",
+    "PERMISSION_DENIED": "denied",
+    "NOT_FOUND": "not found",
+}
 
 
 def matrix_markdown(matrix: Mapping[str, Rule] = MATRIX) -> str:
     """The README table: one row per entry, one column per caller case."""
-    cases: Iterable[Case] = list(Case)
+    cases = list(Case)
     header = ["Field", "Access", "Scope (checked by the service)", *(c.value for c in cases)]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for coordinate, rule in matrix.items():
-        marks = [_MARK.get(rule.expected(c), (rule.expected(c) or "").lower()) for c in cases]
+        marks = [_MARK[rule.expected(c)] for c in cases]
         scope = rule.scope.text + (f" ({rule.note})" if rule.note else "")
         row = [f"`{coordinate}`", rule.access.value.replace("_", " "), scope, *marks]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def readme_with_matrix(readme: str, matrix: Mapping[str, Rule] = MATRIX) -> str:
+    """`readme` with the text between the matrix markers replaced by the current matrix."""
+    start, end = readme.index(README_START), readme.index(README_END)
+    head = readme[: start + len(README_START)]
+    return f"{head}\n{matrix_markdown(matrix)}{readme[end:]}"

@@ -290,15 +290,23 @@ def export_schema(
         bool, typer.Option(help="Also make this schema the released one (on release only).")
     ] = False,
 ) -> None:
-    """Export the GraphQL schema (SDL) to schema.graphql; check breaking changes."""
+    """Export the GraphQL schema (SDL) to schema.graphql and the permission matrix to the
+    README; check breaking changes."""
     from graph import evolution
+    from graph.permissions import readme_with_matrix
 
     sdl = evolution.current_sdl()
     root = output.parent
+    readme = root / "README.md"
     if check:
         stale = not output.exists() or output.read_text(encoding="utf-8") != sdl
         if stale:
             console.print(f"[red]{output} is stale:[/] run `{evolution.EXPORT_COMMAND}`.")
+        if readme.exists():
+            text = readme.read_text(encoding="utf-8")
+            if readme_with_matrix(text) != text:
+                stale = True
+                console.print(f"[red]{readme}'s permission matrix is stale:[/] run the same.")
         found = evolution.compare_files(root, sdl)
         for change in found.dangerous:
             console.print(f"[yellow]dangerous:[/] {change}")
@@ -313,6 +321,9 @@ def export_schema(
         return
     output.write_text(sdl, encoding="utf-8")
     _step(f"Wrote {output} ({sdl.count(chr(10))} lines)")
+    if readme.exists():
+        readme.write_text(readme_with_matrix(readme.read_text(encoding="utf-8")), "utf-8")
+        _step(f"Wrote the permission matrix into {readme}")
     if release:
         (root / evolution.RELEASED_FILE).write_text(sdl, encoding="utf-8")
         _step(f"Wrote {root / evolution.RELEASED_FILE}: rename CHANGELOG.md's Unreleased section")
