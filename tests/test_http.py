@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from pagila_graph.app import create_app
@@ -132,3 +133,47 @@ async def test_introspection_and_graphiql_off_in_production(
     assert page.status_code == 404
     assert "introspection" in introspect.json()["errors"][0]["message"].lower()
     assert films.json()["data"]["films"]["nodes"][0]["title"] == "ACADEMY DINOSAUR"
+
+
+@pytest.mark.parametrize(
+    ("environment", "graphiql", "introspection", "served"),
+    [
+        ("development", None, None, True),  # the defaults: on in development only
+        ("production", None, None, False),
+        ("test", None, None, False),
+        ("production", True, True, True),  # an explicit setting wins
+        ("development", False, False, False),
+    ],
+)
+async def test_graphiql_and_introspection_follow_the_environment(
+    *,
+    settings: Settings,
+    database: Database,
+    environment: str,
+    graphiql: bool | None,
+    introspection: bool | None,
+    served: bool,
+) -> None:
+    configured = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment=environment,
+        database_url=settings.database_url,
+        data_dir=settings.data_dir,
+        graphiql=graphiql,
+        introspection=introspection,
+        jwt_secret=SecretStr("production-secret-" * 3),  # production refuses without
+    )
+    assert configured.graphiql_enabled is served
+    app = create_app(configured, database)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as h:
+        page = await h.get("/graphql", headers={"Accept": "text/html"})
+        schema = await h.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+        typename = await h.post("/graphql", json={"query": "{ __typename }"})
+    assert (page.status_code == 200 and "graphiql" in page.text.lower()) is served
+    if served:
+        assert schema.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+    else:
+        assert page.status_code == 404
+        assert "introspection" in schema.json()["errors"][0]["message"].lower()
+    # __typename is not introspection of the schema: always answered
+    assert typename.json() == {"data": {"__typename": "Query"}}

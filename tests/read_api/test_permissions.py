@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from graph.relay import to_global_id
+from persistence.db import StatementCounter
 from tests.read_api.conftest import ADMIN, Api, customer, staff
 
 ROOTS = [
@@ -100,3 +102,44 @@ async def test_home_addresses_are_for_staff(api: Api, pg: asyncpg.Connection) ->
     # a store's address is public
     store = await api.data("{ store(storeId: 1) { address { address } } }")
     assert store["store"]["address"]["address"]  # type: ignore[index]
+
+
+async def test_a_refused_field_is_null_with_its_code_and_path(
+    api: Api, pg: asyncpg.Connection
+) -> None:
+    other = await pg.fetchval("SELECT min(customer_id) FROM customer WHERE customer_id <> 1")
+    ids = [to_global_id("Customer", 1), to_global_id("Customer", other)]
+    body = await api(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { customerId } } }",
+        {"ids": ids},
+        as_=customer(1),
+        expect_errors=True,
+    )
+    # only the refused position is null; the error says why and where
+    assert body["data"] == {"nodes": [{"customerId": 1}, None]}
+    (error,) = body["errors"]  # type: ignore[misc]
+    assert error["path"] == ["nodes", 1]
+    assert error["extensions"]["code"] == "PERMISSION_DENIED"
+    # a guarded field: the same shape, refused before its resolver runs
+    staff_query = "{ store(storeId: 1) { storeId manager { address { address } } } }"
+    refused = await api(staff_query, as_=customer(1), expect_errors=True)
+    (error,) = refused["errors"]  # type: ignore[misc]
+    assert error["path"] == ["store", "manager", "address"]
+    assert error["extensions"]["code"] == "PERMISSION_DENIED"
+    # `address` and `manager` are non-null, so the null reaches the nullable `store`
+    assert refused["data"] == {"store": None}
+
+
+async def test_a_guarded_nested_field_adds_no_statement(
+    api: Api, sql_counter: StatementCounter
+) -> None:
+    query = "{ staff { nodes { firstName address { address } } } }"
+    data = await api.data(query, as_=staff(1))
+    assert all(s["address"]["address"] for s in data["staff"]["nodes"])  # type: ignore[index]
+    # the staff page; their addresses (= ANY). The access check reads only the caller.
+    assert sql_counter.count == 2, sql_counter.statements
+    sql_counter.statements.clear()
+    refused = await api(query, expect_errors=True)
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"UNAUTHENTICATED"}  # type: ignore[union-attr]
+    # refused before the addresses are loaded
+    assert sql_counter.count == 1, sql_counter.statements
