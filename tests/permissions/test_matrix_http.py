@@ -9,13 +9,14 @@ domain services alone enforce the same matrix (what the agents' tools rely on).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import pytest
 
+from domain.auth import Access
 from graph import permissions
 from graph.permissions import MATRIX, Case
 from graph.relay import to_global_id
@@ -207,13 +208,6 @@ def test_every_matrix_entry_is_exercised_here() -> None:
     assert not set(OPS) & set(ELSEWHERE)
 
 
-@pytest.fixture(params=["schema and domain", "domain only"])
-def layers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "domain only":
-        monkeypatch.setattr(permissions.Guard, "refusal", lambda self, info: None)
-    yield request.param
-
-
 def root_of(document: str) -> str:
     body = document[document.index("{") + 1 :]
     return body.lstrip().split("(")[0].split("{")[0].strip()
@@ -223,17 +217,31 @@ def codes_of(errors: list[dict[str, Any]]) -> list[str]:
     return [e["code"] if "code" in e else e["extensions"]["code"] for e in errors]
 
 
-CASES = [(c, case) for c in OPS for case in Case]
+AS_SERVED, DOMAIN_ONLY = "schema and domain", "domain only"
+#: public entries carry no guard: "domain only" would run them exactly as served
+CASES = [
+    (layers, c, case)
+    for layers in (AS_SERVED, DOMAIN_ONLY)
+    for c in OPS
+    if layers == AS_SERVED or MATRIX[c].access is not Access.PUBLIC
+    for case in Case
+]
 
 
-@pytest.mark.parametrize(("coordinate", "case"), CASES, ids=[f"{c}-{k.value}" for c, k in CASES])
+@pytest.mark.parametrize(
+    ("layers", "coordinate", "case"), CASES, ids=[f"{ls}-{c}-{k.value}" for ls, c, k in CASES]
+)
 async def test_matrix(
+    *,
     perms_api: Api,
     perms_sql: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
     layers: str,
     coordinate: str,
     case: Case,
 ) -> None:
+    if layers == DOMAIN_ONLY:
+        monkeypatch.setattr(permissions.Guard, "refusal", lambda self, info: None)
     op, rule = OPS[coordinate], MATRIX[coordinate]
     expected = rule.expected(case)
     world = await make_world(perms_sql)
