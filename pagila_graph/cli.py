@@ -293,16 +293,17 @@ def export_schema(
     """Export the GraphQL schema (SDL) to schema.graphql and the permission matrix to the
     README; check breaking changes."""
     from graph import evolution
-    from graph.permissions import readme_with_matrix
+    from graph.permissions import README_START, readme_with_matrix
 
     sdl = evolution.current_sdl()
     root = output.parent
     readme = root / "README.md"
+    has_matrix = readme.exists() and README_START in readme.read_text(encoding="utf-8")
     if check:
         stale = not output.exists() or output.read_text(encoding="utf-8") != sdl
         if stale:
             console.print(f"[red]{output} is stale:[/] run `{evolution.EXPORT_COMMAND}`.")
-        if readme.exists():
+        if has_matrix:
             text = readme.read_text(encoding="utf-8")
             if readme_with_matrix(text) != text:
                 stale = True
@@ -321,7 +322,7 @@ def export_schema(
         return
     output.write_text(sdl, encoding="utf-8")
     _step(f"Wrote {output} ({sdl.count(chr(10))} lines)")
-    if readme.exists():
+    if has_matrix:
         readme.write_text(readme_with_matrix(readme.read_text(encoding="utf-8")), "utf-8")
         _step(f"Wrote the permission matrix into {readme}")
     if release:

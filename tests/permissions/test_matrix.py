@@ -3,25 +3,31 @@ shows. No database: these read the schema the code builds."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import graphql
 import pytest
 from graphql import GraphQLObjectType, get_named_type
+from typer.testing import CliRunner
 
 from domain.auth import ROLES_WITH_ACCESS, Access, Principal, Role, require_access
 from domain.errors import PermissionDenied, Unauthenticated
 from graph.permissions import (
     MATRIX,
+    README_END,
+    README_START,
     Case,
     Guard,
     Rule,
     Scope,
     field_of,
+    matrix_markdown,
     object_definitions,
     readme_with_matrix,
 )
 from graph.schema import build_schema
+from pagila_graph.cli import app
 from pagila_graph.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,3 +222,21 @@ def test_require_access(access: Access) -> None:
         else:
             with pytest.raises(PermissionDenied):
                 require_access(Principal(role=role), access)
+
+
+def test_export_schema_rewrites_and_checks_the_readme_matrix(tmp_path: Path) -> None:
+    for name in ("schema.graphql", "schema.released.graphql", "CHANGELOG.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{README_START}\n| stale |\n{README_END}\n\nafter\n", "utf-8")
+    output = str(tmp_path / "schema.graphql")
+    runner = CliRunner()
+
+    stale = runner.invoke(app, ["export-schema", "--check", "--output", output])
+    assert stale.exit_code == 1
+    assert "permission matrix is stale" in stale.output
+
+    assert runner.invoke(app, ["export-schema", "--output", output]).exit_code == 0
+    text = readme.read_text(encoding="utf-8")
+    assert text == f"# x\n\n{README_START}\n{matrix_markdown()}{README_END}\n\nafter\n"
+    assert runner.invoke(app, ["export-schema", "--check", "--output", output]).exit_code == 0
