@@ -165,7 +165,8 @@ async def test_graphiql_and_introspection_follow_the_environment(
     )
     assert configured.graphiql_enabled is served
     app = create_app(configured, database)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as h:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as h:
         page = await h.get("/graphql", headers={"Accept": "text/html"})
         schema = await h.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
         typename = await h.post("/graphql", json={"query": "{ __typename }"})
