@@ -75,6 +75,7 @@ class Scope(Enum):
         "managers of the store concerned, admins",
         frozenset({Case.MANAGER_OWN, Case.ADMIN}),
     )
+    OWN_ACCOUNT = ("any signed-in caller, for their own account only", _SIGNED_IN)
     OWNER = (
         "whoever started it (for a customer: the customer), admins",
         frozenset({Case.CUSTOMER_SELF, Case.ADMIN}),
@@ -192,6 +193,21 @@ MATRIX: Mapping[str, Rule] = {
     "Mutation.cancelStreamingSubscription": CUSTOMER_DATA,
     "Mutation.askAgent": AGENT,
     "Subscription.agentStream": AGENT,
+    # --- accounts (decisions 0070-0073) ---------------------------------------------------
+    "Query.me": Rule(
+        Access.SIGNED_IN, Scope.OWN_ACCOUNT, note="its `customer` and `staff` are the caller's own"
+    ),
+    "Mutation.register": Rule(Access.PUBLIC, Scope.EVERYONE, note="creates a customer account"),
+    "Mutation.login": Rule(Access.PUBLIC, Scope.EVERYONE, note="the password is the credential"),
+    "Mutation.refreshToken": Rule(
+        Access.PUBLIC, Scope.EVERYONE, note="the refresh token is the credential"
+    ),
+    "Mutation.logout": Rule(
+        Access.PUBLIC, Scope.EVERYONE, note="the refresh token is the credential"
+    ),
+    "Mutation.changePassword": Rule(
+        Access.SIGNED_IN, Scope.OWN_ACCOUNT, note="needs the current password"
+    ),
 }
 
 

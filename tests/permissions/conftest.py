@@ -45,6 +45,8 @@ async def perms_api(perms_url: str, perms_database: Database) -> AsyncIterator[A
         environment=Environment.TEST,
         database_url=perms_url,
         data_dir=Path("/nonexistent-data-dir-for-tests"),
+        argon2_time_cost=1,  # cheap hashing: these tests check who may, not what it costs
+        argon2_memory_kib=1024,
     )
     app = create_app(settings, perms_database, authenticator=HeaderAuthenticator())
     transport = httpx.ASGITransport(app=app)

@@ -20,7 +20,7 @@ from domain.auth import Access
 from graph import permissions
 from graph.permissions import MATRIX, Case
 from graph.relay import to_global_id
-from tests.permissions.world import OWN_STORE, World, checksums, make_world
+from tests.permissions.world import OWN_STORE, PASSWORD, World, checksums, make_world
 from tests.read_api.conftest import Api
 
 Vars = Callable[[World], dict[str, object]]
@@ -43,6 +43,15 @@ class Op:
 
 LATER = (dt.date.today() + dt.timedelta(days=60)).isoformat()
 NO_MODEL = frozenset({"MODEL_UNAVAILABLE"})
+BAD_TOKEN = frozenset({"INVALID_TOKEN"})
+NEW_PASSWORD = "another permission matrix password"
+ADDRESS = {
+    "address": "1 Main Street",
+    "district": "Alberta",
+    "city": "Lethbridge",
+    "country": "Canada",
+    "phone": "5551234",
+}
 
 
 def q(document: str, variables: Vars = lambda w: {}, **kw: Any) -> Op:
@@ -170,13 +179,7 @@ OPS: dict[str, Op] = {
             "storeId": OWN_STORE,
             "firstName": "NEW",
             "lastName": f"PERSON {w.serial}",
-            "address": {
-                "address": "1 Main Street",
-                "district": "Alberta",
-                "city": "Lethbridge",
-                "country": "Canada",
-                "phone": "5551234",
-            },
+            "address": ADDRESS,
         },
     ),
     "Mutation.updateCustomer": m(
@@ -189,6 +192,27 @@ OPS: dict[str, Op] = {
     ),
     "Mutation.cancelStreamingSubscription": m(
         "cancelStreamingSubscription", lambda w: {"subscriptionId": w.subscription_id}
+    ),
+    "Query.me": q("{ me { userId role } }"),
+    "Mutation.register": m(
+        "register",
+        lambda w: {
+            "email": f"perm-{w.serial}-new@example.org",
+            "password": NEW_PASSWORD,
+            "firstName": "NEW",
+            "lastName": "ACCOUNT",
+            "storeId": OWN_STORE,
+            "address": ADDRESS,
+        },
+    ),
+    "Mutation.login": m("login", lambda w: {"email": w.email, "password": PASSWORD}),
+    # the token is the credential: an unknown one is refused as such, never for who asks
+    "Mutation.refreshToken": m(
+        "refreshToken", lambda w: {"refreshToken": "unknown"}, also_allowed=BAD_TOKEN
+    ),
+    "Mutation.logout": m("logout", lambda w: {"refreshToken": "unknown"}, also_allowed=BAD_TOKEN),
+    "Mutation.changePassword": m(
+        "changePassword", lambda w: {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}
     ),
     "Mutation.askAgent": m(
         "askAgent",

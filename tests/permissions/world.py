@@ -4,9 +4,10 @@ store), and the callers of each case of the matrix relative to it."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
+from argon2 import PasswordHasher
 
 from graph.permissions import Case
 
@@ -14,6 +15,9 @@ OWN_STORE = 1
 OTHER_STORE = 2
 
 _serial = itertools.count(1)
+PASSWORD = "permission matrix password"
+#: cheap parameters: these tests check who may, not what hashing costs
+_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,21 +35,17 @@ class World:
     subscription_id: int  # the customer's, running for 30 more days
     category_id: int  # used by no film
     conversation_id: int  # the customer's
+    #: each signed-in case's principal, with an account (`app_user`) of its own behind it
+    callers: dict[Case, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def email(self) -> str:
+        """The e-mail of the customer's account (password `PASSWORD`)."""
+        return f"perm-{self.serial}-customer-self@example.org"
 
     def caller(self, case: Case) -> dict[str, object] | None:
         """The `X-Test-Principal` header of `case` (None: anonymous)."""
-        staff = {"store_id": OWN_STORE, "staff_id": self.own_staff_id}
-        other = {"store_id": OTHER_STORE, "staff_id": self.other_staff_id}
-        return {
-            Case.ANONYMOUS: None,
-            Case.CUSTOMER_SELF: {"role": "customer", "customer_id": self.customer_id},
-            Case.CUSTOMER_OTHER: {"role": "customer", "customer_id": self.other_customer_id},
-            Case.STAFF_OWN: {"role": "staff", **staff},
-            Case.STAFF_OTHER: {"role": "staff", **other},
-            Case.MANAGER_OWN: {"role": "manager", **staff},
-            Case.MANAGER_OTHER: {"role": "manager", **other},
-            Case.ADMIN: {"role": "admin"},
-        }[case]
+        return self.callers.get(case)
 
 
 async def _customer(sql: asyncpg.Connection, serial: int, label: str) -> int:
@@ -56,6 +56,34 @@ async def _customer(sql: asyncpg.Connection, serial: int, label: str) -> int:
         f"{label} {serial}",
     )
     return customer_id
+
+
+async def _staff(sql: asyncpg.Connection, serial: int, store_id: int, case: Case) -> int:
+    staff_id: int = await sql.fetchval(
+        "INSERT INTO staff (first_name, last_name, address_id, store_id, username) "
+        "VALUES ('PERM', $1, 1, $2, $3) RETURNING staff_id",
+        f"{case.name} {serial}",
+        store_id,
+        f"p{serial}-{list(Case).index(case)}",
+    )
+    return staff_id
+
+
+async def _account(
+    sql: asyncpg.Connection, serial: int, case: Case, principal: dict[str, object]
+) -> dict[str, object]:
+    """An account for `principal`; returns the principal with its `user_id`."""
+    label = case.name.lower().replace("_", "-")
+    user_id = await sql.fetchval(
+        "INSERT INTO app_user (email, password_hash, role, customer_id, staff_id) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING user_id",
+        f"perm-{serial}-{label}@example.org",
+        _HASH,
+        principal["role"],
+        principal.get("customer_id"),
+        principal.get("staff_id"),
+    )
+    return {**principal, "user_id": user_id}
 
 
 async def _film(sql: asyncpg.Connection, title: str) -> int:
@@ -80,8 +108,18 @@ async def make_world(sql: asyncpg.Connection) -> World:
     serial = next(_serial)
     customer_id = await _customer(sql, serial, "SELF")
     other_customer_id = await _customer(sql, serial, "OTHER")
-    own_staff_id = await sql.fetchval("SELECT min(staff_id) FROM staff WHERE store_id = $1", 1)
-    other_staff_id = await sql.fetchval("SELECT min(staff_id) FROM staff WHERE store_id = $1", 2)
+    # staff of their own per case: an account names one staff member
+    staff_ids = {
+        case: await _staff(sql, serial, store, case)
+        for case, store in (
+            (Case.STAFF_OWN, OWN_STORE),
+            (Case.STAFF_OTHER, OTHER_STORE),
+            (Case.MANAGER_OWN, OWN_STORE),
+            (Case.MANAGER_OTHER, OTHER_STORE),
+            (Case.ADMIN, OWN_STORE),
+        )
+    }
+    own_staff_id, other_staff_id = staff_ids[Case.STAFF_OWN], staff_ids[Case.STAFF_OTHER]
     film_id = await _film(sql, f"PERM FILM {serial}")
     bare_film_id = await _film(sql, f"PERM BARE FILM {serial}")
     free_copy_id = await _copy(sql, film_id)
@@ -113,7 +151,21 @@ async def make_world(sql: asyncpg.Connection) -> World:
         "VALUES ($1, NULL, 'films?') RETURNING conversation_id",
         customer_id,
     )
+    principals: dict[Case, dict[str, object]] = {
+        Case.CUSTOMER_SELF: {"role": "customer", "customer_id": customer_id},
+        Case.CUSTOMER_OTHER: {"role": "customer", "customer_id": other_customer_id},
+        Case.ADMIN: {"role": "admin", "staff_id": staff_ids[Case.ADMIN]},
+    }
+    for case, role, store in (
+        (Case.STAFF_OWN, "staff", OWN_STORE),
+        (Case.STAFF_OTHER, "staff", OTHER_STORE),
+        (Case.MANAGER_OWN, "manager", OWN_STORE),
+        (Case.MANAGER_OTHER, "manager", OTHER_STORE),
+    ):
+        principals[case] = {"role": role, "store_id": store, "staff_id": staff_ids[case]}
+    callers = {case: await _account(sql, serial, case, p) for case, p in principals.items()}
     return World(
+        callers=callers,
         serial=serial,
         customer_id=customer_id,
         other_customer_id=other_customer_id,
@@ -145,6 +197,8 @@ WRITTEN_TABLES = (
     "streaming_subscription",
     "conversation",
     "message",
+    "app_user",
+    "refresh_token",
 )
 
 
