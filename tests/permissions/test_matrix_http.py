@@ -293,3 +293,13 @@ async def test_matrix(
             assert await checksums(perms_sql) == before, "a refused mutation wrote something"
         else:
             assert data.get(root) is None  # the refused field (or its non-null parent) is null
+
+
+async def test_me_is_the_callers_own_account(perms_api: Api, perms_sql: asyncpg.Connection) -> None:
+    world = await make_world(perms_sql)
+    for case in Case:
+        caller = world.caller(case)
+        if caller is None:
+            continue
+        data = await perms_api.data("{ me { userId role } }", as_=caller)
+        assert data["me"] == {"userId": caller["user_id"], "role": str(caller["role"]).upper()}
