@@ -79,13 +79,25 @@ _CATALOGUE_WORDS = frozenset(
     ]
 )
 _PRICE = re.compile(r"\$\s*\d|\bunder\s+\d")
+#: asking for something by name: "do you have Inception?", "have you got FROZEN?"
+_ASKS_FOR = re.compile(r"\b(do you (have|rent|stock|carry|sell)|have you got|got any)\b", re.I)
 _UPPER_TITLE = re.compile(r"\b[A-Z]{3,}\s+[A-Z]{3,}\b")
 
 
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word.removesuffix("s") if len(word) > 3 else word
+
+
 def looks_like_catalogue_question(question: str) -> bool:
-    words = set(re.findall(r"[a-z][a-z0-9\-]*", question.lower()))
+    found = re.findall(r"[a-z][a-z0-9\-]*", question.lower())
+    words = {*found, *(_singular(w) for w in found)}
     return bool(
-        words & _CATALOGUE_WORDS or _PRICE.search(question) or _UPPER_TITLE.search(question)
+        words & _CATALOGUE_WORDS
+        or _PRICE.search(question)
+        or _UPPER_TITLE.search(question)
+        or _ASKS_FOR.search(question)
     )
 
 

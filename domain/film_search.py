@@ -84,6 +84,15 @@ def parse_rating(value: str | None) -> MpaaRating | None:
         ) from None
 
 
+def category_key(name: str) -> str:
+    """A category name as people write it: any case, singular or plural, possessive
+    ("Comedies", "comedy", "children's", "classic" all find their category)."""
+    key = name.strip().lower().removesuffix("'s").removesuffix("s'")
+    if key.endswith("ies") and len(key) > 4:
+        return key[:-3] + "y"
+    return key.removesuffix("s") if len(key) > 4 else key
+
+
 class FilmSearchService:
     def __init__(self, uow: SearchReader) -> None:
         self._uow = uow
@@ -137,8 +146,8 @@ class FilmSearchService:
             sort_key(NameOrderField.NAME, SortDirection.ASC, NAME_SORT_TYPES), 100
         )
         page = await PublicList(self._uow.categories).page(NoFilter(), request)
-        wanted = name.strip().lower()
-        return tuple(c.id for c in page.items if c.name.lower() == wanted)
+        wanted = category_key(name)
+        return tuple(c.id for c in page.items if category_key(c.name) == wanted)
 
     async def _actor_ids(self, name: str | None) -> tuple[int, ...] | None:
         if not name:

@@ -1,1 +1,1 @@
-"""The evaluation set of the agents and `pagila-graph eval` (docs/decisions/0063)."""
+"""The evaluation set of the agents and `pagila-graph eval` (docs/decisions/0064)."""

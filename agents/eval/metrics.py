@@ -1,6 +1,6 @@
 """Scoring one run of the evaluation set: plain functions over what each question's run did.
 
-Definitions (docs/decisions/0063-evaluation-set.md):
+Definitions (docs/decisions/0064-evaluation-set.md):
 
 * **routing** — the agent that gave the answer is the labelled one (after any handoff);
   **router** — the keyword router's first agent is the one expected for the question's kind;

@@ -6,19 +6,25 @@ Results are compact JSON with film ids, so the API can link the films an answer 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from semantic_kernel.functions import kernel_function
 
 from domain.errors import DomainError
-from domain.film_search import FilmSearch, FilmSearchService, parse_rating
-from domain.films import Film
+from domain.film_search import FilmSearch, FilmSearchService, category_key, parse_rating
+from domain.films import Film, MpaaRating
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 PLUGIN_NAME = "FilmSearch"
 STORES = (1, 2)  # Pagila's two stores; availability is reported for each
+#: Pagila's categories (the bundled data): what a small model may put in `category`
+CATEGORIES = (
+    "Action", "Animation", "Children", "Classics", "Comedy", "Documentary", "Drama", "Family",
+    "Foreign", "Games", "Horror", "Music", "New", "Sci-Fi", "Sports", "Travel",
+)  # fmt: skip
 
 
 def film_json(film: Film) -> dict[str, Any]:
@@ -27,6 +33,7 @@ def film_json(film: Film) -> dict[str, Any]:
         "title": film.title,
         "rating": film.rating.value if film.rating else None,
         "rental_rate": str(film.rental_rate),
+        "replacement_cost": str(film.replacement_cost),
         "length": film.length,
         "year": film.release_year,
     }
@@ -54,6 +61,29 @@ def _int(value: Any) -> int | None:
         return None
 
 
+_CATEGORY_KEYS = {category_key(name): name for name in CATEGORIES}
+_RATINGS = {r.value for r in MpaaRating}
+
+
+def _criteria_in_words(
+    query: str | None, category: str | None, rating: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """Keywords that are a category or a rating ("comedies", "NC-17") mean that criterion: a
+    full-text search for them would look in descriptions, which never name their category."""
+    if not query:
+        return query, category, rating
+    words: list[str] = []
+    for word in query.split():
+        key = category_key(word)
+        if category is None and key in _CATEGORY_KEYS:
+            category = _CATEGORY_KEYS[key]
+        elif rating is None and word.upper() in _RATINGS:
+            rating = word.upper()
+        else:
+            words.append(word)
+    return " ".join(words) or None, category, rating
+
+
 class FilmSearchPlugin:
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -77,6 +107,7 @@ class FilmSearchPlugin:
         max_length: Annotated[int | None, "Longest running time, minutes"] = None,
         in_stock_at_store: Annotated[int | None, "Only films with a copy in this store"] = None,
     ) -> Annotated[str, "JSON: {films: [...], count}"]:
+        query, category, rating = _criteria_in_words(query, category, rating)
         try:
             criteria = FilmSearch(
                 keywords=query or None,
@@ -90,10 +121,31 @@ class FilmSearchPlugin:
                 in_stock_at_store=_int(in_stock_at_store),
             )
             async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
-                films, total = await FilmSearchService(uow).search(criteria)
+                service = FilmSearchService(uow)
+                films, total = await service.search(criteria)
+                if not films and criteria.title and not criteria.keywords:
+                    # a topic given as a title ("DENTIST IN A MONASTERY"): try it as keywords
+                    criteria = replace(criteria, title=None, keywords=criteria.title)
+                    films, total = await service.search(criteria)
+                store = criteria.in_stock_at_store
+                if store is None or (not films and not (criteria.title or criteria.keywords)):
+                    return json.dumps({"films": [film_json(f) for f in films], "count": total})
+                if not films:
+                    # "is X in stock at store 2?": X exists but has no copy there — say so,
+                    # rather than "no such film"
+                    films, total = await service.search(replace(criteria, in_stock_at_store=None))
+                stocked = [(f, await service.in_stock(f.id, (store,))) for f in films]
         except DomainError as exc:
             return error_json(exc)
-        return json.dumps({"films": [film_json(f) for f in films], "count": total})
+        return json.dumps(
+            {
+                "films": [
+                    {**film_json(f), "in_stock": {str(store): copies[store]}}
+                    for f, copies in stocked
+                ],
+                "count": total,
+            }
+        )
 
     @kernel_function(
         name="film_details",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -44,12 +45,14 @@ from semantic_kernel.contents import (
 )
 from semantic_kernel.functions import KernelFunctionMetadata
 
+from agents.local.answers import answer_from_results
 from agents.local.choice import (
     DEFAULT_EXAMPLES,
     AnswerStream,
     Choice,
     Example,
     InvalidStep,
+    Step,
     call_content,
     id_parameters,
     parse_step,
@@ -62,9 +65,12 @@ from agents.local.engine import (
     load_engine,
     loaded_engine,
 )
+from agents.local.grounding import QuestionTerms
 from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_progress
+from agents.plugins.film_search import CATEGORIES
 from agents.providers.scripted import CONTEXT_PREFIX
 from domain.assistant import ModelUnavailable
+from domain.films import MpaaRating
 from pagila_graph.logging import get_logger
 
 if TYPE_CHECKING:
@@ -81,6 +87,7 @@ INSTALL_HINT = "pip install 'pagila-graph[local]'"
 #: SK's handoff plugin (`Handoff-transfer_to_<Agent>`), see agents/orchestration.py
 HANDOFF_PLUGIN = "Handoff"
 MAX_KNOWN_IDS = 20
+_JSON_OBJECT = re.compile(r"\{[^{}]*\}")
 
 
 class LocalPromptExecutionSettings(PromptExecutionSettings):
@@ -97,8 +104,8 @@ class LocalPromptExecutionSettings(PromptExecutionSettings):
 class LocalOptions:
     """How requests are shaped for a small model (docs/decisions/0061)."""
 
-    #: longest answer written inside a `respond` step, in characters
-    answer_max_chars: int = 700
+    #: longest answer written inside a `respond` step, in characters (≈ 4 per token)
+    answer_max_chars: int = 320
     #: max_tokens of a constrained step (a call or a short answer), whatever the caller asks
     step_max_tokens: int = 256
     #: tool rounds since the customer's last message after which only words are offered
@@ -106,9 +113,30 @@ class LocalOptions:
     #: tool results are cut to this many characters before the model reads them
     tool_result_chars: int = 1200
     #: functions never offered: a plain answer already ends a handoff run, and a 0.5B model
-    #: calling complete_task instead of answering would leave the customer without one
-    hidden_functions: frozenset[str] = frozenset({"Handoff-complete_task"})
+    #: calling complete_task instead of answering would leave the customer without one; the
+    #: general-answer prompt function costs a second model call for what `respond` does
+    hidden_functions: frozenset[str] = frozenset({"Handoff-complete_task", "Writer-general_answer"})
+    #: whether the model may choose a handoff itself. Off: the router picks the first agent
+    #: and a search that finds nothing hands off deterministically (agents/orchestration.py);
+    #: measured, a 0.5B model hands off after good searches and ping-pongs (0061)
+    model_handoffs: bool = False
+    #: arguments only take what the customer's question says (agents.local.grounding)
+    ground_arguments: bool = True
+    #: once a catalogue tool has found films, the answer is written from its result
+    #: (agents.local.answers) rather than by the model: exact titles and facts, no wait
+    answers_from_results: bool = True
     examples: Mapping[str, Sequence[Example]] = field(default_factory=lambda: DEFAULT_EXAMPLES)
+    #: the values some parameters can take (`Plugin-function.parameter`)
+    vocabularies: Mapping[str, Sequence[str]] = field(
+        default_factory=lambda: {
+            "FilmSearch-search_films.rating": [r.value for r in MpaaRating],
+            "FilmSearch-search_films.category": list(CATEGORIES),
+        }
+    )
+    #: parameters that take a title or a person's name: only capitalised phrases
+    capitalized: frozenset[str] = frozenset(
+        {"FilmSearch-search_films.title", "FilmSearch-search_films.actor"}
+    )
     #: greedy decoding for constrained steps: the choice should not be a dice roll
     step_temperature: float = 0.0
     repeat_penalty: float = 1.1
@@ -250,6 +278,12 @@ class LocalChatCompletion(ChatCompletionClientBase):
             else LocalPromptExecutionSettings.model_validate(settings.prepare_settings_dict())
         )
         choice = self._choice(history, settings)
+        if choice is not None and self.options.answers_from_results:
+            written = answer_from_results(history)
+            if written is not None:
+                yield _Text(written)
+                yield _Done(_usage({}), "stop", None)
+                return
         engine = await self.engine_source()
         if choice is None:
             async for event in self._free_text(engine, history, local):
@@ -265,19 +299,25 @@ class LocalChatCompletion(ChatCompletionClientBase):
         * each function at most once per turn, and none after `max_tool_rounds` results;
         * an id argument only takes ids found in this turn's tool results (a function needing
           one is not offered before there are any);
-        * an agent that was handed the question is not offered a handoff back;
+        * an agent that was handed the question is not offered a handoff back, and no handoff
+          is offered at all unless `model_handoffs`;
+        * arguments only take values the question states (`ground_arguments`);
         * otherwise, or when nothing is left, it answers (`respond`), still as constrained JSON,
           so its answer never turns into a function call written as text.
         """
         options: LocalOptions = self.options
         choice_type = settings.extension_data.get(CHOICE_TYPE_KEY)
-        offered: list[KernelFunctionMetadata] = [
-            f
-            for f in settings.extension_data.get(FUNCTIONS_KEY) or []
-            if f.fully_qualified_name not in options.hidden_functions
-        ]
-        if not offered or choice_type == FunctionChoiceType.NONE:
+        listed: list[KernelFunctionMetadata] = list(
+            settings.extension_data.get(FUNCTIONS_KEY) or []
+        )
+        if not listed or choice_type == FunctionChoiceType.NONE:
             return None
+        offered = [
+            f
+            for f in listed
+            if f.fully_qualified_name not in options.hidden_functions
+            and (options.model_handoffs or f.plugin_name != HANDOFF_PLUGIN)
+        ]
         turn = Turn.of(history)
         functions: list[KernelFunctionMetadata] = []
         if turn.tool_rounds < options.max_tool_rounds:
@@ -295,6 +335,9 @@ class LocalChatCompletion(ChatCompletionClientBase):
             answer_max_chars=options.answer_max_chars,
             examples=options.examples,
             known_ids=turn.ids,
+            terms=QuestionTerms.of(turn.question) if options.ground_arguments else None,
+            vocabularies=options.vocabularies,
+            capitalized=options.capitalized,
         )
 
     def _request(
@@ -368,6 +411,8 @@ class LocalChatCompletion(ChatCompletionClientBase):
                 yield _Text("Sorry, I could not work that out; please rephrase the question.")
         else:
             if not step.is_answer:
+                if choice.terms is not None:
+                    step = one_phrase_one_argument(step)
                 yield _Call(call_content(step))
             log.debug(
                 "local_model.step",
@@ -376,6 +421,21 @@ class LocalChatCompletion(ChatCompletionClientBase):
                 ms=round((time.perf_counter() - started) * 1000),
             )
         yield _Done(_usage(usage), finish, response_id)
+
+
+def one_phrase_one_argument(step: Step) -> Step:
+    """A 0.5B model tends to put the same words in every argument (title, category and actor
+    all "Inception"): each phrase of the question fills only the first argument it was given."""
+    seen: set[str] = set()
+    kept: dict[str, Any] = {}
+    for name, value in step.arguments.items():
+        if isinstance(value, str):
+            key = value.strip().lower()
+            if key in seen:
+                continue
+            seen.add(key)
+        kept[name] = value
+    return Step(step.function, kept)
 
 
 def _finish_reason(reason: str | None, called: bool) -> Any:
@@ -424,6 +484,8 @@ class Turn:
     called: frozenset[str]
     ids: tuple[int, ...]
     handed_over: bool
+    #: the customer's last message (not a context note)
+    question: str = ""
 
     @classmethod
     def of(cls, history: ChatHistory) -> Turn:
@@ -444,7 +506,17 @@ class Turn:
             m.role is AuthorRole.USER and (m.content or "").startswith(CONTEXT_PREFIX)
             for m in history.messages
         )
-        return cls(rounds, frozenset(called), tuple(ids[:MAX_KNOWN_IDS]), handed_over)
+        question = next(
+            (
+                m.content or ""
+                for m in reversed(history.messages)
+                if m.role is AuthorRole.USER
+                and not (m.content or "").startswith(CONTEXT_PREFIX)
+                and not _is_tool_result(m)
+            ),
+            "",
+        )
+        return cls(rounds, frozenset(called), tuple(ids[:MAX_KNOWN_IDS]), handed_over, question)
 
 
 def _ids_in(result: str) -> list[int]:
@@ -522,7 +594,12 @@ def render_messages(
             continue
         if message.content:
             role = "assistant" if message.role is AuthorRole.ASSISTANT else "user"
-            messages.append({"role": role, "content": message.content})
+            content = message.content
+            if content.startswith(CONTEXT_PREFIX):
+                # notes quote the search as JSON: a small model would repeat its upper-case
+                # words as if they were titles
+                content = _JSON_OBJECT.sub("", content).replace("  ", " ")
+            messages.append({"role": role, "content": content})
     prompt = "\n\n".join(system) + menu
     return [{"role": "system", "content": prompt}, *messages] if prompt.strip() else messages
 

@@ -374,11 +374,15 @@ def demo_policy(turn: ScriptTurn) -> Reply:  # noqa: PLR0911 (one rule per case)
         films = _films_of(results[-1][1])
         if not films:
             return Call("Handoff-transfer_to_LLMAgent")
+        store = _STORE.search(question)
+        shelf = [f.get("in_stock") for f in films]
+        if store and all(isinstance(s, dict) and not any(s.values()) for s in shelf):
+            titles = ", ".join(str(f["title"]) for f in films[:5])
+            return Say(f"No copy in stock at store {store.group(1)} right now: {titles}.")
         listed = ", ".join(
             f"{f['title']} ({f.get('rating') or 'unrated'}, ${f.get('rental_rate')})"
             for f in films[:5]
         )
-        store = _STORE.search(question)
         where = f"In stock at store {store.group(1)}" if store else "From our catalogue"
         return Say(f"{where}: {listed}.")
     if (

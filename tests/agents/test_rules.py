@@ -65,6 +65,8 @@ def test_candidate_titles_are_upper_case_runs_and_quoted_phrases() -> None:
         ("anything with dinosaurs under $1?", FirstAgent.SEARCH),
         ("is ACADEMY DINOSAUR in stock at store 2?", FirstAgent.SEARCH),
         ("which horror films do you have?", FirstAgent.SEARCH),
+        ("Do you have Inception?", FirstAgent.SEARCH),
+        ("have you got The Avengers on DVD?", FirstAgent.SEARCH),
         ("who are you?", FirstAgent.LLM),
         ("what should I do on a rainy afternoon?", FirstAgent.LLM),
     ],
