@@ -80,7 +80,11 @@ _CATALOGUE_WORDS = frozenset(
 )
 _PRICE = re.compile(r"\$\s*\d|\bunder\s+\d")
 #: asking for something by name: "do you have Inception?", "have you got FROZEN?"
-_ASKS_FOR = re.compile(r"\b(do you (have|rent|stock|carry|sell)|have you got|got any)\b", re.I)
+_ASKS_FOR = re.compile(
+    r"\b(do you (have|rent|stock|carry|sell)|have you got|got any|(something|anything) "
+    r"(with|about))\b",
+    re.I,
+)
 _UPPER_TITLE = re.compile(r"\b[A-Z]{3,}\s+[A-Z]{3,}\b")
 
 

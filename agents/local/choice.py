@@ -29,9 +29,11 @@ from typing import Any
 from semantic_kernel.contents import FunctionCallContent
 from semantic_kernel.functions import KernelFunctionMetadata
 
-from agents.local.grounding import QuestionTerms, ground
+from agents.local.grounding import QuestionTerms, ground, stem
 
 RESPOND = "respond"
+#: known values too common as plain words to fill in unasked ("anything new?")
+AMBIGUOUS = frozenset({"new"})
 #: a short phrase: up to ten words of letters, digits and a little punctuation, single spaces
 PHRASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9'&.,:-]*( [A-Za-z0-9'&.,:-]+){0,9}$"
 PHRASE_MAX = 60
@@ -217,6 +219,43 @@ class Choice:
             if arguments is not None:
                 usable.append((function, arguments))
         return usable
+
+    def complete(self, step: Step) -> Step:
+        """The model's call plus what the question states unambiguously and the model left
+        out: a known value (rating, category) when the question names exactly one and no other
+        argument already holds its word; a number that exactly one parameter can take
+        ("$1" → the price, "store 2" → the store). The model still chose the function."""
+        if self.terms is None or step.is_answer:
+            return step
+        schema = next(
+            (a for f, a in self._arguments() if f.fully_qualified_name == step.function), None
+        )
+        if schema is None:
+            return step
+        arguments = dict(step.arguments)
+        words = {
+            stem(w)
+            for v in arguments.values()
+            if isinstance(v, str)
+            for w in re.findall(r"[A-Za-z0-9'\-]+", v)
+        }
+        numbers = {v for v in arguments.values() if type(v) in (int, float)}
+        takers: dict[float, list[str]] = {}
+        for name, prop in schema["properties"].items():
+            values = prop.get("enum") or []
+            if name in arguments or len(values) != 1:
+                continue
+            value = values[0]
+            if f"{step.function}.{name}" in self.vocabularies:
+                if stem(str(value)) not in words and str(value).lower() not in AMBIGUOUS:
+                    arguments[name] = value
+                    words.add(stem(str(value)))
+            elif type(value) in (int, float) and value not in numbers:
+                takers.setdefault(float(value), []).append(name)
+        for value, names in takers.items():
+            if len(names) == 1:
+                arguments[names[0]] = value
+        return Step(step.function, arguments)
 
     @property
     def callable(self) -> list[KernelFunctionMetadata]:

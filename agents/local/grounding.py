@@ -110,7 +110,7 @@ FILLERS = frozenset(
 )
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     word = word.lower().removesuffix("'s")
     for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
         if len(word) > 4 and word.endswith(suffix):
@@ -146,20 +146,21 @@ class QuestionTerms:
                 for variant in (phrase, phrase.upper()):
                     if variant and variant not in phrases:
                         phrases.append(variant)
-                # the question's first word is capitalised as a sentence, not as a name
-                named = all(w[0].isupper() for w in run) and (start > 0 or size > 1)
+                # titles and names have two words or more (a capitalised word alone is a
+                # place, or the sentence's first word)
+                named = size > 1 and all(w[0].isupper() for w in run)
                 if named and phrase not in capitalized:
                     capitalized.append(phrase)
         tokens: set[str] = set()
         for word in words:
-            tokens.add(_stem(word))
+            tokens.add(stem(word))
             if word.lower().endswith("-rated"):
-                tokens.add(_stem(word[: -len("-rated")]))
+                tokens.add(stem(word[: -len("-rated")]))
         numbers: list[tuple[float, frozenset[str], str]] = []
         for match in _NUMBER.finditer(question):
             before = [w.strip("?.,!:;").lower() for w in question[: match.start()].split()[-3:]]
             after = question[match.end() :].split()[:1]
-            context = {_stem(w.strip("?.,!:;")) for w in [*before[-1:], *after]}
+            context = {stem(w.strip("?.,!:;")) for w in [*before[-1:], *after]}
             if match.group(1):
                 context |= {"dollar", "price"}
             bound = next(
@@ -174,7 +175,7 @@ class QuestionTerms:
         return cls(tuple(phrases), tuple(capitalized), frozenset(tokens), tuple(numbers))
 
     def numbers_for(self, name: str, description: str | None) -> list[float]:
-        words = {_stem(w) for w in re.split(r"[^A-Za-z]+", f"{name} {description or ''}") if w}
+        words = {stem(w) for w in re.split(r"[^A-Za-z]+", f"{name} {description or ''}") if w}
         wrong = "min" if name.startswith("max") else "max" if name.startswith("min") else None
         return [
             value
@@ -184,7 +185,7 @@ class QuestionTerms:
 
     def vocabulary_values(self, values: Iterable[str]) -> list[str]:
         """Those of `values` the question names (any case, singular or plural)."""
-        return [v for v in values if _stem(v) in self.tokens]
+        return [v for v in values if stem(v) in self.tokens]
 
 
 def ground(

@@ -63,6 +63,8 @@ def _int(value: Any) -> int | None:
 
 _CATEGORY_KEYS = {category_key(name): name for name in CATEGORIES}
 _RATINGS = {r.value for r in MpaaRating}
+#: words every film matches: searching descriptions for them finds nothing
+_GENERIC = frozenset({"film", "movie", "dvd", "something", "anything"})
 
 
 def _criteria_in_words(
@@ -75,6 +77,8 @@ def _criteria_in_words(
     words: list[str] = []
     for word in query.split():
         key = category_key(word)
+        if key in _GENERIC:
+            continue
         if category is None and key in _CATEGORY_KEYS:
             category = _CATEGORY_KEYS[key]
         elif rating is None and word.upper() in _RATINGS:

@@ -412,7 +412,7 @@ class LocalChatCompletion(ChatCompletionClientBase):
         else:
             if not step.is_answer:
                 if choice.terms is not None:
-                    step = one_phrase_one_argument(step)
+                    step = choice.complete(one_phrase_one_argument(step))
                 yield _Call(call_content(step))
             log.debug(
                 "local_model.step",
@@ -425,15 +425,16 @@ class LocalChatCompletion(ChatCompletionClientBase):
 
 def one_phrase_one_argument(step: Step) -> Step:
     """A 0.5B model tends to put the same words in every argument (title, category and actor
-    all "Inception"): each phrase of the question fills only the first argument it was given."""
-    seen: set[str] = set()
+    all "Inception"; title "ALONE TRIP" and actor "TRIP"): words of the question fill only the
+    first argument they were given — a later string equal to or inside an earlier one goes."""
+    seen: list[str] = []
     kept: dict[str, Any] = {}
     for name, value in step.arguments.items():
         if isinstance(value, str):
-            key = value.strip().lower()
-            if key in seen:
+            key = f" {value.strip().lower()} "
+            if any(key in earlier for earlier in seen):
                 continue
-            seen.add(key)
+            seen.append(key)
         kept[name] = value
     return Step(step.function, kept)
 

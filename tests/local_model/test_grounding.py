@@ -155,3 +155,49 @@ def test_only_catalogue_results_with_films_are_rendered() -> None:
     assert answer_from_results(history_with("Customer", found)) is None
     assert answer_from_results(history_with("FilmSearch", {"error": "NOT_FOUND"})) is None
     assert answer_from_results(history_with("FilmSearch", {"films": [], "count": 0})) is None
+
+
+def test_titles_and_names_are_only_capitalised_phrases() -> None:
+    question = "Rental price for Freaky Pocus, or ZORRO ARK?"
+    terms = QuestionTerms.of(question)
+    schema = arguments_schema(
+        metadata("find"), (), terms, VOCABULARIES, frozenset({"Shelf-find.title"})
+    )
+    assert schema is not None
+    titles = schema["properties"]["title"]["enum"]
+    assert {"Freaky Pocus", "ZORRO ARK"} <= set(titles)
+    assert "Rental" not in titles  # a sentence's first word
+    assert "price" not in titles
+
+
+def test_words_already_in_an_argument_fill_no_other() -> None:
+    step = Step("Shelf-find", {"title": "ALONE TRIP", "actor": "TRIP"})
+    assert one_phrase_one_argument(step).arguments == {"title": "ALONE TRIP"}
+
+
+def test_what_the_question_states_unambiguously_is_filled_in() -> None:
+    from agents.local.choice import Choice
+
+    question = "G-rated family films under $1 shorter than 60 minutes at store 2"
+    choice = Choice(
+        functions=(metadata("find"),),
+        terms=QuestionTerms.of(question),
+        vocabularies={**VOCABULARIES, "Shelf-find.category": ["Family", "Comedy"]},
+    )
+    completed = choice.complete(Step("Shelf-find", {"max_length": 60}))
+    assert completed.arguments == {
+        "max_length": 60,
+        "rating": "G",
+        "category": "Family",
+        "max_price": 1.0,
+        "in_stock_at_store": 2,
+    }
+    # a value the model already put elsewhere, or two values named: nothing is added
+    two = Choice(
+        functions=(metadata("find"),),
+        terms=QuestionTerms.of("FAMILY VIDEO: rated PG or G?"),
+        vocabularies={**VOCABULARIES, "Shelf-find.category": ["Family"]},
+    )
+    assert two.complete(Step("Shelf-find", {"title": "FAMILY VIDEO"})).arguments == {
+        "title": "FAMILY VIDEO"
+    }
