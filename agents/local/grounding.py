@@ -31,83 +31,15 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 _NUMBER = re.compile(r"(\$\s*)?(\d+(?:\.\d+)?)")
 _AT_MOST = frozenset(["under", "below", "shorter", "less", "cheaper", "within", "max", "most"])
 _AT_LEAST = frozenset(["over", "above", "longer", "more", "least", "min", "minimum"])
-FILLERS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "is",
-        "are",
-        "was",
-        "be",
-        "do",
-        "does",
-        "did",
-        "you",
-        "your",
-        "we",
-        "our",
-        "i",
-        "me",
-        "my",
-        "any",
-        "anything",
-        "something",
-        "some",
-        "have",
-        "has",
-        "got",
-        "get",
-        "can",
-        "could",
-        "would",
-        "will",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "with",
-        "about",
-        "from",
-        "by",
-        "and",
-        "or",
-        "but",
-        "what",
-        "what's",
-        "whats",
-        "which",
-        "who",
-        "how",
-        "how's",
-        "there",
-        "that",
-        "this",
-        "it",
-        "it's",
-        "its",
-        "please",
-        "tell",
-        "show",
-        "find",
-        "give",
-        "under",
-        "over",
-        "than",
-        "more",
-        "less",
-        "most",
-        "least",
-        "film",
-        "films",
-        "movie",
-        "movies",
-        "dvd",
-        "dvds",
-    ]
+_FILLER_WORDS = (
+    "a an the is are was be do does did you your we our i me my any anything something some "
+    "have has got get can could would will of in on at to for with about from by and or but "
+    "what what's whats which who how how's there that this it it's its please tell show "
+    "find give under over than more less most least film films movie movies dvd dvds rated "
+    "rating long longer short shorter cheap cheaper minutes minute hour hours price cost "
+    "costs rent rental"
 )
+FILLERS = frozenset(_FILLER_WORDS.split())
 
 
 def stem(word: str) -> str:
