@@ -78,11 +78,10 @@ DEFAULT_EXAMPLES: dict[str, tuple[Example, ...]] = {
     "Handoff-transfer_to_SearchAgent": (
         Example("do you have any comedies?", "Handoff-transfer_to_SearchAgent", {}),
     ),
+    # no film in it: the LLMAgent, which sees this example too, copied the title it named
     RESPOND: (
-        Example("How long is ACADEMY DINOSAUR?", RESPOND,
-                {"text": "ACADEMY DINOSAUR runs 86 minutes (rated PG, $0.99 to rent)."},
-                tool_result='{"films": [{"id": 1, "title": "ACADEMY DINOSAUR", "rating": "PG", '
-                '"rental_rate": "0.99", "length": 86}], "count": 1}'),
+        Example("any tips for a movie marathon?", RESPOND,
+                {"text": "Pick a theme, plan short breaks and keep snacks and water at hand."}),
     ),
 }  # fmt: skip
 
