@@ -239,7 +239,7 @@ class Choice:
             for w in re.findall(r"[A-Za-z0-9'\-]+", v)
         }
         numbers = {v for v in arguments.values() if type(v) in (int, float)}
-        takers: dict[float, list[str]] = {}
+        takers: dict[float, list[tuple[str, Any]]] = {}
         for name, prop in schema["properties"].items():
             values = prop.get("enum") or []
             if name in arguments or len(values) != 1:
@@ -250,10 +250,11 @@ class Choice:
                     arguments[name] = value
                     words.add(stem(str(value)))
             elif type(value) in (int, float) and value not in numbers:
-                takers.setdefault(float(value), []).append(name)
-        for value, names in takers.items():
-            if len(names) == 1:
-                arguments[names[0]] = value
+                takers.setdefault(float(value), []).append((name, value))
+        for named in takers.values():
+            if len(named) == 1:
+                name, value = named[0]
+                arguments[name] = value
         return Step(step.function, arguments)
 
     @property

@@ -192,6 +192,7 @@ def test_what_the_question_states_unambiguously_is_filled_in() -> None:
         "max_price": 1.0,
         "in_stock_at_store": 2,
     }
+    assert type(completed.arguments["in_stock_at_store"]) is int
     # a value the model already put elsewhere, or two values named: nothing is added
     two = Choice(
         functions=(metadata("find"),),
