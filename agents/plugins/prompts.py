@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 from semantic_kernel import Kernel
+from semantic_kernel.connectors.ai.prompt_execution_settings import PromptExecutionSettings
 from semantic_kernel.functions import KernelArguments, KernelFunctionFromPrompt, KernelPlugin
 
 from domain.assistant import AgentOutputInvalid, FilmSummary, is_recommended
@@ -88,9 +89,25 @@ async def summarize_film(kernel: Kernel, film: Film, attempts: int = 2) -> FilmS
         description="Summarise one film as strict JSON.",
         prompt=FILM_SUMMARY_PROMPT,
     )
+    # the schema as a response format (OpenAI's shape): connectors that constrain output to it
+    # (OpenAI's structured outputs, the local model's grammar) cannot answer anything else
+    settings = PromptExecutionSettings(
+        extension_data={
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "film_summary",
+                    "strict": True,
+                    "schema": FILM_SUMMARY_SCHEMA,
+                },
+            }
+        }
+    )
     problem = ""
     for _ in range(attempts):
-        result = await kernel.invoke(function, KernelArguments(facts=film_facts(film)))
+        result = await kernel.invoke(
+            function, KernelArguments(settings=settings, facts=film_facts(film))
+        )
         text = (
             ""
             if result is None

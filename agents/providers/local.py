@@ -98,6 +98,9 @@ class LocalPromptExecutionSettings(PromptExecutionSettings):
     top_p: float | None = None
     seed: int | None = None
     stop: list[str] | None = None
+    #: OpenAI's shape: {"type": "json_schema", "json_schema": {"schema": {...}, ...}} makes the
+    #: reply JSON of that schema (a grammar), e.g. the film summary
+    response_format: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +364,12 @@ class LocalChatCompletion(ChatCompletionClientBase):
         self, engine: LocalEngine, history: ChatHistory, settings: LocalPromptExecutionSettings
     ) -> AsyncIterator[_Event]:
         request = self._request(history, settings)
+        schema = ((settings.response_format or {}).get("json_schema") or {}).get("schema")
+        if isinstance(schema, dict):
+            import xllamacpp
+
+            request["grammar"] = str(xllamacpp.json_schema_to_grammar(json.dumps(schema)))
+            request["temperature"] = self.options.step_temperature
         usage: dict[str, Any] = {}
         finish: str | None = None
         response_id: str | None = None

@@ -114,3 +114,19 @@ async def test_a_film_not_in_the_catalogue_is_handed_off_and_said(
     assert result["agent"] == "LLMAgent"
     assert "no match" in result["answer"].lower()
     assert result["films"] == []
+
+
+async def test_film_summary_is_json_of_the_schema_on_the_local_model(
+    http: httpx.AsyncClient,
+) -> None:
+    """The summary's schema reaches the local model as a grammar (response_format)."""
+    query = "{ filmSummary(filmId: 999) { filmId title rating recommended } }"
+    response = await http.post("/graphql", json={"query": query})
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"]["filmSummary"] == {
+        "filmId": 999,
+        "title": "ZOOLANDER FICTION",
+        "rating": "R",
+        "recommended": True,  # rated R and $2.99 to rent: the domain rule, from the catalogue
+    }

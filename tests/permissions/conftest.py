@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from pagila_graph.app import create_app
-from pagila_graph.config import Environment, Settings
+from pagila_graph.config import Environment, ModelProvider, Settings
 from persistence import loader, migrate
 from persistence.db import Database, create_engine
 from tests.conftest import create_database, drop_database
@@ -45,6 +45,8 @@ async def perms_api(perms_url: str, perms_database: Database) -> AsyncIterator[A
         environment=Environment.TEST,
         database_url=perms_url,
         data_dir=Path("/nonexistent-data-dir-for-tests"),
+        # who may ask, not what a model answers: no model (`auto` would load the local one)
+        model_provider=ModelProvider.NONE,
         argon2_time_cost=1,  # cheap hashing: these tests check who may, not what it costs
         argon2_memory_kib=1024,
     )
