@@ -130,3 +130,27 @@ async def test_film_summary_is_json_of_the_schema_on_the_local_model(
         "rating": "R",
         "recommended": True,  # rated R and $2.99 to rent: the domain rule, from the catalogue
     }
+
+
+async def test_a_general_answer_streams_token_by_token(
+    local_settings: Settings, engine: LocalEngine, database: Database, pagila_url: str
+) -> None:
+    """What `agentStream` forwards: the LLMAgent's answer arrives in several deltas that make
+    up the final answer."""
+    from agents.events import MessageDelta, RunCompleted
+    from agents.service import AgentRunner
+    from domain.auth import ANONYMOUS
+
+    settings = local_settings.model_copy(update={"database_url": pagila_url})
+    runner = AgentRunner(settings, Database(database.engine))
+    deltas: list[str] = []
+    completed = None
+    async for event in runner.stream(QUESTIONS["general-1"].question, ANONYMOUS):
+        if isinstance(event, MessageDelta):
+            deltas.append(event.delta)
+        elif isinstance(event, RunCompleted):
+            completed = event.answer
+    assert completed is not None
+    assert completed.agent == "LLMAgent"
+    assert len(deltas) > 1
+    assert "".join(deltas).strip() == completed.answer
