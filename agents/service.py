@@ -215,6 +215,10 @@ class AgentRunner:
             text = f"{NO_MATCH_NOTICE} {text}"
         async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
             flagged = await ungrounded_titles(text, FilmSearchService(uow))
+        # repeating the customer's own words ("BATMAN BEGINS is not in the catalogue") invents
+        # nothing; any other title that is not in the catalogue is flagged
+        asked = question.upper()
+        flagged = [title for title in flagged if title.upper() not in asked]
         film_ids = mentioned(text, state.films.items())[:MAX_FILMS]
         if flagged:
             log.warning("agents.ungrounded_titles", run_id=run_id, titles=flagged)

@@ -84,9 +84,8 @@ async def ask_one(runner: AgentRunner, question: Question) -> Outcome:
     outcome.latency_s = round(time.perf_counter() - started, 3)
     outcome.answer = answer.answer
     outcome.agent = answer.agent
-    # repeating the customer's own words ("we do not have BATMAN BEGINS") invents nothing
-    asked = question.question.upper()
-    outcome.ungrounded_titles = [t for t in answer.ungrounded_titles if t not in asked]
+    # the service leaves out titles the customer wrote ("we do not have BATMAN BEGINS")
+    outcome.ungrounded_titles = list(answer.ungrounded_titles)
     for step in answer.steps:
         if isinstance(step, ToolCallFinished):
             outcome.tool_calls.append(

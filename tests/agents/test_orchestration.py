@@ -168,6 +168,21 @@ async def test_an_invented_title_is_flagged(
     assert answer.ungrounded_titles == [invented]
 
 
+async def test_a_title_the_customer_wrote_is_not_flagged_but_another_is(
+    agent_settings: Settings, agents_db: Database, sql: Sql
+) -> None:
+    asked, invented = "MOONLIGHT ZEBRA PARADE", "SUNRISE OTTER PARADE"
+    for title in (asked, invented):
+        assert not await sql.rows("SELECT 1 FROM film WHERE upper(title) = $1", title)
+
+    def policy(turn: ScriptTurn) -> Reply:
+        return Say(f"{asked} is not something we have; try {invented}.")
+
+    question = f"cheer me up: is {asked.title()} any good?"
+    answer = await runner(agent_settings, agents_db, policy).ask(question, ANONYMOUS)
+    assert answer.ungrounded_titles == [invented]
+
+
 async def test_llm_agent_uses_its_prompt_plugin(
     agent_settings: Settings, agents_db: Database
 ) -> None:
