@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -109,6 +110,10 @@ def start_servers(url: str, workers: int) -> list[subprocess.Popen[bytes]]:
         **os.environ,
         "DATABASE_URL": url,
         "ENVIRONMENT": "production",
+        # production needs a signing key; the reference has no rate limits, so neither do we here
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "RATE_LIMIT_ENABLED": "false",
+        "MODEL_PROVIDER": "none",  # no model to load: the queries measured do not use it
         "LOG_LEVEL": "WARNING",
         "PORT": str(OURS_PORT),
         "WORKERS": str(workers),
