@@ -218,3 +218,20 @@ async def test_legacy_graphql_ws_operations_are_counted_too(serve: Serve) -> Non
     [error] = refused["payload"]["errors"]
     assert error["extensions"]["code"] == "RATE_LIMITED"
     assert 1 <= error["extensions"]["retryAfterSeconds"] <= 60
+
+
+async def test_websocket_operations_are_counted_per_user_named_in_connection_init(
+    serve: Serve,
+) -> None:
+    # both sockets come from 127.0.0.1: were they counted per IP, the second user's first
+    # operation would be refused too
+    url = await serve(requests="1/minute")
+    protocols: Any = ["graphql-transport-ws"]
+    async with connect(url, subprotocols=protocols) as a, connect(url, subprotocols=protocols) as b:
+        await init(a, 576)
+        await init(b, 577)
+        assert (await run_operation(a, "1", FILMS))[0]["type"] == "next"
+        assert (await run_operation(b, "1", FILMS))[0]["type"] == "next"
+        [refused] = await run_operation(a, "2", FILMS)
+    assert refused["type"] == "error"
+    assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
