@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -60,16 +62,43 @@ async def drop_database(server_url: str, url: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-async def pagila_url(server_url: str) -> AsyncIterator[str]:
-    """A database of this test run, at the head revision, holding Pagila."""
-    url = await create_database(server_url, "pagila_test")
+@asynccontextmanager
+async def pagila_database(server_url: str, prefix: str) -> AsyncIterator[str]:
+    """A database of its own, at the head revision, holding Pagila; dropped afterwards."""
+    url = await create_database(server_url, prefix)
     try:
         await migrate.upgrade(url)
         await loader.load_pagila(url)
         yield url
     finally:
         await drop_database(server_url, url)
+
+
+def settings_for(url: str, **overrides: Any) -> Settings:
+    """Test settings over the database at `url` (no `.env`, no data directory)."""
+    values: dict[str, Any] = {
+        "environment": Environment.TEST,
+        "database_url": url,
+        "data_dir": Path("/nonexistent-data-dir-for-tests"),
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def open_database(url: str) -> AsyncIterator[Database]:
+    db = Database(create_engine(url, pool_size=5))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+async def pagila_url(server_url: str) -> AsyncIterator[str]:
+    """A database of this test run, at the head revision, holding Pagila."""
+    async with pagila_database(server_url, "pagila_test") as url:
+        yield url
 
 
 @pytest.fixture
@@ -83,24 +112,13 @@ async def empty_database_url(server_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(pagila_url: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment=Environment.TEST,
-        database_url=pagila_url,
-        graphiql=True,
-        introspection=True,
-        data_dir=Path("/nonexistent-data-dir-for-tests"),
-    )
+    return settings_for(pagila_url, graphiql=True, introspection=True)
 
 
 @pytest.fixture(scope="session")
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    assert settings.database_url
-    db = Database(create_engine(settings.database_url, pool_size=5))
-    try:
+async def database(pagila_url: str) -> AsyncIterator[Database]:
+    async with open_database(pagila_url) as db:
         yield db
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -3,51 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
 
 from agents.service import AgentRunner
-from pagila_graph.config import Environment, ModelProvider, Settings
-from persistence import loader, migrate
-from persistence.db import Database, create_engine, to_libpq_url
-from tests.conftest import create_database, drop_database
+from pagila_graph.config import ModelProvider, Settings
+from persistence.db import Database, to_libpq_url
+from tests.conftest import open_database, pagila_database, settings_for
 
 
 @pytest.fixture(scope="session")
 async def agents_url(server_url: str) -> AsyncIterator[str]:
-    url = await create_database(server_url, "pagila_agents")
-    try:
-        await migrate.upgrade(url)
-        await loader.load_pagila(url)
+    async with pagila_database(server_url, "pagila_agents") as url:
         yield url
-    finally:
-        await drop_database(server_url, url)
 
 
 @pytest.fixture(scope="session")
 def agent_settings(agents_url: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment=Environment.TEST,
-        database_url=agents_url,
+    return settings_for(
+        agents_url,
         graphiql=True,
         introspection=True,
-        data_dir=Path("/nonexistent-data-dir-for-tests"),
         model_provider=ModelProvider.SCRIPTED,
         agent_timeout_s=20,
     )
 
 
 @pytest.fixture(scope="session")
-async def agents_db(agent_settings: Settings) -> AsyncIterator[Database]:
-    assert agent_settings.database_url
-    db = Database(create_engine(agent_settings.database_url, pool_size=5))
-    try:
+async def agents_db(agents_url: str) -> AsyncIterator[Database]:
+    async with open_database(agents_url) as db:
         yield db
-    finally:
-        await db.dispose()
 
 
 class Sql:

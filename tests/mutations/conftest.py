@@ -4,48 +4,33 @@ they commit for real, and other tests compare reads against SQL on the shared da
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
 from pagila_graph.app import create_app
-from pagila_graph.config import Environment, Settings
-from persistence import loader, migrate
-from persistence.db import Database, create_engine
-from tests.conftest import create_database, drop_database
+from pagila_graph.config import Settings
+from persistence.db import Database
+from tests.conftest import open_database, pagila_database, settings_for
 from tests.mutations.support import Caller, HeaderAuthenticator
 
 
 @pytest.fixture(scope="module")
 async def write_url(server_url: str) -> AsyncIterator[str]:
-    url = await create_database(server_url, "pagila_writes")
-    try:
-        await migrate.upgrade(url)
-        await loader.load_pagila(url)
+    async with pagila_database(server_url, "pagila_writes") as url:
         yield url
-    finally:
-        await drop_database(server_url, url)
 
 
 @pytest.fixture(scope="module")
 def write_settings(write_url: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        environment=Environment.TEST,
-        database_url=write_url,
-        data_dir=Path("/nonexistent-data-dir-for-tests"),
-    )
+    return settings_for(write_url)
 
 
 @pytest.fixture(scope="module")
 async def write_database(write_url: str) -> AsyncIterator[Database]:
-    db = Database(create_engine(write_url, pool_size=5))
-    try:
+    async with open_database(write_url) as db:
         yield db
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture(scope="module")
