@@ -266,6 +266,7 @@ class Payment(Base):
     __tablename__ = "payment"
     __table_args__ = (
         Index("idx_payment_rental_id", "rental_id"),
+        Index("idx_payment_payment_id", "payment_id"),
         {"postgresql_partition_by": "RANGE (payment_date)"},
     )
 

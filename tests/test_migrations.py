@@ -163,3 +163,20 @@ def test_history_is_linear() -> None:
     heads = ScriptDirectory.from_config(migrate.alembic_config("postgresql://unused")).get_heads()
     assert len(heads) == 1, heads
     assert REVISIONS[0] == "0001"
+
+
+async def test_a_payment_by_id_is_read_through_an_index(pagila_url: str) -> None:
+    # Pagila's partitions are keyed (payment_date, payment_id): without 0009's index, payments
+    # by id (node lookups, DataLoaders) scan every partition in full
+    conn = await asyncpg.connect(pagila_url)
+    try:
+        await conn.execute("ANALYZE payment")
+        plan = "\n".join(
+            row[0]
+            for row in await conn.fetch(
+                "EXPLAIN SELECT * FROM payment WHERE payment_id = ANY($1::int[])", [5, 6, 7]
+            )
+        )
+    finally:
+        await conn.close()
+    assert "payment_id_idx" in plan, plan
