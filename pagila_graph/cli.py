@@ -353,6 +353,28 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     _step(f"Results written to {output}")
 
 
+@app.command("purge-keys")
+def purge_keys(
+    older_than_hours: Annotated[
+        float, typer.Option(min=0, help="Delete idempotency keys older than this.")
+    ] = 24,
+) -> None:
+    """Delete old idempotency keys of rentFilm/recordPayment (schedule it, e.g. daily)."""
+    import datetime as dt
+
+    from pagila_graph.bootstrap import resolve_database
+    from persistence.maintenance import purge_idempotency_keys
+
+    settings = _settings()
+
+    async def run() -> int:
+        prepared = await resolve_database(settings, _step)
+        return await purge_idempotency_keys(prepared.url, dt.timedelta(hours=older_than_hours))
+
+    deleted = asyncio.run(run())
+    _step(f"Deleted {deleted} idempotency key(s) older than {older_than_hours:g} h")
+
+
 @app.command("db-url")
 def db_url(
     driver: Annotated[

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
 
+import asyncpg
 import pytest
 from typer.testing import CliRunner
 
@@ -73,3 +75,31 @@ def test_load_data_refuses_a_loaded_database(pagila_url: str) -> None:
     )
     assert result.returncode == 1
     assert "--force" in result.stderr
+
+
+async def test_purge_keys_deletes_only_keys_older_than_asked(empty_database_url: str) -> None:
+    from persistence import migrate
+
+    await migrate.upgrade(empty_database_url)
+    conn = await asyncpg.connect(empty_database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO idempotency_key (principal, operation, key, request_hash, created_at)"
+            " VALUES ('customer:1', 'rentFilm', 'old', 'h', now() - interval '30 hours'),"
+            " ('customer:1', 'rentFilm', 'recent', 'h', now() - interval '2 hours')"
+        )
+        env = {**os.environ, "DATABASE_URL": empty_database_url, "LOG_LEVEL": "WARNING"}
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "pagila_graph.cli", "purge-keys", "--older-than-hours", "24"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Deleted 1 idempotency key" in result.stdout + result.stderr
+        left = await conn.fetch("SELECT key FROM idempotency_key")
+    finally:
+        await conn.close()
+    assert [r["key"] for r in left] == ["recent"]
