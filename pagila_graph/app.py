@@ -18,12 +18,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from domain.auth import ANONYMOUS
 from domain.errors import Unauthenticated
 from domain.identity import IdentityKit
+from graph.compiled import Compiler
 from graph.context import Context
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
@@ -94,6 +97,22 @@ def unauthenticated_response(error: Unauthenticated) -> Response:
     )
 
 
+class CompiledResult(ExecutionResult):
+    """A response whose `data` PostgreSQL built (graph/compiled.py): its JSON text, unparsed."""
+
+    def __init__(self, data_json: str) -> None:
+        super().__init__(data=None, errors=None)
+        self.data_json = data_json
+
+
+class RawResponse(dict[str, object]):
+    """`{"data": …}` already encoded; `encode_json` writes it out as is."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -104,8 +123,9 @@ class GraphQLApp(GraphQL[Context, None]):
         identity: IdentityKit | None = None,
         **kwargs: Any,
     ) -> None:
+        schema = build_schema(settings)
         super().__init__(
-            build_schema(settings),
+            schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             # agentStream over WebSocket (both protocols) or plain HTTP (multipart/mixed)
             subscription_protocols=(
@@ -120,12 +140,64 @@ class GraphQLApp(GraphQL[Context, None]):
         self.authenticator = authenticator
         self.rate_limiter = rate_limiter
         self.identity = identity
+        self.compiler = Compiler(schema._schema, settings) if settings.compiled_reads else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         except CredentialRejected as rejected:  # raised before any response was started
             await unauthenticated_response(rejected.error)(scope, receive, send)
+
+    async def execute_operation(  # noqa: PLR0917 (Strawberry's signature)
+        self,
+        request: Request,
+        request_adapter: Any,  # cross_web.AsyncHTTPRequestAdapter (not ours to import)
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """A compilable query (COMPILED_READS) is answered by one statement; any other
+        operation, or any doubt, goes to the normal executor unchanged."""
+        if (
+            self.compiler is not None
+            and isinstance(request_data, GraphQLRequestData)
+            and request_data.query is not None
+            and request_data.protocol == "http"
+        ):
+            compiled = await self._compiled(request_data)
+            if compiled is not None:
+                return compiled
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    async def _compiled(self, request_data: GraphQLRequestData) -> CompiledResult | None:
+        assert self.compiler is not None and request_data.query is not None
+        statement = self.compiler.compile(
+            request_data.query, request_data.operation_name, request_data.variables
+        )
+        if statement is None:
+            return None
+        try:
+            data, fall_back = await self.database.fetch_json(statement.sql, statement.params)
+        except Exception:  # a compiler bug must not cost the client its answer
+            log.exception("compiled.failed")
+            return None
+        return None if fall_back else CompiledResult(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if isinstance(result, CompiledResult):
+            raw = RawResponse(b'{"data":' + result.data_json.encode() + b"}")
+            return raw  # type: ignore[return-value]
+        return await super().process_result(request, result)
+
+    def encode_json(self, response_data: object) -> str | bytes:
+        if isinstance(response_data, RawResponse):
+            return response_data.body
+        return super().encode_json(response_data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     default_page_size: int = 20
     max_query_cost: int = 50_000
+    # one SQL statement returning the response JSON for documents the compiler supports
+    # (docs/decisions/0012-compiled-read-path.md); off by default in this first slice
+    compiled_reads: bool = False
 
     # --- logging --------------------------------------------------------------------------
     log_level: str = "INFO"

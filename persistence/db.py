@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import event, text
@@ -87,6 +88,12 @@ class Database:
     def read_session(self) -> AsyncSession:
         """A session for reads only: autocommit, so no BEGIN/ROLLBACK round trips."""
         return self.read_sessions()
+
+    async def fetch_json(self, sql: str, params: Mapping[str, Any]) -> tuple[str, bool]:
+        """Runs a compiled read (graph/compiled.py): one row of (data JSON text, fall back?)."""
+        async with self.read_session() as session:
+            row = (await session.execute(text(sql), dict(params))).one()
+        return str(row[0]), bool(row[1])
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
