@@ -3,11 +3,13 @@ a supported, public subset is turned into ONE SQL statement that returns the fin
 
 Supported (anything else is "not compilable" and the normal executor serves the document):
 
-* root `films(first:, after:)` without `filter`/`orderBy`/`last`/`before` (order: by title);
+* root `films(first:, after:, orderBy:)` without `filter`/`last`/`before`; `orderBy` absent or
+  a literal `{field: TITLE|FILM_ID, direction: ASC|DESC}`;
   its `nodes`, `edges { cursor node }`, `pageInfo { hasNextPage hasPreviousPage startCursor
   endCursor }`, `totalCount`, `__typename`;
 * Film scalars (not the computed `availableCopies`/`isInStock`), `id`, `language { ... }`,
-  `actors(first:)` and `categories(first:)` with `nodes` (and `__typename`);
+  `actors(first:)` and `categories(first:)` with `nodes` or `edges { node }` (no cursors,
+  `pageInfo` or `totalCount` there) and `__typename`;
 * Language, Actor and Category scalars and `id`;
 * aliases, fragments (named and inline), variables used as `first`/`after`; no directives.
 
@@ -27,6 +29,7 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    EnumValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -37,6 +40,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -52,14 +56,53 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from domain.errors import DomainError
-from domain.films import MpaaRating
+from domain.films import FILM_SORT_TYPES, FilmOrderField, MpaaRating
 from domain.pagination import PageLimits, SortDirection, SortKey, decode_cursor
+from domain.reading import sort_key
 from graph.limits import CostLimits, LimitExceeded, alias_limiter, depth_limiter, operation_cost
 from graph.permissions import Guard
 from pagila_graph.config import Settings
 
-#: The root list's only compiled order (films' default without full text): title, then id.
-FILMS_BY_TITLE = SortKey("TITLE", SortDirection.ASC, (str,))
+#: Root orders compiled: `orderBy.field` → (film column, its SQL type) before film_id.
+ORDER_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "TITLE": (("title", "text"),),
+    "FILM_ID": (),
+}
+
+
+@dataclass(frozen=True)
+class _Order:
+    """A root order: the domain's sort key (its token goes in cursors), the columns (then
+    film_id) and the direction."""
+
+    sort: SortKey
+    columns: tuple[tuple[str, str], ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c for c, _ in self.columns] + ["film_id"]
+
+    def by(self, row: str, reverse: bool = False) -> str:
+        descending = self.sort.descending != reverse
+        direction = "DESC" if descending else "ASC"
+        return ", ".join(f"{row}.{c} {direction}" for c in self.names)
+
+    def cursor(self, row: str) -> str:
+        """The keyset cursor of a row, as `encode_cursor` writes it: base64url (unpadded) of
+        `["TITLE:ASC",[title,id]]` (compact JSON)."""
+        values = " || ',' || ".join(
+            f"to_json({row}.{c})::text" if t == "text" else f"{row}.{c}" for c, t in self.columns
+        )
+        values = f"{values} || ',' || {row}.film_id" if values else f"{row}.film_id"
+        return (
+            f"rtrim(translate(replace(encode(convert_to({_string(_json_head(self.sort))} || "
+            f"{values} || ']]', 'UTF8'), 'base64'), E'\\n', ''), '+/', '-_'), '=')"
+        )
+
+
+def _json_head(sort: SortKey) -> str:
+    return '["' + sort.token + '",['
+
 
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
 
@@ -195,7 +238,8 @@ class _Build:
             name = argument.name.value
             if name not in allowed:
                 raise NotCompilable(f"argument {name}")
-            found[name] = self.value(argument.value)
+            if name != "orderBy":  # read by `_order`
+                found[name] = self.value(argument.value)
         return found
 
     def page_size(self, first: Any) -> int:
@@ -323,9 +367,12 @@ class _Build:
             part = parts[0].name.value
             if part == "__typename":
                 pairs.append(f"{_string(key)}, {_string(conn.name)}")
-            elif part == "nodes":
+            elif part in ("nodes", "edges"):
                 row = self.alias()
-                body = self.object(self.merged(parts), item, row)
+                if part == "nodes":
+                    body = self.object(self.merged(parts), item, row)
+                else:
+                    body = self.nested_edge(self.merged(parts), _item(conn, "edges"), row)
                 rows = (
                     f"(SELECT {row}.* FROM {spec.from_(row, t)} "
                     f"ORDER BY {spec.order(row)} LIMIT {size}) {row}"
@@ -338,22 +385,40 @@ class _Build:
                 raise NotCompilable(f"field {conn.name}.{part}")
         return f"json_build_object({', '.join(pairs)})"
 
+    def nested_edge(
+        self, selection: SelectionSetNode | None, edge: GraphQLObjectType, row: str
+    ) -> str:
+        """A nested list's edge: `node` and `__typename` (cursors are not compiled there)."""
+        pairs: list[str] = []
+        for key, parts in self.collect(selection, edge).items():
+            part = parts[0].name.value
+            if part == "__typename":
+                pairs.append(f"{_string(key)}, {_string(edge.name)}")
+            elif part == "node":
+                body = self.object(self.merged(parts), _item(edge, "node"), row)
+                pairs.append(f"{_string(key)}, {body}")
+            else:
+                raise NotCompilable(f"field {edge.name}.{part}")
+        return f"json_build_object({', '.join(pairs)})"
+
     # --- the root list ---
 
     def films(self, nodes: list[FieldNode], root: GraphQLObjectType, n: int) -> tuple[str, str]:
         """(the CTEs of root field n, its JSON expression)."""
-        args = self.arguments(nodes[0], ("first", "after"))
+        args = self.arguments(nodes[0], ("first", "after", "orderBy"))
         size = self.page_size(args.get("first"))
         conn = self.field_type(root, "films")
         assert isinstance(conn, GraphQLObjectType)
         after = args.get("after")
-        page = _RootPage(f"p{n}", f"k{n}", size, after is not None)
+        order = self._order(nodes[0])
+        page = _RootPage(f"p{n}", f"k{n}", size, after is not None, order)
         ctes = (
             f"{page.page} AS (SELECT f.* FROM film f {self._after(page, after)} "
-            f"ORDER BY f.title, f.film_id LIMIT {size + 1}), "
-            f"{page.kept} AS (SELECT * FROM {page.page} ORDER BY title, film_id LIMIT {size})"
+            f"ORDER BY {order.by('f')} LIMIT {size + 1}), "
+            f"{page.kept} AS (SELECT * FROM {page.page} f ORDER BY {order.by('f')} "
+            f"LIMIT {size})"
         )
-        self.shape.append(after is not None)
+        self.shape += [after is not None, order.sort.token]
         pairs: list[str] = []
         for key, parts in self.collect(self.merged(nodes), conn).items():
             part = parts[0].name.value
@@ -366,7 +431,7 @@ class _Build:
                 row = self.alias()
                 body = self.object(merged, _item(conn, "nodes"), row)
                 expression = (
-                    f"coalesce((SELECT json_agg({body} ORDER BY {row}.title, {row}.film_id) "
+                    f"coalesce((SELECT json_agg({body} ORDER BY {order.by(row)}) "
                     f"FROM {page.kept} {row}), '[]'::json)"
                 )
             elif part == "edges":
@@ -376,7 +441,7 @@ class _Build:
             else:
                 raise NotCompilable(f"field {conn.name}.{part}")
             pairs.append(f"{_string(key)}, {expression}")
-        if page.uses_cursor:
+        if page.uses_cursor and order.columns:
             self.cursor_checks.append(
                 f"EXISTS (SELECT 1 FROM {page.kept} "
                 "WHERE octet_length(title) <> char_length(title))"
@@ -390,15 +455,37 @@ class _Build:
         if not isinstance(after, str):
             raise NotCompilable("cursor")
         try:
-            title, film_id = decode_cursor(after, FILMS_BY_TITLE, "after")
+            values = decode_cursor(after, page.order.sort, "after")
         except DomainError:
             raise NotCompilable("cursor") from None  # the normal path reports it
-        self.params[f"{page.page}_title"] = title
-        self.params[f"{page.page}_id"] = film_id
-        return (
-            f"WHERE (f.title, f.film_id) > "
-            f"(CAST(:{page.page}_title AS text), CAST(:{page.page}_id AS integer))"
-        )
+        types = [t for _, t in page.order.columns] + ["integer"]
+        bound: list[str] = []
+        for i, (value, type_) in enumerate(zip(values, types, strict=True)):
+            self.params[f"{page.page}_{i}"] = value
+            bound.append(f"CAST(:{page.page}_{i} AS {type_})")
+        columns = ", ".join(f"f.{c}" for c in page.order.names)
+        compare = "<" if page.order.sort.descending else ">"
+        return f"WHERE ({columns}) {compare} ({', '.join(bound)})"
+
+    def _order(self, node: FieldNode) -> _Order:
+        """`orderBy` as a literal `{field: TITLE|FILM_ID, direction: ASC|DESC}`, or absent."""
+        field_name, direction = "TITLE", SortDirection.ASC
+        for argument in node.arguments or ():
+            if argument.name.value != "orderBy" or isinstance(argument.value, NullValueNode):
+                continue
+            if not isinstance(argument.value, ObjectValueNode):
+                raise NotCompilable("orderBy")
+            for item in argument.value.fields:
+                if not isinstance(item.value, EnumValueNode):
+                    raise NotCompilable("orderBy")
+                if item.name.value == "field":
+                    field_name = item.value.value
+                elif item.name.value == "direction":
+                    direction = SortDirection(item.value.value)
+        if field_name not in ORDER_COLUMNS:
+            raise NotCompilable(f"orderBy {field_name}")
+        sort = sort_key(FilmOrderField(field_name), direction, FILM_SORT_TYPES)
+        return _Order(sort, ORDER_COLUMNS[field_name])
 
     def _edges(
         self, selection: SelectionSetNode | None, conn: GraphQLObjectType, page: _RootPage
@@ -412,7 +499,7 @@ class _Build:
             if part == "__typename":
                 pairs.append(f"{_string(key)}, {_string(edge.name)}")
             elif part == "cursor":
-                pairs.append(f"{_string(key)}, {_cursor(row)}")
+                pairs.append(f"{_string(key)}, {page.order.cursor(row)}")
             elif part == "node":
                 body = self.object(self.merged(parts), _item(edge, "node"), row)
                 pairs.append(f"{_string(key)}, {body}")
@@ -420,7 +507,7 @@ class _Build:
                 raise NotCompilable(f"field {edge.name}.{part}")
         return (
             f"coalesce((SELECT json_agg(json_build_object({', '.join(pairs)}) "
-            f"ORDER BY {row}.title, {row}.film_id) FROM {page.kept} {row}), '[]'::json)"
+            f"ORDER BY {page.order.by(row)}) FROM {page.kept} {row}), '[]'::json)"
         )
 
     def _page_info(
@@ -437,10 +524,10 @@ class _Build:
                 value = "true" if page.has_after else "false"
             elif part in ("startCursor", "endCursor"):
                 page.uses_cursor = True
-                direction = "ASC" if part == "startCursor" else "DESC"
+                reverse = part == "endCursor"
                 value = (
-                    f"(SELECT {_cursor('c')} FROM {page.kept} c "
-                    f"ORDER BY c.title {direction}, c.film_id {direction} LIMIT 1)"
+                    f"(SELECT {page.order.cursor('c')} FROM {page.kept} c "
+                    f"ORDER BY {page.order.by('c', reverse)} LIMIT 1)"
                 )
             else:
                 raise NotCompilable(f"field {info.name}.{part}")
@@ -456,6 +543,7 @@ class _RootPage:
     kept: str
     size: int
     has_after: bool
+    order: _Order
     uses_cursor: bool = False
 
 
@@ -464,16 +552,6 @@ def _item(owner: GraphQLObjectType, name: str) -> GraphQLObjectType:
     if not isinstance(found, GraphQLObjectType):
         raise NotCompilable(f"field {owner.name}.{name}")
     return found
-
-
-def _cursor(row: str) -> str:
-    """The keyset cursor of a film row in the title order, as `encode_cursor` writes it:
-    base64url (unpadded) of `["TITLE:ASC",[title,id]]`."""
-    return (
-        "rtrim(translate(replace(encode(convert_to('[\"TITLE:ASC\",[' || "
-        f"to_json({row}.title)::text || ',' || {row}.film_id || ']]', 'UTF8'), 'base64'), "
-        "E'\\n', ''), '+/', '-_'), '=')"
-    )
 
 
 @dataclass(frozen=True)
