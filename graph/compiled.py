@@ -22,6 +22,7 @@ compiler refuses any field carrying a permission guard.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,8 +211,7 @@ class _Build:
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: Mapping[str, Any]
     limits: PageLimits
-    params: dict[str, Any] = field(default_factory=dict)
-    shape: list[object] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
     cursor_checks: list[str] = field(default_factory=list)
     counter: int = 0
 
@@ -251,7 +251,6 @@ class _Build:
             size = first
         else:
             raise NotCompilable("page size")
-        self.shape.append(size)
         return size
 
     # --- selections ---
@@ -418,7 +417,6 @@ class _Build:
             f"{page.kept} AS (SELECT * FROM {page.page} f ORDER BY {order.by('f')} "
             f"LIMIT {size})"
         )
-        self.shape += [after is not None, order.sort.token]
         pairs: list[str] = []
         for key, parts in self.collect(self.merged(nodes), conn).items():
             part = parts[0].name.value
@@ -460,9 +458,9 @@ class _Build:
             raise NotCompilable("cursor") from None  # the normal path reports it
         types = [t for _, t in page.order.columns] + ["integer"]
         bound: list[str] = []
-        for i, (value, type_) in enumerate(zip(values, types, strict=True)):
-            self.params[f"{page.page}_{i}"] = value
-            bound.append(f"CAST(:{page.page}_{i} AS {type_})")
+        for value, type_ in zip(values, types, strict=True):
+            self.params.append(value)
+            bound.append(f"CAST(${len(self.params)} AS {type_})")
         columns = ", ".join(f"f.{c}" for c in page.order.names)
         compare = "<" if page.order.sort.descending else ">"
         return f"WHERE ({columns}) {compare} ({', '.join(bound)})"
@@ -559,7 +557,7 @@ class Statement:
     """One compiled request: SQL returning (data JSON text, must-fall-back flag), its params."""
 
     sql: str
-    params: Mapping[str, Any]
+    params: tuple[Any, ...]  # $1, $2, ...
 
 
 @dataclass(frozen=True)
@@ -570,8 +568,8 @@ class _Document:
 
 
 class Compiler:
-    """Compiles documents, caching the verdict per (document, operation name) and the SQL per
-    (document, operation name, shape of the arguments that change the statement)."""
+    """Compiles documents: the parse/validation verdict is cached per (document, operation
+    name), the statement per (document, operation name, variables)."""
 
     def __init__(self, schema: GraphQLSchema, settings: Settings, maxsize: int = 512) -> None:
         self.schema = schema
@@ -584,7 +582,7 @@ class Compiler:
         ]
         self.maxsize = maxsize
         self.documents: OrderedDict[tuple[str, str | None], _Document | None] = OrderedDict()
-        self.statements: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self.statements: OrderedDict[tuple[str, str | None, str], Statement | None] = OrderedDict()
 
     def _document(self, query: str, operation_name: str | None) -> _Document | None:
         key = (query, operation_name)
@@ -613,7 +611,29 @@ class Compiler:
     def compile(
         self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
     ) -> Statement | None:
-        """The statement serving this request, or None when the normal executor must."""
+        """The statement serving this request, or None when the normal executor must. The
+        verdict is cached per (document, operation name, variables): a repeated request costs
+        one dictionary look-up."""
+        try:
+            key = (
+                query,
+                operation_name,
+                json.dumps(variables, sort_keys=True) if variables else "",
+            )
+        except (TypeError, ValueError):
+            return None
+        if key in self.statements:
+            self.statements.move_to_end(key)
+            return self.statements[key]
+        statement = self._compile(query, operation_name, variables)
+        self.statements[key] = statement
+        if len(self.statements) > self.maxsize:
+            self.statements.popitem(last=False)
+        return statement
+
+    def _compile(
+        self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> Statement | None:
         document = self._document(query, operation_name)
         if document is None:
             return None
@@ -633,12 +653,12 @@ class Compiler:
             return None
         build = _Build(self.schema, document.fragments, coerced.coerced, self.page_limits)
         try:
-            sql = self._sql(build, document, (query, operation_name))
+            sql = self._sql(build, document)
         except NotCompilable:
             return None
-        return Statement(sql, build.params)
+        return Statement(sql, tuple(build.params))
 
-    def _sql(self, build: _Build, document: _Document, key: tuple[object, ...]) -> str:
+    def _sql(self, build: _Build, document: _Document) -> str:
         root = self.schema.query_type
         assert root is not None
         grouped = build.collect(document.operation.selection_set, root)
@@ -656,17 +676,7 @@ class Compiler:
                 pairs.append(f"{_string(response_key)}, {expression}")
             else:
                 raise NotCompilable(f"root field {name}")
-        shape_key = (*key, *build.shape)
-        cached = self.statements.get(shape_key)
-        if cached is not None:
-            self.statements.move_to_end(shape_key)
-            return cached
         check = " OR ".join(build.cursor_checks) or "false"
         with_ = f"WITH {', '.join(ctes)} " if ctes else ""
-        sql = (
-            f"{with_}SELECT json_build_object({', '.join(pairs)})::text AS data, {check} AS unsafe"
-        )
-        self.statements[shape_key] = sql
-        if len(self.statements) > self.maxsize:
-            self.statements.popitem(last=False)
-        return sql
+        data = f"json_build_object({', '.join(pairs)})::text"
+        return f"{with_}SELECT {data} AS data, {check} AS unsafe"

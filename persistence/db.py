@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, text
@@ -71,6 +71,8 @@ class Database:
 
     def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
         self.engine = engine
+        self._bind = bind
+        self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         if bind is None:
             self.sessions = async_sessionmaker(engine, expire_on_commit=False)
             self.read_sessions = async_sessionmaker(
@@ -89,11 +91,17 @@ class Database:
         """A session for reads only: autocommit, so no BEGIN/ROLLBACK round trips."""
         return self.read_sessions()
 
-    async def fetch_json(self, sql: str, params: Mapping[str, Any]) -> tuple[str, bool]:
-        """Runs a compiled read (graph/compiled.py): one row of (data JSON text, fall back?)."""
-        async with self.read_session() as session:
-            row = (await session.execute(text(sql), dict(params))).one()
-        return str(row[0]), bool(row[1])
+    async def fetch_json(self, sql: str, params: Sequence[Any]) -> tuple[str, bool]:
+        """Runs a compiled read (graph/compiled.py, `$n` parameters): one row of (data JSON
+        text, fall back?). Core only, autocommit: no ORM session, no BEGIN/ROLLBACK."""
+        if self._bind is not None:
+            result = await self._bind.exec_driver_sql(sql, tuple(params))
+            row = result.one()
+        else:
+            async with self._read_engine.connect() as conn:
+                row = (await conn.exec_driver_sql(sql, tuple(params))).one()
+        data, unsafe = tuple(row)
+        return str(data), bool(unsafe)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
