@@ -117,8 +117,8 @@ class Settings(BaseSettings):
     default_page_size: int = 20
     max_query_cost: int = 50_000
     # one SQL statement returning the response JSON for documents the compiler supports
-    # (docs/decisions/0012-compiled-read-path.md); off by default in this first slice
-    compiled_reads: bool = False
+    # (docs/decisions/0012-compiled-read-path.md); anything else goes to the normal executor
+    compiled_reads: bool = True
 
     # --- logging --------------------------------------------------------------------------
     log_level: str = "INFO"

@@ -1,13 +1,32 @@
 """SQL statements per operation, pinned: a change that adds an N+1 (or a round trip) fails here.
 
-Each pin is the exact number measured, with where each statement comes from."""
+Each pin is the exact number measured, with where each statement comes from. These pin the
+normal executor (resolvers and DataLoaders), so the app here has COMPILED_READS off; the
+compiled path's pin (one statement) is in test_compiled.py."""
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import AsyncIterator
 
-from persistence.db import StatementCounter
-from tests.read_api.conftest import ADMIN, Api
+import asyncpg
+import httpx
+import pytest
+
+from pagila_graph.app import create_app
+from pagila_graph.config import Settings
+from persistence.db import Database, StatementCounter
+from tests.read_api.conftest import ADMIN, Api, HeaderAuthenticator
+
+
+@pytest.fixture(scope="module")
+async def api(settings: Settings, database: Database) -> AsyncIterator[Api]:
+    """The read API served by the normal executor only."""
+    executor_only = settings.model_copy(update={"compiled_reads": False})
+    app = create_app(executor_only, database, authenticator=HeaderAuthenticator())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield Api(http)
+
 
 FILMS_WITH_RELATIONS = """{
   films(first: 100) {
