@@ -614,6 +614,8 @@ class Compiler:
         """The statement serving this request, or None when the normal executor must. The
         verdict is cached per (document, operation name, variables): a repeated request costs
         one dictionary look-up."""
+        if variables is not None and not isinstance(variables, Mapping):
+            return None  # the normal path reports it
         try:
             key = (
                 query,

@@ -174,12 +174,12 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _compiled(self, request_data: GraphQLRequestData) -> CompiledResult | None:
         assert self.compiler is not None and request_data.query is not None
-        statement = self.compiler.compile(
-            request_data.query, request_data.operation_name, request_data.variables
-        )
-        if statement is None:
-            return None
         try:
+            statement = self.compiler.compile(
+                request_data.query, request_data.operation_name, request_data.variables
+            )
+            if statement is None:
+                return None
             data, fall_back = await self.database.fetch_json(statement.sql, statement.params)
         except Exception:  # a compiler bug must not cost the client its answer
             log.exception("compiled.failed")
