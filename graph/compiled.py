@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
 from graphql import (
     DocumentNode,
     EnumValueNode,
@@ -55,12 +56,14 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_variable_values
+from graphql.validation import ASTValidationRule
+from strawberry.extensions import AddValidationRules
 
 from domain.errors import DomainError
 from domain.films import FILM_SORT_TYPES, FilmOrderField, MpaaRating
 from domain.pagination import PageLimits, SortDirection, SortKey, decode_cursor
 from domain.reading import sort_key
-from graph.limits import CostLimits, LimitExceeded, alias_limiter, depth_limiter, operation_cost
+from graph.limits import CostLimits, LimitExceeded, operation_cost
 from graph.permissions import Guard
 from pagila_graph.config import Settings
 
@@ -571,15 +574,16 @@ class Compiler:
     """Compiles documents: the parse/validation verdict is cached per (document, operation
     name), the statement per (document, operation name, variables)."""
 
-    def __init__(self, schema: GraphQLSchema, settings: Settings, maxsize: int = 512) -> None:
-        self.schema = schema
+    def __init__(self, schema: strawberry.Schema, settings: Settings, maxsize: int = 512) -> None:
+        self.schema: GraphQLSchema = schema._schema
         self.limits = CostLimits.from_settings(settings)
         self.page_limits = PageLimits(settings.default_page_size, settings.max_page_size)
-        self.rules = [
-            *specified_rules,
-            *depth_limiter(settings).validation_rules,
-            *alias_limiter(settings).validation_rules,
-        ]
+        # the schema's own validation rules: graphql-core's, then every AddValidationRules
+        # extension's (depth, aliases, introspection off, and any added later)
+        self.rules: list[type[ASTValidationRule]] = list(specified_rules)
+        for extension in schema.get_extensions():
+            if isinstance(extension, AddValidationRules):
+                self.rules += extension.validation_rules
         self.maxsize = maxsize
         self.documents: OrderedDict[tuple[str, str | None], _Document | None] = OrderedDict()
         self.statements: OrderedDict[tuple[str, str | None, str], Statement | None] = OrderedDict()

@@ -140,7 +140,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.authenticator = authenticator
         self.rate_limiter = rate_limiter
         self.identity = identity
-        self.compiler = Compiler(schema._schema, settings) if settings.compiled_reads else None
+        self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

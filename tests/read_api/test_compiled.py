@@ -418,3 +418,34 @@ async def test_get_queries_are_compiled_too(
     assert response.json() == expected
     _compiled_once(counter.statements)
     assert "x-request-id" in response.headers
+
+
+async def test_the_schemas_validation_rules_apply_before_compiling(
+    settings: Settings, database: Database
+) -> None:
+    """Depth and alias limits are validation rules of the schema: a document they refuse is
+    never compiled, and the error is the normal path's."""
+    strict = settings.model_copy(update={"max_query_depth": 3, "max_aliases": 1})
+    apps = [
+        create_app(
+            strict.model_copy(update={"compiled_reads": on}), database, HeaderAuthenticator()
+        )
+        for on in (False, True)
+    ]
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://t") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://t") as b,
+    ):
+        for query, code in (
+            ("{ films(first: 2) { nodes { actors { nodes { lastName } } } } }", "QUERY_TOO_DEEP"),
+            (
+                "{ x: films(first: 1) { nodes { title } } y: films { totalCount } }",
+                "TOO_MANY_ALIASES",
+            ),
+        ):
+            expected = (await a.post("/graphql", json={"query": query})).json()
+            with StatementCounter(database.engine) as counter:
+                got = (await b.post("/graphql", json={"query": query})).json()
+            assert got == expected
+            assert got["errors"][0]["extensions"]["code"] == code
+            assert counter.statements == []
