@@ -65,8 +65,8 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir)
     embedded_database_name: str = "pagila"
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
+    db_pool_size: int = 20  # a fixed pool: opening connections per burst costs more (0012)
+    db_max_overflow: int = 0
     db_statement_timeout_ms: int = 15_000
     auto_migrate: bool = True
     auto_load_data: bool = True
