@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from types import TracebackType
-from typing import Literal, Protocol, Self
+from typing import Literal, Protocol
 
 from domain.auth import Principal, require_staff
 from domain.errors import Conflict, NotFound
 from domain.film_input import FILM_FIELD_PATHS, film_values
 from domain.films import Film, MpaaRating
 from domain.renting import require_store_staff
+from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
 
 
@@ -129,20 +129,9 @@ class CatalogueWrites(Protocol):
     async def delete_copy(self, inventory_id: int) -> None: ...
 
 
-class CatalogueUnitOfWork(Protocol):
+class CatalogueUnitOfWork(Transaction, Protocol):
     @property
     def catalogue_writes(self) -> CatalogueWrites: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 # --- validation ----------------------------------------------------------------------------

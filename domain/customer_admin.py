@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from domain.auth import Principal, Role, require_authenticated, require_staff
 from domain.catalogue_admin import KEEP, Keep
 from domain.errors import Conflict, CustomerInactive, InvalidInput, NotFound, PermissionDenied
 from domain.renting import require_store_staff
+from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
 
 
@@ -116,20 +116,9 @@ class CustomerWrites(Protocol):
     async def end_subscription(self, subscription_id: int, end: dt.date) -> SubscriptionRecord: ...
 
 
-class CustomerUnitOfWork(Protocol):
+class CustomerUnitOfWork(Transaction, Protocol):
     @property
     def customer_writes(self) -> CustomerWrites: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 def _check_address(checks: Checks, address: AddressDraft, prefix: str) -> AddressDraft:

@@ -21,8 +21,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from domain.auth import Principal, Role, require_authenticated
 from domain.customer_admin import AddressDraft, CustomerWrites, check_address, store_address
@@ -35,6 +34,7 @@ from domain.errors import (
     Unauthenticated,
 )
 from domain.passwords import PasswordPolicy
+from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
 
 
@@ -195,23 +195,12 @@ class IdentityStore(Protocol):
         ...
 
 
-class IdentityUnitOfWork(Protocol):
+class IdentityUnitOfWork(Transaction, Protocol):
     @property
     def identities(self) -> IdentityStore: ...
 
     @property
     def customer_writes(self) -> CustomerWrites: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 # --- rules ------------------------------------------------------------------------------------

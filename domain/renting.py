@@ -15,8 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from domain.auth import Principal, Role, require_staff
 from domain.billing import ChargeableRental, RentalTerms, rental_charge
@@ -35,6 +34,7 @@ from domain.idempotency import (
     replayed,
     request_hash,
 )
+from domain.transaction import Transaction
 from domain.validation import Checks
 
 
@@ -181,7 +181,7 @@ class PaymentRepository(Protocol):
     async def paid_for_rental(self, rental_id: int) -> Decimal: ...
 
 
-class RentingUnitOfWork(Protocol):
+class RentingUnitOfWork(Transaction, Protocol):
     @property
     def lookups(self) -> Directory: ...
 
@@ -193,17 +193,6 @@ class RentingUnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 # --- rules ---------------------------------------------------------------------------------
