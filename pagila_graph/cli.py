@@ -29,6 +29,7 @@ from rich.progress import (
 from pagila_graph.config import Settings, get_settings
 
 if TYPE_CHECKING:
+    from pagila_graph.bootstrap import PreparedDatabase
     from pagila_graph.seeding import AccountSeed
 
 app = typer.Typer(
@@ -82,6 +83,19 @@ class LoadProgress:
             self._progress.stop()
 
 
+def _prepare_database(settings: Settings) -> tuple[Settings, PreparedDatabase]:
+    """The database `serve` and `eval` run on (embedded when DATABASE_URL is unset), migrated
+    and loaded with a progress bar; the settings now name it."""
+    from pagila_graph.bootstrap import prepare_database
+
+    progress = LoadProgress()
+    try:
+        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=progress.on_table))
+    finally:
+        progress.close()
+    return settings.model_copy(update={"database_url": prepared.url}), prepared
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default: HOST).")] = None,
@@ -91,16 +105,9 @@ def serve(
     """Serve GraphQL at http://HOST:PORT/graphql (starting an embedded PostgreSQL if needed)."""
     import uvicorn
 
-    from pagila_graph.bootstrap import prepare_database
-
     settings = _settings()
     started = time.perf_counter()
-    progress = LoadProgress()
-    try:
-        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=progress.on_table))
-    finally:
-        progress.close()
-    settings = settings.model_copy(update={"database_url": prepared.url})
+    settings, prepared = _prepare_database(settings)
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
     # `finally` below stops the embedded server instead of the process dying on the spot.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -318,7 +325,6 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     """Run the agents' evaluation set on the configured model and database; print the scores."""
     from agents.eval import report
     from agents.eval.dataset import load_questions, select
-    from pagila_graph.bootstrap import prepare_database
     from pagila_graph.config import ModelProvider
 
     settings = _settings()
@@ -336,12 +342,7 @@ def evaluate(  # noqa: PLR0917 (Typer options)
         picked = select(load_questions(questions), only or (), limit)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    progress = LoadProgress()
-    try:
-        prepared = asyncio.run(prepare_database(settings, step=_step, on_table=progress.on_table))
-    finally:
-        progress.close()
-    settings = settings.model_copy(update={"database_url": prepared.url})
+    settings, prepared = _prepare_database(settings)
     try:
         _prepare_model(settings, load=True)
         run = asyncio.run(report.run_with_progress(settings, picked, concurrency, console))
