@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
@@ -20,6 +19,7 @@ from domain.auth import ANONYMOUS
 from pagila_graph.config import ModelProvider, Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql
+from tests.loopback import serving
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -96,16 +96,8 @@ class LoopbackModel:
 async def loopback() -> AsyncIterator[tuple[str, LoopbackModel]]:
     model = LoopbackModel()
     app = Starlette(routes=[Route("/v1/chat/completions", model.completions, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(app, lifespan="auto") as port:
         yield f"http://127.0.0.1:{port}/v1", model
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_openai_connector_runs_a_tool_call_and_a_streamed_answer(

@@ -7,17 +7,18 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from pagila_graph.app import create_app
 from pagila_graph.config import Settings
 from persistence.db import Database, StatementCounter
 from tests.agents.conftest import Sql
+from tests.loopback import serving
 from tests.ratelimit.support import (
     STORAGES,
     USER_HEADER,
@@ -56,8 +57,10 @@ async def serve(
     """Starts the app on a loopback port with the given limits; returns its ws:// URL."""
     storage: str = request.param
     prefix = unique_prefix()
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-    async with limiter_for(storage, prefix=prefix):  # skips without Redis; cleans up
+    async with (
+        limiter_for(storage, prefix=prefix),  # skips without Redis; cleans up
+        AsyncExitStack() as servers,
+    ):
         # a Database object of its own: the app gets the default (scripted) runner
         database = Database(agents_db.engine)
 
@@ -72,21 +75,10 @@ async def serve(
                 }
             )
             app = create_app(limited, database, UserHeaderAuthenticator())
-            config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
-            server = uvicorn.Server(config)
-            task = asyncio.create_task(server.serve())
-            while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-                await asyncio.sleep(0.01)
-            servers.append((server, task))
-            port = server.servers[0].sockets[0].getsockname()[1]
+            port = await servers.enter_async_context(serving(app))
             return f"ws://127.0.0.1:{port}/graphql"
 
-        try:
-            yield start
-        finally:
-            for server, task in servers:
-                server.should_exit = True
-                await task
+        yield start
 
 
 async def messages_of(sql: Sql, customer_id: int) -> int:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from agents.providers.scripted import Reply, Say, ScriptTurn
@@ -19,6 +19,7 @@ from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
 from tests.agents.support import HeaderAuthenticator
+from tests.loopback import serving
 
 STREAM = """
 subscription S($q: String!) {
@@ -40,23 +41,14 @@ Serve = Callable[[Database], Awaitable[str]]
 
 @pytest.fixture
 async def serve(agent_settings: Settings) -> AsyncIterator[Serve]:
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+    async with AsyncExitStack() as servers:
 
-    async def start(database: Database) -> str:
-        app = create_app(agent_settings, database, HeaderAuthenticator())
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-            await asyncio.sleep(0.01)
-        servers.append((server, task))
-        port = server.servers[0].sockets[0].getsockname()[1]
-        return f"ws://127.0.0.1:{port}/graphql"
+        async def start(database: Database) -> str:
+            app = create_app(agent_settings, database, HeaderAuthenticator())
+            port = await servers.enter_async_context(serving(app))
+            return f"ws://127.0.0.1:{port}/graphql"
 
-    yield start
-    for server, task in servers:
-        server.should_exit = True
-        await task
+        yield start
 
 
 async def transport_ws(ws: ClientConnection, question: str) -> list[dict[str, Any]]:

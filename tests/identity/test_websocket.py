@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -11,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -21,6 +19,7 @@ from pagila_graph.app import create_app
 from pagila_graph.config import Settings
 from pagila_graph.security import Argon2PasswordHasher, JwtCodec
 from persistence.db import Database
+from tests.loopback import serving
 
 ME = "query { me { email role storeId customer { customerId } staff { staffId } } }"
 CUSTOMER_ONE = "query { customer(customerId: 1) { firstName } }"
@@ -28,18 +27,8 @@ CUSTOMER_ONE = "query { customer(customerId: 1) { firstName } }"
 
 @pytest.fixture
 async def server(auth_settings: Settings, database: Database) -> AsyncIterator[str]:
-    app = create_app(auth_settings, database)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None)
-    uv = uvicorn.Server(config)
-    task = asyncio.create_task(uv.serve())
-    while not uv.started:  # noqa: ASYNC110 (uvicorn offers no event to wait on)
-        await asyncio.sleep(0.01)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(create_app(auth_settings, database)) as port:
         yield f"127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        await task
 
 
 def token_for(settings: Settings, principal: Principal) -> str:
