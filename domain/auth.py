@@ -1,6 +1,6 @@
 """Who is asking, and the permission rules every service applies (API and agents alike).
 
-Rules (the README's permission matrix is generated from these):
+Rules (docs/permissions.md's matrix is generated from these):
 * catalogue reads are public;
 * catalogue writes need staff (staff, manager or admin);
 * a customer sees only their own rentals, payments, balance, subscriptions and conversations;

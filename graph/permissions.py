@@ -8,7 +8,7 @@ This table is the one place the API's permissions are declared (decision 0080). 
   line to its description (what GraphiQL shows);
 * the scope (whose data) is enforced by the domain services, which also check the access level
   again, so the agents' tools get the same rules without the schema;
-* the README's matrix is rendered by `matrix_markdown` (a test keeps it current), and the
+* docs/permissions.md's matrix is rendered by `matrix_markdown` (a test keeps it current), and the
   table-driven permission test runs every role case against every entry.
 
 A refused query field resolves to null with an error carrying `extensions.code`
@@ -226,7 +226,7 @@ class AccessLevel(Enum):
 @strawberry.schema_directive(
     name="requires",
     locations=[Location.FIELD_DEFINITION],
-    description="Who may use this field (README: permission matrix). `access` is checked "
+    description="Who may use this field (docs/permissions.md). `access` is checked "
     "before the field resolves; `scope` (whose data) by the service.",
 )
 class Requires:
@@ -326,10 +326,11 @@ def protect(schema: strawberry.Schema, matrix: Mapping[str, Rule] = MATRIX) -> l
     return missing
 
 
-# --- the README's matrix ----------------------------------------------------------------
+# --- the permission document's matrix (docs/permissions.md) ---------------------------------
 
-README_START = "<!-- permission-matrix:start (generated from graph/permissions.py) -->"
-README_END = "<!-- permission-matrix:end -->"
+MATRIX_DOC = "docs/permissions.md"
+MATRIX_START = "<!-- permission-matrix:start (generated from graph/permissions.py) -->"
+MATRIX_END = "<!-- permission-matrix:end -->"
 _MARK = {
     None: "✓",
     "UNAUTHENTICATED": "unauthenticated",
@@ -339,7 +340,7 @@ _MARK = {
 
 
 def matrix_markdown(matrix: Mapping[str, Rule] = MATRIX) -> str:
-    """The README table: one row per entry, one column per caller case."""
+    """The matrix table: one row per entry, one column per caller case."""
     cases = list(Case)
     header = ["Field", "Access", "Scope (checked by the service)", *(c.value for c in cases)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -351,8 +352,8 @@ def matrix_markdown(matrix: Mapping[str, Rule] = MATRIX) -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme_with_matrix(readme: str, matrix: Mapping[str, Rule] = MATRIX) -> str:
-    """`readme` with the text between the matrix markers replaced by the current matrix."""
-    start, end = readme.index(README_START), readme.index(README_END)
-    head = readme[: start + len(README_START)]
-    return f"{head}\n{matrix_markdown(matrix)}{readme[end:]}"
+def with_matrix(document: str, matrix: Mapping[str, Rule] = MATRIX) -> str:
+    """`document` with the text between the matrix markers replaced by the current matrix."""
+    start, end = document.index(MATRIX_START), document.index(MATRIX_END)
+    head = document[: start + len(MATRIX_START)]
+    return f"{head}\n{matrix_markdown(matrix)}{document[end:]}"

@@ -410,24 +410,24 @@ def export_schema(
         bool, typer.Option(help="Also make this schema the released one (on release only).")
     ] = False,
 ) -> None:
-    """Export the GraphQL schema (SDL) to schema.graphql and the permission matrix to the
-    README; check breaking changes."""
+    """Export the GraphQL schema (SDL) to schema.graphql and the permission matrix to
+    docs/permissions.md; check breaking changes."""
     from graph import evolution
-    from graph.permissions import README_START, readme_with_matrix
+    from graph.permissions import MATRIX_DOC, MATRIX_START, with_matrix
 
     sdl = evolution.current_sdl()
     root = output.parent
-    readme = root / "README.md"
-    has_matrix = readme.exists() and README_START in readme.read_text(encoding="utf-8")
+    matrix_doc = root / MATRIX_DOC
+    has_matrix = matrix_doc.exists() and MATRIX_START in matrix_doc.read_text(encoding="utf-8")
     if check:
         stale = not output.exists() or output.read_text(encoding="utf-8") != sdl
         if stale:
             console.print(f"[red]{output} is stale:[/] run `{evolution.EXPORT_COMMAND}`.")
         if has_matrix:
-            text = readme.read_text(encoding="utf-8")
-            if readme_with_matrix(text) != text:
+            text = matrix_doc.read_text(encoding="utf-8")
+            if with_matrix(text) != text:
                 stale = True
-                console.print(f"[red]{readme}'s permission matrix is stale:[/] run the same.")
+                console.print(f"[red]{matrix_doc}'s permission matrix is stale:[/] run the same.")
         found = evolution.compare_files(root, sdl)
         for change in found.dangerous:
             console.print(f"[yellow]dangerous:[/] {change}")
@@ -443,8 +443,8 @@ def export_schema(
     output.write_text(sdl, encoding="utf-8")
     _step(f"Wrote {output} ({sdl.count(chr(10))} lines)")
     if has_matrix:
-        readme.write_text(readme_with_matrix(readme.read_text(encoding="utf-8")), "utf-8")
-        _step(f"Wrote the permission matrix into {readme}")
+        matrix_doc.write_text(with_matrix(matrix_doc.read_text(encoding="utf-8")), "utf-8")
+        _step(f"Wrote the permission matrix into {matrix_doc}")
     if release:
         (root / evolution.RELEASED_FILE).write_text(sdl, encoding="utf-8")
         _step(f"Wrote {root / evolution.RELEASED_FILE}: rename CHANGELOG.md's Unreleased section")

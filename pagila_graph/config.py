@@ -89,7 +89,7 @@ class Settings(BaseSettings):
 
     # --- cache / rate limits ----------------------------------------------------------------
     redis_url: str | None = None
-    # docs/decisions/0090-0092; README "Rate limits"
+    # docs/decisions/0090-0092; docs/operations.md "Rate limits"
     rate_limit_enabled: bool | None = None  # None: on, except in ENVIRONMENT=test
     rate_limit_requests: str = "120/minute"  # HTTP requests and WebSocket operations
     rate_limit_agent: str = "10/minute"  # askAgent and agentStream, on top of the above

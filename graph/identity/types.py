@@ -18,7 +18,7 @@ from graph.stores.types import Staff
 from graph.writing import reread
 
 
-@strawberry.enum(description="What an account may do (see the README's permission matrix).")
+@strawberry.enum(description="What an account may do (see docs/permissions.md).")
 class AccountRole(Enum):
     CUSTOMER = "customer"
     STAFF = "staff"

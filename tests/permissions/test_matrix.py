@@ -1,5 +1,5 @@
-"""The permission matrix covers the schema, is what the schema declares, and is what the README
-shows. No database: these read the schema the code builds."""
+"""The permission matrix covers the schema, is what the schema declares, and is what
+docs/permissions.md shows. No database: these read the schema the code builds."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from domain.auth import ROLES_WITH_ACCESS, Access, Principal, Role, require_acce
 from domain.errors import PermissionDenied, Unauthenticated
 from graph.permissions import (
     MATRIX,
-    README_END,
-    README_START,
+    MATRIX_DOC,
+    MATRIX_END,
+    MATRIX_START,
     Case,
     Guard,
     Rule,
@@ -24,7 +25,7 @@ from graph.permissions import (
     field_of,
     matrix_markdown,
     object_definitions,
-    readme_with_matrix,
+    with_matrix,
 )
 from graph.schema import build_schema
 from pagila_graph.cli import app
@@ -165,10 +166,10 @@ def test_guards_are_built_once_and_only_on_protected_fields() -> None:
     assert field_of(schema, object_definitions(schema)["Query"], "films") is not None
 
 
-def test_readme_shows_the_current_matrix() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme_with_matrix(readme) == readme, (
-        "README.md's permission matrix is stale: run `pagila-graph export-schema` at the "
+def test_the_permissions_doc_shows_the_current_matrix() -> None:
+    document = (ROOT / MATRIX_DOC).read_text(encoding="utf-8")
+    assert with_matrix(document) == document, (
+        f"{MATRIX_DOC}'s permission matrix is stale: run `pagila-graph export-schema` at the "
         "repository root and commit the result."
     )
 
@@ -225,11 +226,12 @@ def test_require_access(access: Access) -> None:
                 require_access(Principal(role=role), access)
 
 
-def test_export_schema_rewrites_and_checks_the_readme_matrix(tmp_path: Path) -> None:
+def test_export_schema_rewrites_and_checks_the_matrix_doc(tmp_path: Path) -> None:
     for name in ("schema.graphql", "schema.released.graphql", "CHANGELOG.md"):
         shutil.copy(ROOT / name, tmp_path / name)
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# x\n\n{README_START}\n| stale |\n{README_END}\n\nafter\n", "utf-8")
+    document = tmp_path / MATRIX_DOC
+    document.parent.mkdir()
+    document.write_text(f"# x\n\n{MATRIX_START}\n| stale |\n{MATRIX_END}\n\nafter\n", "utf-8")
     output = str(tmp_path / "schema.graphql")
     runner = CliRunner()
 
@@ -238,6 +240,6 @@ def test_export_schema_rewrites_and_checks_the_readme_matrix(tmp_path: Path) -> 
     assert "permission matrix is stale" in stale.output
 
     assert runner.invoke(app, ["export-schema", "--output", output]).exit_code == 0
-    text = readme.read_text(encoding="utf-8")
-    assert text == f"# x\n\n{README_START}\n{matrix_markdown()}{README_END}\n\nafter\n"
+    text = document.read_text(encoding="utf-8")
+    assert text == f"# x\n\n{MATRIX_START}\n{matrix_markdown()}{MATRIX_END}\n\nafter\n"
     assert runner.invoke(app, ["export-schema", "--check", "--output", output]).exit_code == 0

@@ -15,8 +15,8 @@ def test_every_setting_is_in_env_example() -> None:
     assert missing == []
 
 
-def test_the_rate_limit_cors_and_host_settings_are_in_the_readme_table() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_rate_limit_cors_and_host_settings_are_in_the_configuration_table() -> None:
+    readme = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for name in (
         "RATE_LIMIT_ENABLED",
         "RATE_LIMIT_REQUESTS",
