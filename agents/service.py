@@ -31,9 +31,9 @@ from domain.assistant import (
     ungrounded_titles,
 )
 from domain.auth import Principal
+from domain.catalogue.search import FilmSearchService
 from domain.conversations import ConversationService, NewMessage, Turn
 from domain.errors import DomainError
-from domain.film_search import FilmSearchService
 from pagila_graph.config import Settings
 from pagila_graph.logging import get_logger
 from persistence.db import Database

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
+from domain.catalogue.films import Film, MpaaRating
 from domain.errors import DomainError
-from domain.films import Film, MpaaRating
 
 # --- refusals ---------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from domain.auth import Principal, Role, require_authenticated
-from domain.customer_admin import AddressDraft, CustomerWrites, check_address, store_address
+from domain.customers.admin import AddressDraft, CustomerWrites, check_address, store_address
 from domain.errors import (
     EmailTaken,
     InvalidCredentials,

@@ -59,8 +59,8 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import AddValidationRules
 
+from domain.catalogue.films import FILM_SORT_TYPES, FilmOrderField, MpaaRating
 from domain.errors import DomainError
-from domain.films import FILM_SORT_TYPES, FilmOrderField, MpaaRating
 from domain.pagination import PageLimits, SortDirection, SortKey, decode_cursor
 from domain.reading import sort_key
 from graph.limits import CostLimits, LimitExceeded, operation_cost

@@ -19,10 +19,10 @@ from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
 from domain.auth import ANONYMOUS, Principal
-from domain.films import FilmService, PageLimits
+from domain.catalogue.films import FilmService, PageLimits
 from domain.identity import IdentityKit
 from pagila_graph.config import Settings
-from pagila_graph.ratelimit import RateLimiter
+from pagila_graph.rate_limiter import RateLimiter
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 

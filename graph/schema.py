@@ -17,8 +17,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph.agents.schema import AgentsMutation, AgentsQuery, AgentsSubscription
-from graph.catalog.mutations import CatalogMutation
-from graph.catalog.schema import CatalogQuery
+from graph.catalogue.mutations import CatalogMutation
+from graph.catalogue.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
 from graph.customers.schema import CustomersQuery
@@ -28,7 +28,7 @@ from graph.identity.schema import IdentityQuery
 from graph.limits import limit_extensions
 from graph.nodes import NodeQuery
 from graph.permissions import protect
-from graph.ratelimit import WebSocketRateLimitExtension
+from graph.rate_limits import WebSocketRateLimitExtension
 from graph.rentals.mutations import RentalsMutation
 from graph.rentals.schema import RentalsQuery
 from graph.reports.schema import ReportsQuery

@@ -32,7 +32,7 @@ from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.config import Settings, get_settings
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
-from pagila_graph.ratelimit import AuthenticateOnce, RateLimiter, RateLimitMiddleware
+from pagila_graph.rate_limiter import AuthenticateOnce, RateLimiter, RateLimitMiddleware
 from pagila_graph.security import JwtCodec, identity_kit
 from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision

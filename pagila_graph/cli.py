@@ -131,7 +131,7 @@ def serve(
                 workers=workers,
                 log_config=None,
                 access_log=False,
-                proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/ratelimit.py)
+                proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/rate_limiter.py)
             )
         finally:
             if prepared.embedded is not None:
@@ -146,7 +146,7 @@ def serve(
             port=port,
             log_config=None,
             access_log=False,
-            proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/ratelimit.py)
+            proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/rate_limiter.py)
         )
     finally:
         if prepared.embedded is not None:

@@ -6,21 +6,21 @@ from types import TracebackType
 from typing import Self
 
 from persistence.db import Database
-from persistence.repositories.accounts import (
+from persistence.repositories.balance import (
     SqlAccountRepository,
     SqlRentalTermsRepository,
     SqlStockRepository,
 )
 from persistence.repositories.base import StatementRunner
-from persistence.repositories.catalog import (
+from persistence.repositories.catalogue import (
     SqlActorRepository,
     SqlCategoryRepository,
     SqlInventoryRepository,
     SqlLanguageRepository,
 )
-from persistence.repositories.catalogue_writes import SqlCatalogueWrites
+from persistence.repositories.catalogue_admin import SqlCatalogueWrites
 from persistence.repositories.conversations import SqlConversationRepository
-from persistence.repositories.customer_writes import SqlCustomerWrites
+from persistence.repositories.customer_admin import SqlCustomerWrites
 from persistence.repositories.customers import (
     SqlAddressRepository,
     SqlCityRepository,
@@ -30,13 +30,13 @@ from persistence.repositories.customers import (
 )
 from persistence.repositories.films import SqlFilmRepository
 from persistence.repositories.identities import SqlIdentityStore
-from persistence.repositories.rentals import SqlPaymentListRepository, SqlRentalListRepository
-from persistence.repositories.renting import (
+from persistence.repositories.rental_counter import (
     SqlDirectory,
     SqlIdempotencyStore,
     SqlPaymentRepository,
     SqlRentalRepository,
 )
+from persistence.repositories.rentals import SqlPaymentListRepository, SqlRentalListRepository
 from persistence.repositories.reports import SqlReportRepository
 from persistence.repositories.stores import SqlStaffRepository, SqlStoreRepository
 

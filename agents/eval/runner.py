@@ -24,8 +24,8 @@ from agents.events import Handoff, ToolCallFinished
 from agents.router import route
 from domain.assistant import candidate_titles
 from domain.auth import ANONYMOUS
+from domain.catalogue.search import FilmSearch, FilmSearchService
 from domain.errors import DomainError
-from domain.film_search import FilmSearch, FilmSearchService
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 

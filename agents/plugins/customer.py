@@ -13,13 +13,13 @@ from typing import Annotated
 from semantic_kernel.functions import kernel_function
 
 from agents.plugins.film_search import error_json
-from domain.accounts import BalanceQuery, BalanceService
 from domain.auth import Principal, require_authenticated
-from domain.customers import CustomerService, SubscriptionsOf
+from domain.customers.balance import BalanceQuery, BalanceService
+from domain.customers.reads import CustomerService, SubscriptionsOf
 from domain.errors import DomainError, PermissionDenied
 from domain.pagination import PageRequest, SortDirection, SortKey
 from domain.reading import sort_key
-from domain.rentals import (
+from domain.rentals.reads import (
     RENTAL_SORT_TYPES,
     RentalFilter,
     RentalOrderField,

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from semantic_kernel.functions import kernel_function
 
+from domain.catalogue.films import Film, MpaaRating
+from domain.catalogue.search import FilmSearch, FilmSearchService, category_key, parse_rating
 from domain.errors import DomainError
-from domain.film_search import FilmSearch, FilmSearchService, category_key, parse_rating
-from domain.films import Film, MpaaRating
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 

@@ -17,7 +17,7 @@ from semantic_kernel.connectors.ai.prompt_execution_settings import PromptExecut
 from semantic_kernel.functions import KernelArguments, KernelFunctionFromPrompt, KernelPlugin
 
 from domain.assistant import AgentOutputInvalid, FilmSummary, is_recommended
-from domain.films import Film
+from domain.catalogue.films import Film
 
 WRITER_PLUGIN = "Writer"
 SUMMARY_PREFIX = "Summarise the film as JSON."

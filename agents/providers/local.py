@@ -70,7 +70,7 @@ from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_prog
 from agents.plugins.film_search import CATEGORIES
 from agents.providers.scripted import CONTEXT_PREFIX
 from domain.assistant import ModelUnavailable
-from domain.films import MpaaRating
+from domain.catalogue.films import MpaaRating
 from pagila_graph.logging import get_logger
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from domain.errors import DomainError, RateLimited
 from graph.agents import types as t
 from graph.mutations import run_mutation
 from graph.pagination import Info
-from graph.ratelimit import check_rate_limit
-from pagila_graph.ratelimit import LimitKind
+from graph.rate_limits import check_rate_limit
+from pagila_graph.rate_limiter import LimitKind
 
 T = TypeVar("T")
 

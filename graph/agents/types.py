@@ -11,8 +11,8 @@ from agents import events as ev
 from domain import assistant
 from domain.conversations import Conversation as ConversationEntity
 from domain.conversations import Message as MessageEntity
-from graph.catalog import loaders
-from graph.catalog.types import Film
+from graph.catalogue import loaders
+from graph.catalogue.types import Film
 from graph.errors import UserError, register_error
 from graph.mutations import Payload
 from graph.pagination import Info

@@ -1,4 +1,4 @@
-"""`Customer.balance`: what the customer owes, by the billing rule (domain/billing.py)."""
+"""`Customer.balance`: what the customer owes, by the billing rule (domain/rentals/billing.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from domain.accounts import BalanceQuery, BalanceService
+from domain.customers.balance import BalanceQuery, BalanceService
 from domain.errors import DomainError
 from graph.context import Context
 

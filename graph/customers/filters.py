@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import customers
-from domain.customers import CustomerFilter as CustomerCriteria
+from domain.customers import reads as customers
+from domain.customers.reads import CustomerFilter as CustomerCriteria
 from domain.pagination import SortDirection, SortKey
 from domain.reading import sort_key
 from graph.pagination import OrderDirection

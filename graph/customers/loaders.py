@@ -1,11 +1,12 @@
 """Customer data by id. Every loader here that returns customer data checks it
-(domain.customers.CustomerAccess) and yields a refusal in place of what the caller may not see."""
+(domain.customers.reads.CustomerAccess) and yields a refusal in place of what the caller may not
+see."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.customers import (
+from domain.customers.reads import (
     Address,
     City,
     Country,

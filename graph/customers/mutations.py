@@ -10,8 +10,8 @@ from typing import Any
 
 import strawberry
 
-from domain.catalogue_admin import KEEP
-from domain.customer_admin import (
+from domain.catalogue.admin import KEEP
+from domain.customers.admin import (
     AddressDraft,
     CustomerAdminService,
     CustomerChanges,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from domain.customers import CustomerFilter as CustomerCriteria
-from domain.customers import CustomerService
+from domain.customers.reads import CustomerFilter as CustomerCriteria
+from domain.customers.reads import CustomerService
 from domain.stores import require_private_address_access
 from graph.context import Context
 from graph.customers import loaders

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
-from domain.customers import Address as AddressEntity
-from domain.customers import City as CityEntity
-from domain.customers import Country as CountryEntity
-from domain.customers import Customer as CustomerEntity
-from domain.customers import StreamingSubscription as SubscriptionEntity
-from domain.customers import SubscriptionsOf
+from domain.customers.reads import Address as AddressEntity
+from domain.customers.reads import City as CityEntity
+from domain.customers.reads import Country as CountryEntity
+from domain.customers.reads import Customer as CustomerEntity
+from domain.customers.reads import StreamingSubscription as SubscriptionEntity
+from domain.customers.reads import SubscriptionsOf
 from domain.pagination import SortDirection, SortKey
-from domain.rentals import PaymentsOf, RentalsOf
+from domain.rentals.reads import PaymentsOf, RentalsOf
 from graph.customers import balance as balances
 from graph.customers import loaders
 from graph.loading import NestedList

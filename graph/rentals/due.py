@@ -1,4 +1,4 @@
-"""`Rental.dueDate` and `Rental.isOverdue`, by the billing rule (domain/billing.py)."""
+"""`Rental.dueDate` and `Rental.isOverdue`, by the billing rule (domain/rentals/billing.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from domain.due_dates import DueDateService, RentalDue, RentalPeriod
+from domain.rentals.due_dates import DueDateService, RentalDue, RentalPeriod
 from graph.context import Context
 
 Info = strawberry.Info[Context, Any]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import rentals
 from domain.pagination import SortDirection, SortKey
 from domain.reading import sort_key
-from domain.rentals import PaymentFilter as PaymentCriteria
-from domain.rentals import RentalFilter as RentalCriteria
+from domain.rentals import reads as rentals
+from domain.rentals.reads import PaymentFilter as PaymentCriteria
+from domain.rentals.reads import RentalFilter as RentalCriteria
 from graph.filtering import DateTimeRange
 from graph.pagination import OrderDirection
 

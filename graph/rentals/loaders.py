@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.errors import DomainError
-from domain.rentals import Payment, Rental, RentalService
+from domain.rentals.reads import Payment, Rental, RentalService
 from graph.context import Context
 from graph.customers.loaders import owner_lookup
 from graph.loading import ById

@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from domain import errors as d
-from domain.renting import RecordPayment, RentFilm, RentingService
+from domain.rentals.counter import RecordPayment, RentFilm, RentingService
 from graph.errors import UserError, register_error
 from graph.mutations import Payload, run_mutation
 from graph.rentals.types import Payment, Rental

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import strawberry
 
-from domain.rentals import PaymentFilter as PaymentCriteria
-from domain.rentals import RentalFilter as RentalCriteria
-from domain.rentals import RentalService
+from domain.rentals.reads import PaymentFilter as PaymentCriteria
+from domain.rentals.reads import RentalFilter as RentalCriteria
+from domain.rentals.reads import RentalService
 from graph.context import Context
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection, request_for
 from graph.relay import one_key, register_node

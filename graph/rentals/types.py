@@ -9,11 +9,11 @@ from typing import Annotated, ClassVar
 import strawberry
 
 from domain.pagination import SortDirection, SortKey
-from domain.rentals import Payment as PaymentEntity
-from domain.rentals import PaymentsOf
-from domain.rentals import Rental as RentalEntity
-from graph.catalog import loaders as catalog
-from graph.catalog.types import Film, Inventory
+from domain.rentals.reads import Payment as PaymentEntity
+from domain.rentals.reads import PaymentsOf
+from domain.rentals.reads import Rental as RentalEntity
+from graph.catalogue import loaders as catalog
+from graph.catalogue.types import Film, Inventory
 from graph.customers.types import Customer, load_customer
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection

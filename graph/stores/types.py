@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
-from domain.catalog import InventoryOf
+from domain.catalogue.reads import InventoryOf
 from domain.pagination import SortDirection, SortKey
 from domain.stores import Staff as StaffEntity
 from domain.stores import StaffOf, require_private_address_access
 from domain.stores import Store as StoreEntity
-from graph.catalog.types import INVENTORY_BY_ID, Inventory
+from graph.catalogue.types import INVENTORY_BY_ID, Inventory
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
 from graph.relay import Node

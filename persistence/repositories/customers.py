@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, or_, select
 
-from domain.customers import (
+from domain.customers.reads import (
     Address,
     City,
     Country,

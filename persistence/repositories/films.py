@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Float, Integer, Row, and_, cast, exists, func
 
-from domain.films import Film, FilmFilter, FilmsOf, MpaaRating
+from domain.catalogue.films import Film, FilmFilter, FilmsOf, MpaaRating
 from domain.pagination import PageRequest, Slice
 from persistence.keyset import Link, Listing, ListingRepository, SortColumns, any_of
 from persistence.models import Film as FilmRow

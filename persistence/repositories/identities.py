@@ -14,7 +14,7 @@ from domain.errors import EmailTaken
 from domain.identity import Account, StaffMember, StoredAccount, StoredRefreshToken
 from persistence import models
 from persistence.repositories.base import Repository
-from persistence.repositories.renting import violated_constraint
+from persistence.repositories.rental_counter import violated_constraint
 
 EMAIL_INDEX = "idx_app_user_email"
 _USER = cast(Table, models.AppUser.__table__)

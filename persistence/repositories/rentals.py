@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, exists, func, literal
 
-from domain.rentals import (
+from domain.rentals.reads import (
     Payment,
     PaymentFilter,
     PaymentsOf,

@@ -10,7 +10,7 @@ import pytest
 
 from agents.plugins.film_search import FilmSearchPlugin
 from agents.router import FirstAgent, route
-from domain.film_search import category_key
+from domain.catalogue.search import category_key
 from persistence.db import Database, to_libpq_url
 
 

@@ -11,7 +11,7 @@ from typing import Any, Self
 import pytest
 
 from domain.auth import ANONYMOUS, Principal, Role
-from domain.customer_admin import AddressDraft
+from domain.customers.admin import AddressDraft
 from domain.errors import (
     InvalidCredentials,
     InvalidInput,

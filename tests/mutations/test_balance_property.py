@@ -1,4 +1,5 @@
-"""Property: domain/billing.balance equals Pagila's `get_customer_balance` on generated rentals.
+"""Property: domain/rentals/billing.balance equals Pagila's `get_customer_balance` on generated
+rentals.
 
 Each example inserts a fresh customer with generated films, copies, rentals and payments inside a
 transaction that is rolled back, asks the SQL function for the balance at a generated moment and
@@ -15,7 +16,7 @@ import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.billing import ChargeableRental, PaymentMade, RentalTerms, balance
+from domain.rentals.billing import ChargeableRental, PaymentMade, RentalTerms, balance
 
 BASE = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)  # payments before 2022-01 and after 2022-07 land
 DAY = 86400  # in the DEFAULT partition, the ones between in upstream's monthly partitions

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from domain.auth import Principal, Role
-from domain.renting import RecordPayment, RentFilm, RentingService
+from domain.rentals.counter import RecordPayment, RentFilm, RentingService
 from pagila_graph.app import create_app
 from pagila_graph.config import Settings
 from persistence.db import Database, create_engine

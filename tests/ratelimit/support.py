@@ -12,7 +12,7 @@ import pytest
 from starlette.requests import HTTPConnection
 
 from domain.auth import ANONYMOUS, Principal, Role
-from pagila_graph.ratelimit import LimitKind, RateLimiter
+from pagila_graph.rate_limiter import LimitKind, RateLimiter
 
 #: The Redis the suite uses (CI runs one at 127.0.0.1:6379); keys go under a unique prefix.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

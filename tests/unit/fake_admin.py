@@ -9,9 +9,9 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from domain.catalogue_admin import CategoryRecord, CopyRecord
-from domain.customer_admin import AddressDraft, CustomerRecord, SubscriptionRecord
-from domain.films import Film, MpaaRating
+from domain.catalogue.admin import CategoryRecord, CopyRecord
+from domain.catalogue.films import Film, MpaaRating
+from domain.customers.admin import AddressDraft, CustomerRecord, SubscriptionRecord
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from domain.billing import RentalTerms
 from domain.errors import NotInStock
 from domain.idempotency import Result, StoredOutcome
-from domain.renting import Copy, CustomerStanding, PaymentRecord, RentalRecord
+from domain.rentals.billing import RentalTerms
+from domain.rentals.counter import Copy, CustomerStanding, PaymentRecord, RentalRecord
 
 
 @dataclass

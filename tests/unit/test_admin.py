@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from domain.auth import ANONYMOUS, Principal, Role
-from domain.catalogue_admin import CatalogueAdminService, CopyRecord, FilmChanges, FilmDraft
-from domain.customer_admin import (
+from domain.catalogue.admin import CatalogueAdminService, CopyRecord, FilmChanges, FilmDraft
+from domain.catalogue.films import MpaaRating
+from domain.customers.admin import (
     AddressDraft,
     CustomerAdminService,
     CustomerChanges,
@@ -24,7 +25,6 @@ from domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from domain.films import MpaaRating
 from tests.unit.fake_admin import FakeAdminUoW, Shop
 
 CLERK = Principal(role=Role.STAFF, staff_id=1, store_id=1)

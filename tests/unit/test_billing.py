@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from domain.billing import (
+from domain.rentals.billing import (
     ChargeableRental,
     PaymentMade,
     RentalTerms,

@@ -1,4 +1,5 @@
-"""A customer's account: what they owe (`Customer.balance`), by the rule in domain/billing.py.
+"""A customer's account: what they owe (`Customer.balance`), by the rule in
+domain/rentals/billing.py.
 
 Balances are customer data (`domain.auth.require_customer_access`): a customer sees their own,
 staff and managers their store's customers, admins everyone.
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from domain import billing
 from domain.auth import Principal, can_see_customer, require_authenticated
 from domain.errors import DomainError, InvalidInput, PermissionDenied
+from domain.rentals import billing
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import catalog, films
+from domain.catalogue import films
+from domain.catalogue import reads as catalog
 from domain.pagination import SortDirection, SortKey
 from domain.reading import sort_key
 from graph.pagination import OrderDirection

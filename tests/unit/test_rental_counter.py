@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from domain.auth import ANONYMOUS, Principal, Role
-from domain.billing import RentalTerms
 from domain.errors import (
     AlreadyReturned,
     CustomerInactive,
@@ -20,7 +19,8 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.idempotency import IdempotencyKeyReused
-from domain.renting import Copy, CustomerStanding, RecordPayment, RentFilm, RentingService
+from domain.rentals.billing import RentalTerms
+from domain.rentals.counter import Copy, CustomerStanding, RecordPayment, RentFilm, RentingService
 from tests.unit.fakes import FakeRentingUoW, World
 
 T0 = dt.datetime(2026, 1, 10, 12, 0, tzinfo=dt.UTC)

@@ -3,8 +3,8 @@
 * A copy is out while it has an open rental (no return date); the database keeps at most one open
   rental per copy (a partial unique index), and the repository locks the copy it hands out, so
   two concurrent rentals of the last copy end with one rental and one `NotInStock` (decision 0030).
-* What a returned rental costs is `domain.billing.rental_charge` at the return moment: the rate
-  plus the late fee, the same rule as `get_customer_balance`.
+* What a returned rental costs is `domain.rentals.billing.rental_charge` at the return moment:
+  the rate plus the late fee, the same rule as `get_customer_balance`.
 * `rentFilm` and `recordPayment` accept an idempotency key (decision 0031).
 * These are counter operations: staff only, at their own store (admins anywhere).
 """
@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Protocol
 
 from domain.auth import Principal, Role, require_staff
-from domain.billing import ChargeableRental, RentalTerms, rental_charge
 from domain.errors import (
     AlreadyReturned,
     CustomerInactive,
@@ -34,6 +33,7 @@ from domain.idempotency import (
     replayed,
     request_hash,
 )
+from domain.rentals.billing import ChargeableRental, RentalTerms, rental_charge
 from domain.transaction import Transaction
 from domain.validation import Checks
 

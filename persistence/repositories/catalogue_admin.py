@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, exists, func, insert, select, update
 
-from domain.catalogue_admin import CategoryRecord, CopyRecord
-from domain.films import Film
+from domain.catalogue.admin import CategoryRecord, CopyRecord
+from domain.catalogue.films import Film
 from persistence import models
 from persistence.repositories.base import Repository
 from persistence.repositories.films import film_from_row

@@ -1,6 +1,6 @@
 """Rentals and payments as read: lists with filters, rows by id, each guarded as customer data.
 
-(The write side — renting, returning, paying — lives in domain/renting.py.)
+(The write side — renting, returning, paying — lives in domain/rentals/counter.py.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.auth import Principal
-from domain.customers import EVERYONE, CustomerAccess, CustomerLookup, CustomerScope, customer_scope
+from domain.customers.reads import (
+    EVERYONE,
+    CustomerAccess,
+    CustomerLookup,
+    CustomerScope,
+    customer_scope,
+)
 from domain.errors import DomainError, InvalidInput
 from domain.pagination import Page, PageRequest
 from domain.reading import ListRepository, read_page

@@ -23,9 +23,9 @@ from sqlalchemy import (
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 
-from domain.accounts import CustomerAccount
-from domain.availability import CopyState
-from domain.billing import ChargeableRental, PaymentMade, RentalTerms
+from domain.catalogue.availability import CopyState
+from domain.customers.balance import CustomerAccount
+from domain.rentals.billing import ChargeableRental, PaymentMade, RentalTerms
 from persistence import models
 from persistence.repositories.base import Repository
 

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import Row, Table, exists, func, insert, select, update
 
-from domain.customer_admin import AddressDraft, CustomerRecord, SubscriptionRecord
+from domain.customers.admin import AddressDraft, CustomerRecord, SubscriptionRecord
 from persistence import models
 from persistence.repositories.base import Repository
 

@@ -7,7 +7,7 @@ on top of that, because each one costs model calls. Counters live in Redis when 
 limiter keeps counting in memory, per process, and logs a warning (decision 0092).
 
 The HTTP side is `RateLimitMiddleware` (refuses before the body is read: 429 and `Retry-After`);
-WebSocket operations and the agent limit are checked by the GraphQL layer (graph/ratelimit.py).
+WebSocket operations and the agent limit are checked by the GraphQL layer (graph/rate_limits.py).
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from enum import Enum
 from typing import Literal, Protocol
 
 from domain.auth import Principal, require_staff
+from domain.catalogue.film_input import FILM_FIELD_PATHS, film_values
+from domain.catalogue.films import Film, MpaaRating
 from domain.errors import Conflict, NotFound
-from domain.film_input import FILM_FIELD_PATHS, film_values
-from domain.films import Film, MpaaRating
-from domain.renting import require_store_staff
+from domain.rentals.counter import require_store_staff
 from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
 

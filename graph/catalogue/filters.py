@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.catalog import ActorFilter as ActorCriteria
-from domain.catalog import InventoryFilter as InventoryCriteria
-from domain.films import FilmFilter as FilmCriteria
-from graph.catalog.types import MpaaRating
+from domain.catalogue.films import FilmFilter as FilmCriteria
+from domain.catalogue.reads import ActorFilter as ActorCriteria
+from domain.catalogue.reads import InventoryFilter as InventoryCriteria
+from graph.catalogue.types import MpaaRating
 from graph.filtering import DecimalRange, IntRange, ids
 
 

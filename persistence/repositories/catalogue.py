@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, func, or_
 
-from domain.catalog import (
+from domain.catalogue.reads import (
     Actor,
     ActorFilter,
     ActorsOf,

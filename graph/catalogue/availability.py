@@ -11,7 +11,7 @@ from typing import Any
 
 import strawberry
 
-from domain.availability import AvailabilityService, StockQuery
+from domain.catalogue.availability import AvailabilityService, StockQuery
 from graph.context import Context
 
 Info = strawberry.Info[Context, Any]

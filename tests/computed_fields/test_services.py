@@ -8,10 +8,10 @@ import datetime as dt
 import asyncpg
 import pytest
 
-from domain.accounts import BalanceQuery, BalanceService
 from domain.auth import Principal, Role
-from domain.due_dates import DueDateService, RentalPeriod
+from domain.customers.balance import BalanceQuery, BalanceService
 from domain.errors import PermissionDenied, Unauthenticated
+from domain.rentals.due_dates import DueDateService, RentalPeriod
 from persistence.db import Database, StatementCounter
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 

@@ -6,16 +6,16 @@ from typing import Annotated
 
 import strawberry
 
-from domain.catalog import INVENTORY_SORT_TYPES, InventoryOrderField, NoFilter
-from domain.catalog import ActorFilter as ActorCriteria
-from domain.catalog import InventoryFilter as InventoryCriteria
-from domain.films import FilmFilter as FilmCriteria
-from domain.films import FilmService
+from domain.catalogue.films import FilmFilter as FilmCriteria
+from domain.catalogue.films import FilmService
+from domain.catalogue.reads import INVENTORY_SORT_TYPES, InventoryOrderField, NoFilter
+from domain.catalogue.reads import ActorFilter as ActorCriteria
+from domain.catalogue.reads import InventoryFilter as InventoryCriteria
 from domain.pagination import SortDirection
 from domain.reading import PublicList, sort_key
-from graph.catalog import loaders
-from graph.catalog.filters import ActorFilter, FilmFilter, InventoryFilter
-from graph.catalog.sorters import (
+from graph.catalogue import loaders
+from graph.catalogue.filters import ActorFilter, FilmFilter, InventoryFilter
+from graph.catalogue.sorters import (
     ActorOrder,
     FilmOrder,
     NameOrder,
@@ -23,7 +23,7 @@ from graph.catalog.sorters import (
     film_order,
     name_order,
 )
-from graph.catalog.types import Actor, Category, Film, Inventory, Language
+from graph.catalogue.types import Actor, Category, Film, Inventory, Language
 from graph.context import Context
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection, request_for
 from graph.relay import one_key, register_node

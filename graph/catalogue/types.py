@@ -1,7 +1,7 @@
 """Catalogue types: Film, Actor, Category, Language, Inventory, with their relations.
 
 Scalar fields are plain attributes (no resolver); relations resolve through DataLoaders
-(graph/catalog/loaders.py, graph/loading.py), one statement per relation per operation.
+(graph/catalogue/loaders.py, graph/loading.py), one statement per relation per operation.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 
-from domain.catalog import Actor as ActorEntity
-from domain.catalog import ActorsOf, CategoriesOf, InventoryOf
-from domain.catalog import Category as CategoryEntity
-from domain.catalog import Inventory as InventoryEntity
-from domain.catalog import Language as LanguageEntity
-from domain.films import Film as FilmEntity
-from domain.films import FilmsOf
-from domain.films import MpaaRating as DomainRating
+from domain.catalogue.films import Film as FilmEntity
+from domain.catalogue.films import FilmsOf
+from domain.catalogue.films import MpaaRating as DomainRating
+from domain.catalogue.reads import Actor as ActorEntity
+from domain.catalogue.reads import ActorsOf, CategoriesOf, InventoryOf
+from domain.catalogue.reads import Category as CategoryEntity
+from domain.catalogue.reads import Inventory as InventoryEntity
+from domain.catalogue.reads import Language as LanguageEntity
 from domain.pagination import SortDirection, SortKey
-from graph.catalog import availability, loaders
+from graph.catalogue import availability, loaders
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
 from graph.relay import Node

@@ -10,9 +10,9 @@ from typing import Any
 
 import strawberry
 
-from domain.catalogue_admin import KEEP, CatalogueAdminService, FilmChanges, FilmDraft
-from domain.films import MpaaRating as DomainRating
-from graph.catalog.types import Category, Film, Inventory, MpaaRating
+from domain.catalogue.admin import KEEP, CatalogueAdminService, FilmChanges, FilmDraft
+from domain.catalogue.films import MpaaRating as DomainRating
+from graph.catalogue.types import Category, Film, Inventory, MpaaRating
 from graph.mutations import Payload, run_mutation
 from graph.writing import Info, caller, reread, write_uow
 

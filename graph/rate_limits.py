@@ -1,6 +1,6 @@
 """Rate limits inside GraphQL: each WebSocket operation, and the stricter agent limit.
 
-Whole HTTP requests are limited before GraphQL runs (pagila_graph/ratelimit.py); an operation
+Whole HTTP requests are limited before GraphQL runs (pagila_graph/rate_limiter.py); an operation
 sent over an open WebSocket never passes that middleware, so it is counted here, after parsing
 and validation and before anything executes. A refusal is a `RateLimited` domain error: queries
 and subscriptions get a GraphQL error with `extensions.code = RATE_LIMITED` and
@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
 from graph.context import Context
-from pagila_graph.ratelimit import LimitKind
+from pagila_graph.rate_limiter import LimitKind
 
 
 async def check_rate_limit(context: Context, kind: LimitKind) -> None:

@@ -10,10 +10,10 @@ from sqlalchemy import Row, Table, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from domain.billing import RentalTerms
 from domain.errors import NotInStock
 from domain.idempotency import Result, StoredOutcome
-from domain.renting import Copy, CustomerStanding, PaymentRecord, RentalRecord
+from domain.rentals.billing import RentalTerms
+from domain.rentals.counter import Copy, CustomerStanding, PaymentRecord, RentalRecord
 from persistence import models
 from persistence.repositories.base import Repository
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.auth import Principal, Role, require_authenticated, require_staff
-from domain.catalogue_admin import KEEP, Keep
+from domain.catalogue.admin import KEEP, Keep
 from domain.errors import Conflict, CustomerInactive, InvalidInput, NotFound, PermissionDenied
-from domain.renting import require_store_staff
+from domain.rentals.counter import require_store_staff
 from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
 

@@ -1,7 +1,7 @@
 """When a rental is due back and whether it is overdue (`Rental.dueDate`, `Rental.isOverdue`).
 
-The rule is domain/billing.py's (`due_date`, `is_overdue`); the film's `rental_duration` comes
-from the rented copy's film.
+The rule is domain/rentals/billing.py's (`due_date`, `is_overdue`); the film's `rental_duration`
+comes from the rented copy's film.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain import billing
-from domain.accounts import utc_now
+from domain.customers.balance import utc_now
+from domain.rentals import billing
 
 
 @dataclass(frozen=True, slots=True)

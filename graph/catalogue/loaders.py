@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.catalog import Actor, Category, Inventory, Language
-from domain.films import Film
+from domain.catalogue.films import Film
+from domain.catalogue.reads import Actor, Category, Inventory, Language
 from graph.loading import ById
 
 FILMS: ById[Film] = ById.public("film", lambda uow: uow.films)

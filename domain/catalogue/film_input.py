@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from domain.films import MpaaRating
+from domain.catalogue.films import MpaaRating
 from domain.validation import LIMITS, Checks
 
 #: The special features Pagila's discs carry (Sakila's SET type).

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from domain.availability import AvailabilityService, StockQuery, StockRepository
-from domain.catalog import (
+from domain.catalogue.availability import AvailabilityService, StockQuery, StockRepository
+from domain.catalogue.films import (
+    Film,
+    FilmFilter,
+    FilmRepository,
+    FilmService,
+    MpaaRating,
+    film_sort,
+)
+from domain.catalogue.reads import (
     ACTOR_SORT_TYPES,
     NAME_SORT_TYPES,
     ActorFilter,
@@ -23,14 +31,6 @@ from domain.catalog import (
     NoFilter,
 )
 from domain.errors import InvalidInput
-from domain.films import (
-    Film,
-    FilmFilter,
-    FilmRepository,
-    FilmService,
-    MpaaRating,
-    film_sort,
-)
 from domain.pagination import PageRequest, SortDirection
 from domain.reading import PublicList, sort_key
 
