@@ -5,7 +5,7 @@
 --   3) instead of (2), the film's replacement_cost once it is more than 2 × rental_duration
 --      days overdue,
 --   4) minus every payment made on or before that date.
--- domain/billing.py states the same rule in Python; a property test keeps the two equal.
+-- domain/rentals/billing.py states the same rule in Python; a property test keeps the two equal.
 CREATE OR REPLACE FUNCTION public.get_customer_balance(
     p_customer_id integer, p_effective_date timestamp with time zone
 ) RETURNS numeric
