@@ -40,6 +40,7 @@ from semantic_kernel.contents import (
 )
 from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import FunctionResult, KernelArguments
+from typing_extensions import override
 
 from agents.events import (
     AgentEvent,
@@ -118,6 +119,7 @@ class ContextualAgent(ChatCompletionAgent):
 
     run_state: Any = None
 
+    @override
     async def invoke_stream(self, messages: Any = None, **kwargs: Any) -> Any:
         state: RunState | None = self.run_state
         notes = state.take_notes(self.name) if state is not None else []

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
+from typing_extensions import override
 
 from domain.auth import ANONYMOUS, Principal
 from domain.catalogue.films import FilmService, PageLimits
@@ -110,6 +111,7 @@ class Context:
 class OperationScopeExtension(SchemaExtension):
     """Gives every operation a fresh scope and closes it (and its connection) at the end."""
 
+    @override
     async def on_operation(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
         scope = OperationScope(context)

@@ -21,6 +21,7 @@ from enum import Enum
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+from typing_extensions import override
 
 from domain import errors as d
 from pagila_graph.logging import request_id_var
@@ -173,6 +174,7 @@ class ErrorFormatter(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=_should_mask)
 
+    @override
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, d.DomainError):

@@ -57,6 +57,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from typing_extensions import override
 
 from pagila_graph.config import Settings
 
@@ -309,6 +310,7 @@ class QueryLimits(SchemaExtension):
         super().__init__()
         self.limits = limits
 
+    @override
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document

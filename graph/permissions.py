@@ -29,6 +29,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.schema_directive import Location
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
+from typing_extensions import override
 
 from domain.auth import Access, require_access
 from domain.errors import DomainError
@@ -243,6 +244,7 @@ class Guard(FieldExtension):
         self.rule = rule
         self.payload: type[Payload] | None = None
 
+    @override
     def apply(self, field: StrawberryField) -> None:
         directive = Requires(access=AccessLevel(self.rule.access.value), scope=self.rule.scope.text)
         if not any(isinstance(d, Requires) for d in field.directives):
@@ -266,12 +268,14 @@ class Guard(FieldExtension):
             raise exc  # a query field: null, and an error with its code and path
         return self.payload(errors=user_errors(exc))
 
+    @override
     def resolve(self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
         refused = self.refusal(info)
         if refused is not None:
             return self._refuse(refused)
         return next_(source, info, **kwargs)
 
+    @override
     async def resolve_async(
         self, next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any
     ) -> Any:

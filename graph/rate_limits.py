@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
+from typing_extensions import override
 
 from graph.context import Context
 from pagila_graph.rate_limiter import LimitKind
@@ -30,6 +31,7 @@ async def check_rate_limit(context: Context, kind: LimitKind) -> None:
 class WebSocketRateLimitExtension(SchemaExtension):
     """Counts every operation of a WebSocket against the `requests` limit."""
 
+    @override
     async def on_execute(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
         if isinstance(context.request, WebSocket):

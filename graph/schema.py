@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from typing_extensions import override
 
 from graph.agents.schema import AgentsMutation, AgentsQuery, AgentsSubscription
 from graph.catalogue.mutations import CatalogMutation
@@ -78,6 +79,7 @@ _declare_permissions()
 
 
 class PagilaSchema(strawberry.Schema):
+    @override
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -22,6 +22,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
+from typing_extensions import override
 
 from domain.auth import ANONYMOUS
 from domain.errors import Unauthenticated
@@ -142,13 +143,15 @@ class GraphQLApp(GraphQL[Context, None]):
         self.identity = identity
         self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
 
+    @override
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         except CredentialRejected as rejected:  # raised before any response was started
             await unauthenticated_response(rejected.error)(scope, receive, send)
 
-    async def execute_operation(  # noqa: PLR0917 (Strawberry's signature)
+    @override
+    async def execute_operation(
         self,
         request: Request,
         request_adapter: Any,  # cross_web.AsyncHTTPRequestAdapter (not ours to import)
@@ -186,6 +189,7 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         return None if fall_back else CompiledResult(data)
 
+    @override
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -194,11 +198,13 @@ class GraphQLApp(GraphQL[Context, None]):
             return raw  # type: ignore[return-value]
         return await super().process_result(request, result)
 
-    def encode_json(self, response_data: object) -> str | bytes:
-        if isinstance(response_data, RawResponse):
-            return response_data.body
-        return super().encode_json(response_data)
+    @override
+    def encode_json(self, data: object) -> str | bytes:
+        if isinstance(data, RawResponse):
+            return data.body
+        return super().encode_json(data)
 
+    @override
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -219,6 +225,7 @@ class GraphQLApp(GraphQL[Context, None]):
             identity=self.identity,
         )
 
+    @override
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """`connection_init`: its payload names the caller of every operation on the socket."""
         try:

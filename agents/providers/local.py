@@ -44,6 +44,7 @@ from semantic_kernel.contents import (
     StreamingChatMessageContent,
 )
 from semantic_kernel.functions import KernelFunctionMetadata
+from typing_extensions import override
 
 from agents.local.answers import answer_from_results
 from agents.local.choice import (
@@ -195,9 +196,11 @@ class LocalChatCompletion(ChatCompletionClientBase):
 
     # --- SK hooks ---------------------------------------------------------------------------
 
+    @override
     def get_prompt_execution_settings_class(self) -> type[PromptExecutionSettings]:
         return LocalPromptExecutionSettings
 
+    @override
     def _update_function_choice_settings_callback(
         self,
     ) -> Callable[[Any, PromptExecutionSettings, FunctionChoiceType], None]:
@@ -209,10 +212,12 @@ class LocalChatCompletion(ChatCompletionClientBase):
 
         return remember
 
+    @override
     def _reset_function_choice_settings(self, settings: PromptExecutionSettings) -> None:
         settings.extension_data.pop(FUNCTIONS_KEY, None)
         settings.extension_data.pop(CHOICE_TYPE_KEY, None)
 
+    @override
     async def _inner_get_chat_message_contents(
         self, chat_history: ChatHistory, settings: PromptExecutionSettings
     ) -> list[ChatMessageContent]:
@@ -238,6 +243,7 @@ class LocalChatCompletion(ChatCompletionClientBase):
         )
         return [message]
 
+    @override
     async def _inner_get_streaming_chat_message_contents(
         self,
         chat_history: ChatHistory,

@@ -28,6 +28,7 @@ from semantic_kernel.contents import (
     FunctionResultContent,
     StreamingChatMessageContent,
 )
+from typing_extensions import override
 
 from agents.plugins.prompts import SUMMARY_PREFIX
 from agents.router import looks_like_catalogue_question
@@ -118,6 +119,7 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
         super().__init__(ai_model_id=ai_model_id, service_id="scripted")
         self.policy = policy or demo_policy
 
+    @override
     def _update_function_choice_settings_callback(self) -> Callable[..., None]:
         def remember(configuration: Any, settings: PromptExecutionSettings, _: Any) -> None:
             functions = configuration.available_functions or []
@@ -144,6 +146,7 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
         prompt = sum(count_tokens(m.content or "") for m in history.messages)
         return CompletionUsage(prompt_tokens=prompt, completion_tokens=count_tokens(completion))
 
+    @override
     async def _inner_get_chat_message_contents(
         self, chat_history: ChatHistory, settings: PromptExecutionSettings
     ) -> list[ChatMessageContent]:
@@ -166,6 +169,7 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
             )
         ]
 
+    @override
     async def _inner_get_streaming_chat_message_contents(
         self,
         chat_history: ChatHistory,
