@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +14,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -114,6 +116,13 @@ class RawResponse(dict[str, object]):
         self.body = body
 
 
+#: Where GraphiQL's page and its vendored files live (built by tools/graphiql, decision 0100).
+GRAPHIQL_DIR = Path(__file__).parent / "static" / "graphiql"
+GRAPHIQL_HTML = (GRAPHIQL_DIR / "index.html").read_text(encoding="utf-8")
+#: The page at /graphql loads its files from here (relative URLs: `graphiql-assets/...`).
+GRAPHIQL_ASSETS_PATH = "/graphiql-assets"
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
         self,
@@ -142,6 +151,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self.rate_limiter = rate_limiter
         self.identity = identity
         self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
+
+    @property
+    @override
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from files inside the package (pagila_graph/static/graphiql), not a CDN."""
+        return GRAPHIQL_HTML
 
     @override
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -295,15 +310,15 @@ def create_app(
             if owns_database:
                 await db.dispose()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.graphiql_enabled:
+        routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_DIR)))
+    app = Starlette(routes=routes, lifespan=lifespan)
     # outermost last: request id → trusted hosts → CORS → rate limit → routes. CORS wraps the
     # rate limit so that a browser can read a 429 and its Retry-After.
     if rate_limiter is not None:
