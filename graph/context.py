@@ -21,6 +21,7 @@ from typing_extensions import override
 
 from domain.auth import ANONYMOUS, Principal
 from domain.catalogue.films import FilmService, PageLimits
+from domain.events import NO_EVENTS, EventHub, EventPublisher
 from domain.identity import IdentityKit
 from pagila_graph.config import Settings
 from pagila_graph.rate_limiter import RateLimiter
@@ -98,6 +99,13 @@ class Context:
     identity: IdentityKit | None = None
     #: a WebSocket's `connection_init` payload (Strawberry fills it in)
     connection_params: dict[str, object] | None = None
+    #: where write services publish domain events and subscriptions read them (decision 0100);
+    #: None only in unit tests
+    events: EventHub | None = None
+
+    @property
+    def publisher(self) -> EventPublisher:
+        return NO_EVENTS if self.events is None else self.events
 
     @property
     def scope(self) -> OperationScope:

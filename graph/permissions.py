@@ -77,6 +77,10 @@ class Scope(Enum):
         frozenset({Case.MANAGER_OWN, Case.ADMIN}),
     )
     OWN_ACCOUNT = ("any signed-in caller, for their own account only", _SIGNED_IN)
+    MY_CUSTOMER_ACCOUNT = (
+        "a signed-in customer, their own account only",
+        frozenset({Case.CUSTOMER_SELF, Case.CUSTOMER_OTHER}),
+    )
     OWNER = (
         "whoever started it (for a customer: the customer), admins",
         frozenset({Case.CUSTOMER_SELF, Case.ADMIN}),
@@ -194,6 +198,16 @@ MATRIX: Mapping[str, Rule] = {
     "Mutation.cancelStreamingSubscription": CUSTOMER_DATA,
     "Mutation.askAgent": AGENT,
     "Subscription.agentStream": AGENT,
+    # --- live events (decision 0100) ------------------------------------------------------
+    "Subscription.rentalEvents": Rule(
+        Access.STAFF, Scope.STORE, note="rentals, returns and payments at that store"
+    ),
+    "Subscription.filmAvailability": Rule(
+        Access.PUBLIC, Scope.EVERYONE, note="copies in stock per store, as `availableCopies`"
+    ),
+    "Subscription.myAccountEvents": Rule(
+        Access.SIGNED_IN, Scope.MY_CUSTOMER_ACCOUNT, note="staff have no customer account"
+    ),
     # --- accounts (decisions 0070-0073) ---------------------------------------------------
     "Query.me": Rule(
         Access.SIGNED_IN, Scope.OWN_ACCOUNT, note="its `customer` and `staff` are the caller's own"

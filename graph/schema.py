@@ -27,6 +27,7 @@ from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
 from graph.identity.mutations import IdentityMutation
 from graph.identity.schema import IdentityQuery
 from graph.limits import limit_extensions
+from graph.live.schema import LiveSubscription
 from graph.nodes import NodeQuery
 from graph.permissions import protect
 from graph.rate_limits import WebSocketRateLimitExtension
@@ -58,7 +59,7 @@ MUTATIONS: tuple[type, ...] = (
     AgentsMutation,
     IdentityMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (AgentsSubscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (AgentsSubscription, LiveSubscription)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS) if MUTATIONS else None

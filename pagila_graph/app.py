@@ -28,12 +28,14 @@ from typing_extensions import override
 
 from domain.auth import ANONYMOUS
 from domain.errors import Unauthenticated
+from domain.events import EventHub
 from domain.identity import IdentityKit
 from graph.compiled import Compiler
 from graph.context import Context
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.config import Settings, get_settings
+from pagila_graph.events import event_hub
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from pagila_graph.rate_limiter import AuthenticateOnce, RateLimiter, RateLimitMiddleware
 from pagila_graph.security import JwtCodec, identity_kit
@@ -130,7 +132,9 @@ class GraphQLApp(GraphQL[Context, None]):
         database: Database,
         authenticator: Authenticator,
         rate_limiter: RateLimiter | None = None,
+        *,
         identity: IdentityKit | None = None,
+        events: EventHub | None = None,
         **kwargs: Any,
     ) -> None:
         schema = build_schema(settings)
@@ -150,6 +154,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.authenticator = authenticator
         self.rate_limiter = rate_limiter
         self.identity = identity
+        self.events = events
         self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
 
     @property
@@ -238,6 +243,7 @@ class GraphQLApp(GraphQL[Context, None]):
             principal=principal,
             rate_limiter=self.rate_limiter,
             identity=self.identity,
+            events=self.events,
         )
 
     @override
@@ -278,8 +284,14 @@ def create_app(
     codec = JwtCodec.from_settings(settings)  # refuses to start in production without a key
     authenticator = AuthenticateOnce(authenticator or JwtAuthenticator(codec))
     rate_limiter = RateLimiter.from_settings(settings)
+    events = event_hub(settings.redis_url, settings.events_channel)
     graphql = GraphQLApp(
-        settings, db, authenticator, rate_limiter, identity=identity_kit(settings, codec)
+        settings,
+        db,
+        authenticator,
+        rate_limiter,
+        identity=identity_kit(settings, codec),
+        events=events,
     )
 
     async def healthz(_: Request) -> Response:
@@ -307,6 +319,7 @@ def create_app(
         try:
             yield
         finally:
+            await events.aclose()
             if owns_database:
                 await db.dispose()
 
@@ -341,6 +354,7 @@ def create_app(
     app.state.database = db
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter
+    app.state.events = events
     return app
 
 

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     rate_limit_requests: str = "120/minute"  # HTTP requests and WebSocket operations
     rate_limit_agent: str = "10/minute"  # askAgent and agentStream, on top of the above
     rate_limit_key_prefix: str = "pagila-graph"  # Redis key namespace
+    # the Redis pub/sub channel every process of one deployment shares for domain events
+    # (decision 0100); without REDIS_URL events stay in the process
+    events_channel: str = "pagila-graph:events"
     # proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the peer is the client
     trusted_proxies: CommaList = Field(default_factory=list)
 

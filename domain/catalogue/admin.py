@@ -20,6 +20,7 @@ from domain.auth import Principal, require_staff
 from domain.catalogue.film_input import FILM_FIELD_PATHS, film_values
 from domain.catalogue.films import Film, MpaaRating
 from domain.errors import Conflict, NotFound
+from domain.events import NO_EVENTS, DomainEvent, EventKind, EventPublisher, utc_now
 from domain.rentals.counter import require_store_staff
 from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
@@ -159,9 +160,25 @@ async def _check_languages(writes: CatalogueWrites, values: dict[str, object]) -
 # --- service -------------------------------------------------------------------------------
 
 
+def film_changed(film_id: int, change: str) -> DomainEvent:
+    return DomainEvent(EventKind.FILM_CHANGED, utc_now(), film_id=film_id, change=change)
+
+
+def inventory_changed(copy: CopyRecord, change: str) -> DomainEvent:
+    return DomainEvent(
+        EventKind.INVENTORY_CHANGED,
+        utc_now(),
+        film_id=copy.film_id,
+        store_id=copy.store_id,
+        inventory_id=copy.inventory_id,
+        change=change,
+    )
+
+
 class CatalogueAdminService:
-    def __init__(self, uow: CatalogueUnitOfWork) -> None:
+    def __init__(self, uow: CatalogueUnitOfWork, events: EventPublisher = NO_EVENTS) -> None:
         self._uow = uow
+        self._events = events
 
     async def create_film(self, principal: Principal, draft: FilmDraft) -> Film:
         checks = Checks()
@@ -173,6 +190,7 @@ class CatalogueAdminService:
             await _check_languages(uow.catalogue_writes, values)
             film = await uow.catalogue_writes.insert_film(values)
             await uow.commit()
+        await self._events.publish([film_changed(film.id, "created")])
         return film
 
     async def update_film(self, principal: Principal, film_id: int, changes: FilmChanges) -> Film:
@@ -192,6 +210,7 @@ class CatalogueAdminService:
             if film is None:
                 raise NotFound("Film", film_id, field="input.filmId")
             await uow.commit()
+        await self._events.publish([film_changed(film_id, "updated")])
         return film
 
     async def set_streaming_available(
@@ -219,6 +238,7 @@ class CatalogueAdminService:
                 )
             await writes.delete_film(film_id)
             await uow.commit()
+        await self._events.publish([film_changed(film_id, "deleted")])
         return film_id
 
     async def set_film_actors(
@@ -240,6 +260,7 @@ class CatalogueAdminService:
                 )
             await writes.replace_film_actors(film_id, ids)
             await uow.commit()
+        await self._events.publish([film_changed(film_id, "actors")])
         return film
 
     async def set_film_categories(
@@ -261,6 +282,7 @@ class CatalogueAdminService:
                 )
             await writes.replace_film_categories(film_id, ids)
             await uow.commit()
+        await self._events.publish([film_changed(film_id, "categories")])
         return film
 
     async def create_category(self, principal: Principal, name: str) -> CategoryRecord:
@@ -315,6 +337,7 @@ class CatalogueAdminService:
                 raise NotFound("Store", store_id, field="input.storeId")
             copy = await writes.insert_copy(film_id, store_id)
             await uow.commit()
+        await self._events.publish([inventory_changed(copy, "added")])
         return copy
 
     async def remove_inventory(self, principal: Principal, inventory_id: int) -> CopyRecord:
@@ -334,4 +357,5 @@ class CatalogueAdminService:
                 )
             await writes.delete_copy(inventory_id)
             await uow.commit()
+        await self._events.publish([inventory_changed(copy, "removed")])
         return copy

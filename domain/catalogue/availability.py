@@ -63,3 +63,27 @@ class AvailabilityService:
             by_film[q.film_id] if q.store_id is None else by_store[q.film_id, q.store_id]
             for q in queries
         ]
+
+    async def by_store(self, film_id: int) -> list[StoreStock]:
+        """The film's copies and copies in stock at each store that holds any."""
+        return stock_by_store(film_id, await self._uow.stock.copy_states([film_id]))
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStock:
+    """A film's copies at one store, and how many of them are in stock."""
+
+    store_id: int
+    copies: int
+    in_stock: int
+
+
+def stock_by_store(film_id: int, copies: Sequence[CopyState]) -> list[StoreStock]:
+    """Per store holding copies of the film, by store id (a store without copies is absent)."""
+    total: Counter[int] = Counter()
+    free: Counter[int] = Counter()
+    for copy in copies:
+        if copy.film_id == film_id:
+            total[copy.store_id] += 1
+            free[copy.store_id] += in_stock(copy)
+    return [StoreStock(store, total[store], free[store]) for store in sorted(total)]

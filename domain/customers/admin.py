@@ -22,6 +22,7 @@ from typing import Protocol
 from domain.auth import Principal, Role, require_authenticated, require_staff
 from domain.catalogue.admin import KEEP, Keep
 from domain.errors import Conflict, CustomerInactive, InvalidInput, NotFound, PermissionDenied
+from domain.events import NO_EVENTS, DomainEvent, EventKind, EventPublisher, utc_now
 from domain.rentals.counter import require_store_staff
 from domain.transaction import Transaction
 from domain.validation import LIMITS, Checks
@@ -166,10 +167,26 @@ def utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+def customer_changed(customer_id: int, store_id: int, change: str) -> DomainEvent:
+    return DomainEvent(
+        EventKind.CUSTOMER_CHANGED,
+        utc_now(),
+        customer_id=customer_id,
+        store_id=store_id,
+        change=change,
+    )
+
+
 class CustomerAdminService:
-    def __init__(self, uow: CustomerUnitOfWork, today: Callable[[], dt.date] = utc_today) -> None:
+    def __init__(
+        self,
+        uow: CustomerUnitOfWork,
+        today: Callable[[], dt.date] = utc_today,
+        events: EventPublisher = NO_EVENTS,
+    ) -> None:
         self._uow = uow
         self._today = today
+        self._events = events
 
     async def create_customer(self, principal: Principal, draft: CustomerDraft) -> CustomerRecord:
         checks = Checks()
@@ -197,6 +214,9 @@ class CustomerAdminService:
                 }
             )
             await uow.commit()
+        await self._events.publish(
+            [customer_changed(customer.customer_id, customer.store_id, "created")]
+        )
         return customer
 
     async def update_customer(
@@ -232,6 +252,9 @@ class CustomerAdminService:
                 values["address_id"] = await _store_address(writes, address, "address")
             customer = await writes.update_customer(customer_id, values)
             await uow.commit()
+        await self._events.publish(
+            [customer_changed(customer.customer_id, customer.store_id, "updated")]
+        )
         return customer
 
     async def deactivate_customer(self, principal: Principal, customer_id: int) -> CustomerRecord:
@@ -247,6 +270,9 @@ class CustomerAdminService:
                     customer_id, {"activebool": False, "active": 0}
                 )
             await uow.commit()
+        await self._events.publish(
+            [customer_changed(customer.customer_id, customer.store_id, "deactivated")]
+        )
         return customer
 
     async def start_subscription(
@@ -283,6 +309,9 @@ class CustomerAdminService:
                     )
             subscription = await writes.insert_subscription(customer_id, plan, start, end)
             await uow.commit()
+        await self._events.publish(
+            [customer_changed(customer.customer_id, customer.store_id, "subscription")]
+        )
         return subscription
 
     async def cancel_subscription(
@@ -319,4 +348,7 @@ class CustomerAdminService:
                 )
             subscription = await writes.end_subscription(subscription_id, end)
             await uow.commit()
+        await self._events.publish(
+            [customer_changed(customer.customer_id, customer.store_id, "subscription")]
+        )
         return subscription

@@ -26,6 +26,7 @@ from domain.errors import (
     NotInStock,
     PermissionDenied,
 )
+from domain.events import NO_EVENTS, DomainEvent, EventKind, EventPublisher
 from domain.idempotency import (
     IdempotencyStore,
     check_key,
@@ -220,6 +221,22 @@ async def acting_staff(
     return chosen
 
 
+# --- events --------------------------------------------------------------------------------
+
+
+def rental_event(kind: EventKind, rental: RentalRecord, copy: Copy) -> DomainEvent:
+    at = rental.rented_at if kind is EventKind.RENTED else (rental.returned_at or rental.rented_at)
+    return DomainEvent(
+        kind,
+        at,
+        film_id=copy.film_id,
+        store_id=copy.store_id,
+        customer_id=rental.customer_id,
+        rental_id=rental.rental_id,
+        inventory_id=copy.inventory_id,
+    )
+
+
 # --- services ------------------------------------------------------------------------------
 
 
@@ -227,9 +244,12 @@ class RentingService:
     RENT_FILM = "rentFilm"
     RECORD_PAYMENT = "recordPayment"
 
-    def __init__(self, uow: RentingUnitOfWork, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, uow: RentingUnitOfWork, clock: Clock = utc_now, events: EventPublisher = NO_EVENTS
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._events = events
 
     async def rent_film(self, principal: Principal, command: RentFilm) -> RentalRecord:
         checks = Checks()
@@ -286,7 +306,8 @@ class RentingService:
                     who, self.RENT_FILM, key, {"rentalId": rental.rental_id}
                 )
             await uow.commit()
-            return rental
+        await self._events.publish([rental_event(EventKind.RENTED, rental, copy)])
+        return rental
 
     async def _lock_copy(self, uow: RentingUnitOfWork, command: RentFilm) -> Copy:
         if command.film_id is not None:
@@ -351,6 +372,7 @@ class RentingService:
             )
             paid = await uow.payment_writes.paid_for_rental(rental_id)
             await uow.commit()
+        await self._events.publish([rental_event(EventKind.RETURNED, rental, copy)])
         return ReturnReceipt(
             rental=rental, charge=charge, paid=paid, amount_due=max(charge - paid, Decimal("0.00"))
         )
@@ -420,4 +442,17 @@ class RentingService:
                     who, self.RECORD_PAYMENT, key, {"paymentId": payment.payment_id}
                 )
             await uow.commit()
-            return payment
+        await self._events.publish(
+            [
+                DomainEvent(
+                    EventKind.PAID,
+                    payment.paid_at,
+                    store_id=customer.store_id,
+                    customer_id=payment.customer_id,
+                    rental_id=payment.rental_id,
+                    payment_id=payment.payment_id,
+                    amount=payment.amount,
+                )
+            ]
+        )
+        return payment

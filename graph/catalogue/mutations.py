@@ -18,7 +18,7 @@ from graph.writing import Info, caller, reread, write_uow
 
 
 def _service(info: Info) -> CatalogueAdminService:
-    return CatalogueAdminService(write_uow(info))
+    return CatalogueAdminService(write_uow(info), events=info.context.publisher)
 
 
 async def _category(info: Info, category_id: int) -> Category:

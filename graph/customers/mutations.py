@@ -23,7 +23,7 @@ from graph.writing import Info, caller, reread, write_uow
 
 
 def _service(info: Info) -> CustomerAdminService:
-    return CustomerAdminService(write_uow(info))
+    return CustomerAdminService(write_uow(info), events=info.context.publisher)
 
 
 async def _customer(info: Info, customer_id: int) -> Customer:

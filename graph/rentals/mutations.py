@@ -35,6 +35,10 @@ register_error(d.AlreadyReturned, AlreadyReturnedError)
 register_error(d.CustomerInactive, CustomerInactiveError)
 
 
+def renting(info: Info) -> RentingService:
+    return RentingService(write_uow(info), events=info.context.publisher)
+
+
 async def _rental(info: Info, rental_id: int) -> Rental:
     return Rental.from_entity(await reread(info, lambda uow: uow.rentals, rental_id))
 
@@ -129,7 +133,7 @@ class RentalsMutation:
         )
 
         async def action() -> RentFilmPayload:
-            rental = await RentingService(write_uow(info)).rent_film(caller(info), command)
+            rental = await renting(info).rent_film(caller(info), command)
             return RentFilmPayload(rental=await _rental(info, rental.rental_id))
 
         return await run_mutation(RentFilmPayload, action)
@@ -137,7 +141,7 @@ class RentalsMutation:
     @strawberry.mutation(description="Take a copy back; says what the rental costs.")
     async def return_rental(self, info: Info, input: ReturnRentalInput) -> ReturnRentalPayload:
         async def action() -> ReturnRentalPayload:
-            service = RentingService(write_uow(info))
+            service = renting(info)
             receipt = await service.return_rental(caller(info), input.rental_id, input.returned_at)
             return ReturnRentalPayload(
                 rental=await _rental(info, receipt.rental.rental_id),
@@ -159,7 +163,7 @@ class RentalsMutation:
         )
 
         async def action() -> RecordPaymentPayload:
-            payment = await RentingService(write_uow(info)).record_payment(caller(info), command)
+            payment = await renting(info).record_payment(caller(info), command)
             found = await reread(info, lambda uow: uow.payments, payment.payment_id)
             return RecordPaymentPayload(payment=Payment.from_entity(found))
 
