@@ -14,12 +14,12 @@ from typing import Any
 
 import strawberry
 
-from domain.customers.balance import BalanceQuery, BalanceService
 from domain.auth import Principal
 from domain.catalogue.availability import AvailabilityService
+from domain.catalogue.films import FilmService
+from domain.customers.balance import BalanceQuery, BalanceService
 from domain.errors import DomainError, NotFound
 from domain.events import DomainEvent, EventFeed, EventKind, LiveEvents
-from domain.catalogue.films import FilmService
 from graph.context import Context
 from graph.live import types as t
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
