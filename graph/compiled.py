@@ -35,7 +35,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -51,9 +50,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     get_operation_ast,
-    parse,
     specified_rules,
-    validate,
 )
 from graphql.execution.values import get_variable_values
 from graphql.validation import ASTValidationRule
@@ -63,6 +60,7 @@ from domain.catalogue.films import FILM_SORT_TYPES, FilmOrderField, MpaaRating
 from domain.errors import DomainError
 from domain.pagination import PageLimits, SortDirection, SortKey, decode_cursor
 from domain.reading import sort_key
+from graph.documents import DocumentGate, DocumentLimits
 from graph.limits import CostLimits, LimitExceeded, operation_cost
 from graph.permissions import Guard
 from pagila_graph.config import Settings
@@ -580,10 +578,12 @@ class Compiler:
         self.page_limits = PageLimits(settings.default_page_size, settings.max_page_size)
         # the schema's own validation rules: graphql-core's, then every AddValidationRules
         # extension's (depth, aliases, introspection off, and any added later)
-        self.rules: list[type[ASTValidationRule]] = list(specified_rules)
+        rules: list[type[ASTValidationRule]] = list(specified_rules)
         for extension in schema.get_extensions():
             if isinstance(extension, AddValidationRules):
-                self.rules += extension.validation_rules
+                rules += extension.validation_rules
+        self.rules = tuple(rules)
+        self.gate = getattr(schema, "gate", None) or DocumentGate(DocumentLimits())
         self.maxsize = maxsize
         self.documents: OrderedDict[tuple[str, str | None], _Document | None] = OrderedDict()
         self.statements: OrderedDict[tuple[str, str | None, str], Statement | None] = OrderedDict()
@@ -594,11 +594,19 @@ class Compiler:
             self.documents.move_to_end(key)
             return self.documents[key]
         found: _Document | None = None
-        try:
-            document = parse(query)
-        except GraphQLError:
-            document = None
-        if document is not None and not validate(self.schema, document, self.rules):
+        document = None
+        # through the gate's limits; a long document is left to the normal path, which parses
+        # and validates it off the event loop
+        if len(query) <= self.gate.limits.offload_above_chars:
+            parsed = self.gate.parse_now(query)
+            if (
+                parsed.error is None
+                and parsed.document is not None
+                and parsed.selections <= self.gate.limits.offload_above_selections
+                and not self.gate.validate_now(self.schema, parsed, self.rules)
+            ):
+                document = parsed.document
+        if document is not None:
             operation = get_operation_ast(document, operation_name)
             if operation is not None and operation.operation is OperationType.QUERY:
                 fragments = {

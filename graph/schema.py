@@ -7,12 +7,7 @@ from collections.abc import Callable
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from typing_extensions import override
@@ -23,6 +18,7 @@ from graph.catalogue.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
 from graph.customers.schema import CustomersQuery
+from graph.documents import DocumentGate, DocumentGateExtension, DocumentLimits
 from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
 from graph.identity.mutations import IdentityMutation
 from graph.identity.schema import IdentityQuery
@@ -80,6 +76,9 @@ _declare_permissions()
 
 
 class PagilaSchema(strawberry.Schema):
+    #: the document gate its operations (and the compiled read path) share
+    gate: DocumentGate | None = None
+
     @override
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -93,11 +92,24 @@ class PagilaSchema(strawberry.Schema):
                 )
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def document_limits(settings: Settings) -> DocumentLimits:
+    return DocumentLimits(
+        max_bytes=settings.max_document_bytes,
+        max_tokens=settings.max_document_tokens,
+        max_selections=settings.max_document_selections,
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        # suggestions name fields: where the schema is not public, neither are they
+        hide_suggestions=not settings.introspection_enabled,
+    )
+
+
+def build_schema(settings: Settings) -> PagilaSchema:
+    gate = DocumentGate(document_limits(settings))
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         OperationScopeExtension,
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # parse and validate within budgets, large documents off the event loop, verdicts cached
+        lambda: DocumentGateExtension(gate),
         *limit_extensions(settings),
         ErrorFormatter,
     ]
@@ -105,13 +117,15 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(WebSocketRateLimitExtension)
     if not settings.introspection_enabled:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return PagilaSchema(
+    schema = PagilaSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=USER_ERROR_TYPES,
         extensions=extensions,
     )
+    schema.gate = gate
+    return schema
 
 
 #: The schema as code sees it, for SDL export (limits do not change the SDL).

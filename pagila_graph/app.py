@@ -34,6 +34,7 @@ from graph.compiled import Compiler
 from graph.context import Context
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
+from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.config import Settings, get_settings
 from pagila_graph.events import event_hub
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
@@ -332,8 +333,9 @@ def create_app(
     if settings.graphiql_enabled:
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_DIR)))
     app = Starlette(routes=routes, lifespan=lifespan)
-    # outermost last: request id → trusted hosts → CORS → rate limit → routes. CORS wraps the
-    # rate limit so that a browser can read a 429 and its Retry-After.
+    # outermost last: request id → trusted hosts → CORS → rate limit → body limit → routes.
+    # CORS wraps the rate limit so that a browser can read a 429 and its Retry-After.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     if rate_limiter is not None:
         app.add_middleware(
             RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     default_page_size: int = 20
     max_query_cost: int = 50_000
+    # the document gate (graph/documents.py, docs/reliability.md): refused before parsing ends
+    max_document_bytes: int = Field(default=100_000, ge=1_000)
+    max_document_tokens: int = Field(default=10_000, ge=100)
+    max_document_selections: int = Field(default=2_000, ge=100)  # fragments expanded
+    # HTTP request bodies larger than this are refused with 413 before they are read whole
+    max_request_body_bytes: int = Field(default=1_000_000, ge=10_000)
     # one SQL statement returning the response JSON for documents the compiler supports
     # (docs/decisions/0012-compiled-read-path.md); anything else goes to the normal executor
     compiled_reads: bool = True

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import strawberry.schema.schema as strawberry_schema
 
+import graph.documents as gate_module
 from tests.conftest import GraphQLClient
 
 
@@ -14,14 +14,14 @@ async def test_a_repeated_query_is_not_validated_again(
     gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    original = strawberry_schema.validate_document
+    original = gate_module.validate_document
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(strawberry_schema, "validate_document", counting)
+    monkeypatch.setattr(gate_module, "validate_document", counting)
     query = "{ films(first: 2) { nodes { title language { name } } } }"
     await gql(query)
     calls = 0

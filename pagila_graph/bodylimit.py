@@ -1,0 +1,93 @@
+"""Request bodies larger than a limit are refused (413) before they are read whole.
+
+A declared `Content-Length` over the limit is refused without reading a byte; a body sent in
+chunks (or with a false length) is counted as it arrives and refused at the first byte past the
+limit, so memory never holds more than the limit per request (50 MB `variables` bodies used to
+be read, parsed and kept). The refusal is a GraphQL-shaped JSON error with `code`
+`REQUEST_TOO_LARGE` and the limit, so clients can tell it from other failures.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def too_large_body(limit: int) -> bytes:
+    return json.dumps(
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": f"The request body is larger than {limit} bytes.",
+                    "extensions": {"code": REQUEST_TOO_LARGE, "maxBytes": limit},
+                }
+            ],
+        }
+    ).encode()
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, send: Send) -> None:
+        body = too_large_body(self.max_bytes)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._refuse(send)
+                    return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except _TooLarge:
+            if started:
+                raise
+            await self._refuse(send)
