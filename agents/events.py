@@ -94,6 +94,11 @@ class AgentAnswer:
     latency_ms: float = 0.0
     #: Titles the answer names that the catalogue does not hold (see domain.assistant).
     ungrounded_titles: list[str] = field(default_factory=list)
+    #: Catalogue titles the question names that the answer says the store does not carry
+    #: (see domain.assistant.denied_titles); must stay empty.
+    denied_titles: list[str] = field(default_factory=list)
+    #: the agent the router chose to speak first (agents.router)
+    first_agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from semantic_kernel.agents import (
     HandoffOrchestration,
     OrchestrationHandoffs,
 )
+from semantic_kernel.agents.orchestration.handoffs import HANDOFF_PLUGIN_NAME
 from semantic_kernel.agents.runtime import InProcessRuntime
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
@@ -42,6 +44,7 @@ from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import FunctionResult, KernelArguments
 from typing_extensions import override
 
+from agents import answers
 from agents.events import (
     AgentEvent,
     AgentMessage,
@@ -56,12 +59,13 @@ from agents.plugins import customer, film_search, prompts
 from agents.providers.scripted import CONTEXT_PREFIX
 from agents.router import FirstAgent
 from domain.auth import Principal
+from domain.catalogue.links import FactAsked, QuestionLinks
 from domain.conversations import Turn
 from persistence.db import Database
 
 SEARCH = FirstAgent.SEARCH.value
 LLM = FirstAgent.LLM.value
-HANDOFF_PLUGIN = "Handoff"
+HANDOFF_PLUGIN = HANDOFF_PLUGIN_NAME
 MAX_HANDOFFS = 3
 PREVIEW_CHARS = 300
 NO_MATCH_NOTICE = "The catalogue has no match for that."
@@ -99,6 +103,31 @@ class RunState:
     answer: AgentMessage | None = None
     usage: Usage = field(default_factory=Usage)
     current_agent: str = SEARCH
+    #: what the question names in the catalogue (domain.catalogue.links); None: not linked
+    links: QuestionLinks | None = None
+    #: everything the run said, in order: the streamed deltas, whose concatenation is the answer
+    spoken: list[str] = field(default_factory=list)
+    #: the answer was written from a catalogue tool result (not by the model)
+    rendered: bool = False
+
+    def say(self, agent: str, text: str) -> None:
+        """Streams `text` as part of the answer (the one place an answer's text comes from)."""
+        if not self.spoken:
+            text = text.lstrip()
+        if not text:
+            return
+        self.spoken.append(text)
+        self.emit(MessageDelta(agent, text))
+
+    def say_in_parts(self, agent: str, text: str) -> None:
+        """Streams a text written at once (an answer rendered from a tool result) word by word,
+        as a model would: a client shows it as it arrives, like any other answer."""
+        for part in re.findall(r"\s*\S+", text):
+            self.say(agent, part)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.spoken)
 
     def note_for(self, agent: str, text: str) -> None:
         self.notes.setdefault(agent, []).append(text)
@@ -194,6 +223,12 @@ def tool_filter(
             )
             context.terminate = True
             return
+        searched = plugin == film_search.PLUGIN_NAME and name == "search_films"
+        if agent == SEARCH and searched and state.links is not None:
+            given = dict(context.arguments or {})
+            grounded = answers.search_arguments(state.links, given)
+            context.arguments = KernelArguments(**grounded)
+            arguments = _arguments_json(context)
         state.emit(ToolCallStarted(agent, plugin, name, arguments))
         started = time.perf_counter()
         await next(context)
@@ -205,20 +240,62 @@ def tool_filter(
         step = ToolCallFinished(agent, plugin, name, arguments, result[:PREVIEW_CHARS], duration_ms)
         state.steps.append(step)
         state.emit(step)
-        searched = plugin == film_search.PLUGIN_NAME and name == "search_films"
         if agent == SEARCH and searched and ok and not films and state.handoffs < MAX_HANDOFFS:
             # Deterministic: nothing found → the LLMAgent answers, whatever the model wants.
             state.no_match = True
             state.note_for(
-                LLM, f"The catalogue search {arguments} found no film. {NO_MATCH_NOTICE}"
+                LLM,
+                f"The catalogue search {arguments} found no film; the customer has been told "
+                "the catalogue has no match. Do not name any film; help in general terms.",
             )
             await context.kernel.invoke(
                 plugin_name=HANDOFF_PLUGIN, function_name=f"transfer_to_{LLM}"
             )
             _record_handoff(state, agent, LLM, "no catalogue match")
+            state.say(LLM, NO_MATCH_NOTICE + " ")
             context.terminate = True
+        elif agent == SEARCH and plugin == film_search.PLUGIN_NAME and ok and films:
+            await _answer_from_result(context, state, result)
 
     return on_tool_call
+
+
+async def _answer_from_result(
+    context: AutoFunctionInvocationContext, state: RunState, result: str
+) -> None:
+    """The SearchAgent's answer written from the catalogue result (agents.answers), spoken, and
+    the task completed: exact titles, the catalogue's facts, the asked fact first."""
+    data = json.loads(result)
+    links = state.links
+    films = answers.films_of(data)
+    if (
+        links is not None
+        and FactAsked.STOCK in links.asks
+        and len(films) == 1
+        and not films[0].get("in_stock")
+        and not data.get("in_stock")
+    ):
+        # "do you have X in stock?" without a store: every store's stock
+        stock = await context.kernel.invoke(
+            plugin_name=film_search.PLUGIN_NAME,
+            function_name="availability",
+            film_id=films[0]["id"],
+        )
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            counts = json.loads(str(stock.value if stock is not None else "")).get("in_stock")
+            if isinstance(counts, dict):
+                data = {**data, "films": [{**films[0], "in_stock": counts}]}
+    text = answers.render(data, links)
+    if text is None:
+        return
+    state.say_in_parts(SEARCH, text)
+    state.rendered = True
+    state.answer = AgentMessage(SEARCH, text)
+    state.steps.append(state.answer)
+    await context.kernel.invoke(
+        plugin_name=HANDOFF_PLUGIN, function_name="complete_task", task_summary=text[:200]
+    )
+    context.terminate = True
 
 
 async def _handoff(
@@ -324,11 +401,22 @@ async def run_handoff(
     state: RunState,
     first: FirstAgent,
     task: list[ChatMessageContent],
+    not_in_catalogue_notice: str | None = None,
 ) -> None:
     """Runs the orchestration to its end; the answer and steps land in `state`. Cancelling the
-    awaiting task cancels the model call in flight."""
+    awaiting task cancels the model call in flight. `not_in_catalogue_notice`: the question
+    names a film the catalogue does not hold — the customer is told so first, then the
+    LLMAgent helps in general terms."""
     agents = build_agents(service, database, principal, state)
     state.current_agent = first.value
+    if not_in_catalogue_notice is not None:
+        state.no_match = True
+        state.say(LLM, not_in_catalogue_notice + " ")
+        state.note_for(
+            LLM,
+            f"{not_in_catalogue_notice} The customer has been told this already. Do not "
+            "describe any catalogue film; help in general terms, briefly.",
+        )
     order = (
         [agents[SEARCH], agents[LLM]]
         if first is FirstAgent.SEARCH
@@ -356,7 +444,7 @@ async def run_handoff(
         _add_usage(state, chunk)
         if _has_function_items(chunk) or not chunk.content:
             return
-        state.emit(MessageDelta(chunk.name or state.current_agent, chunk.content))
+        state.say(chunk.name or state.current_agent, chunk.content)
 
     members: list[Any] = list(order)
     orchestration = HandoffOrchestration(

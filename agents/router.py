@@ -1,11 +1,17 @@
-"""The first-turn router: a cheap keyword classifier picks the agent that speaks first, so a
-small model never has to decide. Catalogue questions go to the SearchAgent, the rest to the
-LLMAgent (which can still hand a catalogue question back)."""
+"""The first-turn router: picks the agent that speaks first, so a small model never has to
+decide. The question is first linked to the catalogue (domain.catalogue.links, decision 0065):
+one naming a catalogue film, actor, category or store, or asking for films by a property,
+goes to the SearchAgent; one naming a film the catalogue does not hold takes the
+not-in-catalogue path (the LLMAgent, after saying so). Only what the links leave open falls
+back to the keyword classifier below (the customer's own account, catalogue words)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
+
+from domain.catalogue.links import MatchKind, QuestionLinks, TitleLink
 
 
 class FirstAgent(StrEnum):
@@ -107,3 +113,36 @@ def looks_like_catalogue_question(question: str) -> bool:
 
 def route(question: str) -> FirstAgent:
     return FirstAgent.SEARCH if looks_like_catalogue_question(question) else FirstAgent.LLM
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    first: FirstAgent
+    #: the film asked for that the catalogue does not hold (the not-in-catalogue path)
+    not_in_catalogue: TitleLink | None = None
+
+
+def not_in_catalogue_notice(link: TitleLink) -> str:
+    """What the customer is told first when the film they named is not in the catalogue."""
+    if link.kind is MatchKind.PARTIAL and link.title:
+        return f"We don't carry {link.asked}; the closest title we have is {link.title}."
+    return f"We don't carry {link.asked}; the catalogue has no match for it."
+
+
+def route_linked(links: QuestionLinks) -> Route:
+    missing = links.not_in_catalogue
+    if missing is not None:
+        return Route(FirstAgent.LLM, missing)
+    if links.about_catalogue:
+        return Route(FirstAgent.SEARCH)
+    if _ACCOUNT.search(links.question):
+        return Route(FirstAgent.SEARCH)
+    return Route(FirstAgent.LLM)
+
+
+#: the customer's own account: the SearchAgent holds the Customer plugin
+_ACCOUNT = re.compile(
+    r"\b(?:my|i)\b.*\b(?:rentals?|rented|account|due|late)\b|"
+    r"\b(?:balance|subscription|owes?|owing|late fees?|rentals|rented)\b",
+    re.IGNORECASE,
+)

@@ -20,17 +20,19 @@ from agents.events import (
     RunStarted,
     step_to_json,
 )
-from agents.router import FirstAgent, route
+from agents.router import FirstAgent, Route, not_in_catalogue_notice, route_linked
 from domain.assistant import (
     AgentBusy,
     AgentFailed,
     AgentTimeout,
     FilmSummary,
     ModelUnavailable,
+    denied_titles,
     mentioned,
     ungrounded_titles,
 )
 from domain.auth import Principal
+from domain.catalogue.links import QuestionLinks, link_question
 from domain.catalogue.search import FilmSearchService
 from domain.conversations import ConversationService, NewMessage, Turn
 from domain.errors import DomainError
@@ -115,6 +117,11 @@ class AgentRunner:
         finally:
             self._active -= 1
 
+    async def _links(self, question: str) -> QuestionLinks:
+        """The question linked to the catalogue (decision 0065), before any model call."""
+        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+            return await link_question(question, uow.catalogue_links)
+
     async def _history(self, principal: Principal, conversation_id: int | None) -> list[Turn]:
         if conversation_id is None:
             return []
@@ -142,8 +149,16 @@ class AgentRunner:
                 max_tokens=self.settings.agent_max_tokens,
             ),
         )
-        first = route(question)
         started = time.perf_counter()
+        links = await self._links(question)
+        chosen: Route = route_linked(links)
+        first = chosen.first
+        state.links = links
+        notice = (
+            not_in_catalogue_notice(chosen.not_in_catalogue)
+            if chosen.not_in_catalogue is not None
+            else None
+        )
         timeout = self.settings.agent_timeout_s
 
         async def drive() -> None:
@@ -156,6 +171,7 @@ class AgentRunner:
                         state=state,
                         first=first,
                         task=orchestration.history_messages(turns, question),
+                        not_in_catalogue_notice=notice,
                     )
             finally:
                 queue.put_nowait(_DONE)
@@ -186,6 +202,7 @@ class AgentRunner:
                 first=first,
                 conversation_id=conversation_id,
                 started=started,
+                links=links,
             )
             yield RunCompleted(answer)
         finally:
@@ -203,16 +220,21 @@ class AgentRunner:
         first: FirstAgent,
         conversation_id: int | None,
         started: float,
+        links: QuestionLinks,
     ) -> AgentAnswer:
-        from agents.orchestration import NO_MATCH_NOTICE
-
-        if state.answer is None:
+        if state.answer is None and not state.text.strip():
             if state.tool_limit_hit:
                 raise AgentFailed(TOOL_LIMIT_MESSAGE)
             raise AgentFailed("The assistant stopped without an answer.")
-        text: str = state.answer.text
-        if state.no_match and NO_MATCH_NOTICE.lower() not in text.lower():
-            text = f"{NO_MATCH_NOTICE} {text}"
+        if state.answer is not None and not state.text.strip():
+            # a connector that does not stream: what it said is spoken now, in one piece
+            state.say(state.answer.agent, state.answer.text)
+        # one text: the answer is exactly what was streamed (deltas, notices included)
+        text: str = state.text
+        agent = state.answer.agent if state.answer is not None else state.current_agent
+        denied = denied_titles(text, [t.title for t in links.titles if t.title])
+        if denied:
+            log.warning("agents.denied_titles", run_id=run_id, titles=denied)
         async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
             flagged = await ungrounded_titles(text, FilmSearchService(uow))
         # repeating the customer's own words ("BATMAN BEGINS is not in the catalogue") invents
@@ -225,13 +247,15 @@ class AgentRunner:
         answer = AgentAnswer(
             run_id=run_id,
             answer=text,
-            agent=state.answer.agent,
+            agent=agent,
             conversation_id=conversation_id,
             steps=list(state.steps),
             film_ids=film_ids,
             usage=state.usage,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             ungrounded_titles=flagged,
+            denied_titles=denied,
+            first_agent=first.value,
         )
         answer.conversation_id = await self._remember(question, principal, answer)
         log.info(

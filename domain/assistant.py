@@ -131,3 +131,23 @@ def mentioned(answer: str, titles: Iterable[tuple[int, str]]) -> list[int]:
     upper = answer.upper()
     positions = [(upper.find(title.upper()), film_id) for film_id, title in titles]
     return [film_id for position, film_id in sorted(positions) if position >= 0]
+
+
+# --- honest matches: never "no match" for a title the catalogue holds --------------------------
+
+_DENIAL = re.compile(
+    r"\bno match\b|\bdon'?t (?:carry|have|stock)\b|\bdo not (?:carry|have|stock)\b|"
+    r"\bnot in (?:the|our) catalog(?:ue)?\b|\bno (?:such|information about)\b|"
+    r"\bcouldn'?t find\b|\bcould not find\b|\bno film\b|\bnot (?:carried|available in our)",
+    re.IGNORECASE,
+)
+
+
+def denied_titles(answer: str, catalogue_titles: Sequence[str]) -> list[str]:
+    """Those of `catalogue_titles` (titles the question names that the catalogue holds) that
+    the answer denies: it says there is no match, or that the store does not carry them, and
+    does not give their facts by name. Empty for an honest answer."""
+    if not catalogue_titles or _DENIAL.search(answer) is None:
+        return []
+    upper = answer.upper()
+    return [title for title in catalogue_titles if title.upper() not in upper]

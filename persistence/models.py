@@ -65,7 +65,15 @@ def _last_update() -> Mapped[dt.datetime]:
 
 class Actor(Base):
     __tablename__ = "actor"
-    __table_args__ = (Index("idx_actor_last_name", "last_name"),)
+    __table_args__ = (
+        Index("idx_actor_last_name", "last_name"),
+        # trigram index on the full name (migration 0010): the agents' linking of names
+        Index(
+            "idx_actor_name_trgm",
+            text("(first_name || ' ' || last_name) gin_trgm_ops"),
+            postgresql_using="gin",
+        ),
+    )
 
     actor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(Text, nullable=False)
@@ -96,6 +104,12 @@ class Film(Base):
         Index("idx_fk_language_id", "language_id"),
         Index("idx_fk_original_language_id", "original_language_id"),
         Index("idx_title", "title"),
+        Index(
+            "idx_film_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
     )
 
     film_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -19,6 +19,7 @@ from persistence.repositories.catalogue import (
     SqlLanguageRepository,
 )
 from persistence.repositories.catalogue_admin import SqlCatalogueWrites
+from persistence.repositories.catalogue_links import SqlCatalogueLinkRepository
 from persistence.repositories.conversations import SqlConversationRepository
 from persistence.repositories.customer_admin import SqlCustomerWrites
 from persistence.repositories.customers import (
@@ -72,6 +73,8 @@ class SqlAlchemyUnitOfWork:
     conversations: SqlConversationRepository
     # accounts and refresh tokens (issue 7)
     identities: SqlIdentityStore
+    # linking agents' questions to the catalogue (issue 13)
+    catalogue_links: SqlCatalogueLinkRepository
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -109,6 +112,7 @@ class SqlAlchemyUnitOfWork:
         self.customer_writes = SqlCustomerWrites(self._runner)
         self.conversations = SqlConversationRepository(self._runner)
         self.identities = SqlIdentityStore(self._runner)
+        self.catalogue_links = SqlCatalogueLinkRepository(self._runner)
         return self
 
     async def __aexit__(

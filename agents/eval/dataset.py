@@ -37,6 +37,9 @@ FIRST_AGENT = {
     Kind.KEYWORD: "SearchAgent",
     Kind.FILTER: "SearchAgent",
     Kind.AVAILABILITY: "SearchAgent",
+    # a film named in the question that the catalogue lacks takes the not-in-catalogue path
+    # at once (the LLMAgent first, decision 0065); one described by topic is searched first
+    # and handed off: metrics.score accepts either agent first for this kind
     Kind.NOT_IN_CATALOGUE: "SearchAgent",
     Kind.GENERAL: "LLMAgent",
 }

@@ -10,9 +10,10 @@ Definitions (docs/decisions/0064-evaluation-set.md):
   not-in-catalogue answer may name none); **ungrounded titles** — titles the answer gives that
   are not in the database at all (must be zero);
 * **found** — for questions that must name a film, the answer names at least one labelled film;
-* **handoff** — a not-in-catalogue question was handed to the LLMAgent and the answer says the
-  catalogue has no match; **false handoffs** — a no-match handoff on a question whose films are
-  in the catalogue;
+* **handoff** — a not-in-catalogue question was answered by the LLMAgent (handed off after an
+  empty search, or sent there first because the film it names is not in the catalogue) and
+  the answer says the catalogue has no match ("no match", "we don't carry …"); **false
+  handoffs** — a no-match handoff on a question whose films are in the catalogue;
 * **facts** — the answer states every labelled fact (a value written as the catalogue stores
   it, e.g. `0.99` or `$0.99`, `86`, `PG-13`), or the right in-stock yes/no;
 * **latency** — seconds from question to complete answer, p50 and p95 (nearest rank).
@@ -28,7 +29,7 @@ from typing import Any
 
 from agents.eval.dataset import Kind, Question
 
-NO_MATCH = re.compile(r"\bno match", re.IGNORECASE)
+NO_MATCH = re.compile(r"\bno match|\bdon't carry\b", re.IGNORECASE)
 _NEGATIVE = re.compile(
     r"\b(not (currently )?(in stock|available)|no (copies|copy)|out of stock|none|"
     r"unavailable|no match|0 cop(y|ies)|isn't|is not|aren't|are not|not)\b",
@@ -123,9 +124,10 @@ def score(question: Question, outcome: Outcome) -> Score:
         facts = not failed and says_in_stock(outcome.answer) is question.in_stock
     handoff: bool | None = None
     if question.handoff:
+        handed = any(to == "LLMAgent" for _, to, _ in outcome.handoffs)
         handoff = (
             not failed
-            and any(to == "LLMAgent" for _, to, _ in outcome.handoffs)
+            and (handed or outcome.first_agent == "LLMAgent")
             and outcome.agent == "LLMAgent"
             and NO_MATCH.search(outcome.answer) is not None
         )
@@ -133,7 +135,8 @@ def score(question: Question, outcome: Outcome) -> Score:
         question_id=question.id,
         kind=question.kind.value,
         routed=not failed and outcome.agent == question.agent,
-        first_routed=outcome.first_agent == question.first_agent,
+        first_routed=outcome.first_agent == question.first_agent
+        or (question.kind is Kind.NOT_IN_CATALOGUE and outcome.first_agent == "LLMAgent"),
         tool_calls=len(outcome.tool_calls),
         valid_tool_calls=sum(1 for call in outcome.tool_calls if call.valid),
         grounded=not failed and named <= set(question.films) and not outcome.ungrounded_titles,

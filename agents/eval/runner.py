@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from agents.eval.dataset import Question
 from agents.eval.metrics import Outcome, Score, ToolCallRecord, score, score_json, summarize
 from agents.events import Handoff, ToolCallFinished
-from agents.router import route
 from domain.assistant import candidate_titles
 from domain.auth import ANONYMOUS
 from domain.catalogue.search import FilmSearch, FilmSearchService
@@ -73,7 +72,7 @@ def _valid(result_preview: str) -> bool:
 
 
 async def ask_one(runner: AgentRunner, question: Question) -> Outcome:
-    outcome = Outcome(question_id=question.id, first_agent=route(question.question).value)
+    outcome = Outcome(question_id=question.id)
     started = time.perf_counter()
     try:
         answer = await runner.ask(question.question, ANONYMOUS)
@@ -84,6 +83,7 @@ async def ask_one(runner: AgentRunner, question: Question) -> Outcome:
     outcome.latency_s = round(time.perf_counter() - started, 3)
     outcome.answer = answer.answer
     outcome.agent = answer.agent
+    outcome.first_agent = answer.first_agent
     # the service leaves out titles the customer wrote ("we do not have BATMAN BEGINS")
     outcome.ungrounded_titles = list(answer.ungrounded_titles)
     for step in answer.steps:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from semantic_kernel.functions import kernel_function
 
-from domain.catalogue.films import Film, MpaaRating
+from domain.catalogue.films import Film, FilmOrderField, MpaaRating
 from domain.catalogue.search import FilmSearch, FilmSearchService, category_key, parse_rating
 from domain.errors import DomainError
 from persistence.db import Database
@@ -27,7 +27,17 @@ CATEGORIES = (
 )  # fmt: skip
 
 
-def film_json(film: Film) -> dict[str, Any]:
+#: what `search_films` can order by (its `sort_by` parameter's vocabulary)
+SortBy = Literal["relevance", "title", "length", "rental_rate", "replacement_cost", "release_year"]
+SORT_FIELDS: dict[str, FilmOrderField] = {
+    name: FilmOrderField(name.upper()) for name in get_args(SortBy)
+}
+MAX_LIMIT = 10
+
+
+def film_json(film: Film, *, description: bool = False) -> dict[str, Any]:
+    if description:
+        return {**film_json(film), "description": film.description}
     return {
         "id": film.id,
         "title": film.title,
@@ -110,6 +120,9 @@ class FilmSearchPlugin:
         min_length: Annotated[int | None, "Shortest running time, minutes"] = None,
         max_length: Annotated[int | None, "Longest running time, minutes"] = None,
         in_stock_at_store: Annotated[int | None, "Only films with a copy in this store"] = None,
+        sort_by: Annotated[SortBy | None, "Order of the results, e.g. length"] = None,
+        descending: Annotated[bool | None, "Largest first (longest, most expensive)"] = None,
+        limit: Annotated[int | None, "How many films, 1 to 10"] = None,
     ) -> Annotated[str, "JSON: {films: [...], count}"]:
         query, category, rating = _criteria_in_words(query, category, rating)
         try:
@@ -123,6 +136,9 @@ class FilmSearchPlugin:
                 min_length=_int(min_length),
                 max_length=_int(max_length),
                 in_stock_at_store=_int(in_stock_at_store),
+                limit=max(1, min(_int(limit) or 5, MAX_LIMIT)),
+                order_by=SORT_FIELDS.get(str(sort_by or "").lower()),
+                descending=bool(descending),
             )
             async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
                 service = FilmSearchService(uow)
@@ -133,7 +149,10 @@ class FilmSearchPlugin:
                     films, total = await service.search(criteria)
                 store = criteria.in_stock_at_store
                 if store is None or (not films and not (criteria.title or criteria.keywords)):
-                    return json.dumps({"films": [film_json(f) for f in films], "count": total})
+                    one = len(films) == 1
+                    return json.dumps(
+                        {"films": [film_json(f, description=one) for f in films], "count": total}
+                    )
                 if not films:
                     # "is X in stock at store 2?": X exists but has no copy there — say so,
                     # rather than "no such film"
@@ -144,7 +163,10 @@ class FilmSearchPlugin:
         return json.dumps(
             {
                 "films": [
-                    {**film_json(f), "in_stock": {str(store): copies[store]}}
+                    {
+                        **film_json(f, description=len(stocked) == 1),
+                        "in_stock": {str(store): copies[store]},
+                    }
                     for f, copies in stocked
                 ],
                 "count": total,

@@ -396,9 +396,8 @@ def demo_policy(turn: ScriptTurn) -> Reply:  # noqa: PLR0911 (one rule per case)
     ):
         return Call("Handoff-transfer_to_SearchAgent")
     if turn.context_notes:
-        return Say(
-            "The catalogue has no match for that. Try other words, a category or an actor's name."
-        )
+        # the customer has been told there is no match (the orchestration said so)
+        return Say("Try other words, a category or an actor's name.")
     return Say(
         "I am the store's assistant: I can search our DVD catalogue by title, topic, category, "
         "actor, rating, price or length, and tell you which store has a copy."

@@ -15,6 +15,7 @@ from domain.catalogue.availability import AvailabilityService, StockQuery, Stock
 from domain.catalogue.films import (
     Film,
     FilmFilter,
+    FilmOrderField,
     FilmRepository,
     FilmService,
     MpaaRating,
@@ -51,6 +52,9 @@ class FilmSearch:
     max_length: int | None = None
     in_stock_at_store: int | None = None
     limit: int = 5
+    #: the order asked for ("longest first": LENGTH, descending); default relevance or title
+    order_by: FilmOrderField | None = None
+    descending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,11 @@ class FilmSearchService:
             in_stock_at_store=criteria.in_stock_at_store,
         )
         limit = max(1, min(criteria.limit, MAX_RESULTS))
-        request = PageRequest(film_sort(None, SortDirection.ASC, film_filter), limit)
+        order = criteria.order_by
+        if order is FilmOrderField.RELEVANCE and not film_filter.fulltext:
+            order = None
+        direction = SortDirection.DESC if criteria.descending else SortDirection.ASC
+        request = PageRequest(film_sort(order, direction, film_filter), limit)
         page = await self.films.page(film_filter, request)
         return list(page.items), await page.count()
 

@@ -112,6 +112,11 @@ class AskAgentPayload(Payload):
         description="Film titles the answer names that the catalogue does not hold (the model "
         "invented them). Empty for a grounded answer.",
     )
+    denied_titles: list[str] = strawberry.field(
+        default_factory=list,
+        description="Catalogue titles the question names that the answer says the store does "
+        "not carry (a false 'no match'). Empty for an honest answer.",
+    )
     film_ids: strawberry.Private[list[int]] = strawberry.field(default_factory=list)
 
     @strawberry.field(description="The catalogue films the answer names.")
@@ -131,6 +136,7 @@ class AskAgentPayload(Payload):
             ),
             latency_ms=answer.latency_ms,
             ungrounded_titles=list(answer.ungrounded_titles),
+            denied_titles=list(answer.denied_titles),
             film_ids=list(answer.film_ids),
         )
 
@@ -189,6 +195,10 @@ class RunCompleted:
     agent: str
     conversation_id: int | None
     ungrounded_titles: list[str]
+    denied_titles: list[str] = strawberry.field(
+        description="Catalogue titles the question names that the answer says the store does "
+        "not carry. Empty for an honest answer."
+    )
     usage: TokenUsage
     latency_ms: float
     film_ids: strawberry.Private[list[int]]
@@ -252,6 +262,7 @@ def event_of(event: ev.AgentEvent) -> Any:  # noqa: PLR0911 (one case per event)
             agent=a.agent,
             conversation_id=a.conversation_id,
             ungrounded_titles=list(a.ungrounded_titles),
+            denied_titles=list(a.denied_titles),
             usage=TokenUsage(
                 prompt_tokens=a.usage.prompt_tokens, completion_tokens=a.usage.completion_tokens
             ),

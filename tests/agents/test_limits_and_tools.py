@@ -38,7 +38,8 @@ async def test_tool_calls_are_capped(agent_settings: Settings, agents_db: Databa
 
     def searches_forever(turn: ScriptTurn) -> Reply:
         calls.append(len(turn.tool_results))
-        return Call("FilmSearch-film_details", {"film_id": 1})
+        # an unknown film: an error result, which does not end the turn as films would
+        return Call("FilmSearch-film_details", {"film_id": 999_999})
 
     agents = runner(settings, agents_db, searches_forever)
     with pytest.raises(AgentFailed, match="too many tool calls"):

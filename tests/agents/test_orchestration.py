@@ -48,8 +48,10 @@ async def test_film_question_calls_a_tool_and_answers_with_its_films(
     assert len(answer.film_ids) == min(5, len(expected_ids))
     assert answer.ungrounded_titles == []
     assert not any(isinstance(s, Handoff) for s in answer.steps)
-    # the scripted model counts words as tokens: the tool call costs none, the answer its words
-    assert answer.usage.completion_tokens == len(answer.answer.split())
+    # the answer is written from the tool result on the SearchAgent's side (agents.answers):
+    # the model chose the tool and wrote nothing else (the scripted model counts words)
+    assert answer.usage.completion_tokens == 0
+    assert all(r["title"] in answer.answer for r in expected[:5])
 
 
 def no_match_policy(seen: list[ScriptTurn]):  # type: ignore[no-untyped-def]
@@ -117,9 +119,9 @@ async def test_llm_agent_hands_catalogue_questions_back(
             return Say(list_films(turn))
         return Call("Handoff-transfer_to_SearchAgent")
 
-    # worded so the router sends it to the LLMAgent first
+    # worded so the router sends it to the LLMAgent first (it names nothing in the catalogue)
     answer = await runner(agent_settings, agents_db, policy).ask(
-        f"tell me about {row['title'].title()}", ANONYMOUS
+        "what else is good tonight?", ANONYMOUS
     )
     assert [s for s in answer.steps if isinstance(s, Handoff)] == [
         Handoff("LLMAgent", "SearchAgent", "catalogue question")
@@ -221,5 +223,5 @@ async def test_concurrent_runs_do_not_mix(
     answers = await asyncio.gather(*(agents.ask(f"film {r['title']}", ANONYMOUS) for r in rows))
     for row, answer in zip(rows, answers, strict=True):
         assert row["film_id"] in answer.film_ids
-        assert answer.answer.startswith("We have ") and row["title"] in answer.answer
+        assert answer.answer.startswith(f"{row['title']}: ")
     assert agents.active_runs == 0

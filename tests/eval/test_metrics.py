@@ -118,7 +118,20 @@ def test_a_not_in_catalogue_question_needs_the_handoff_and_the_words() -> None:
     silent = Outcome("a", answer="We have lots of films!", agent="LLMAgent", first_agent="LLMAgent")
     scored = score(ABSENT, silent)
     assert scored.handoff is False
-    assert not scored.first_routed
+    # the not-in-catalogue path starts at the LLMAgent (decision 0065): right first agent,
+    # but the answer must still say the store does not carry the film
+    assert scored.first_routed
+    told = Outcome(
+        "a",
+        answer="We don't carry Inception; the catalogue has no match for it. Try another title.",
+        agent="LLMAgent",
+        first_agent="LLMAgent",
+    )
+    assert score(ABSENT, told).handoff is True
+    searched_elsewhere = Outcome(
+        "a", answer=told.answer, agent="SearchAgent", first_agent="LLMAgent"
+    )
+    assert score(ABSENT, searched_elsewhere).handoff is False
 
 
 def test_a_no_match_handoff_on_a_catalogue_question_is_counted_as_false() -> None:

@@ -107,13 +107,20 @@ async def test_a_catalogue_question_is_answered_from_a_tool_call(
 async def test_a_film_not_in_the_catalogue_is_handed_off_and_said(
     http: httpx.AsyncClient,
 ) -> None:
+    # "Do you have GODZILLA?": the film it names is not in the catalogue, so the run takes the
+    # not-in-catalogue path at once (decision 0065): the LLMAgent, after saying so
     result = await ask(http, QUESTIONS["absent-9"])
+    assert not [s for s in result["steps"] if s["__typename"] == "ToolCall"]
+    assert result["agent"] == "LLMAgent"
+    assert result["answer"].startswith("We don't carry GODZILLA;")
+    assert "no match" in result["answer"].lower()
+    assert result["films"] == []
+    # a film described by topic is searched first, then handed off
+    result = await ask(http, QUESTIONS["absent-4"])
     handoffs = [s for s in result["steps"] if s["__typename"] == "Handoff"]
     assert [(h["fromAgent"], h["toAgent"]) for h in handoffs] == [("SearchAgent", "LLMAgent")]
     assert handoffs[0]["reason"] == "no catalogue match"
-    assert result["agent"] == "LLMAgent"
-    assert "no match" in result["answer"].lower()
-    assert result["films"] == []
+    assert result["answer"].startswith("The catalogue has no match for that.")
 
 
 async def test_film_summary_is_json_of_the_schema_on_the_local_model(

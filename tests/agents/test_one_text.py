@@ -1,0 +1,100 @@
+"""One text: on every path, the streamed deltas add up exactly to `RunCompleted.answer`, which
+is what `ask()` (askAgent) returns — notices the run adds ("The catalogue has no match",
+"We don't carry …", "Did you mean …?") included."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.events import MessageDelta, RunCompleted
+from agents.providers.scripted import Call, Reply, Say, ScriptTurn
+from domain.assistant import AgentFailed
+from domain.auth import ANONYMOUS
+from pagila_graph.config import Settings
+from persistence.db import Database
+from tests.agents.conftest import runner
+
+
+def policy(turn: ScriptTurn) -> Reply:
+    """Searches with the question's last word when it may, then lets the run answer; as the
+    LLMAgent, answers in two sentences."""
+    if turn.offers("FilmSearch-search_films") and not turn.tool_results:
+        return Call("FilmSearch-search_films", {"query": turn.question.split()[-1].strip("?")})
+    if "refuse" in turn.question:
+        return Say("Sorry, I can only help with films and rentals at this store.")
+    return Say("  Here is what I can say. A second sentence.  ")
+
+
+def failing(turn: ScriptTurn) -> Reply:
+    raise RuntimeError("the model provider is down")
+
+
+PATHS = {
+    "search": "How much does ACADEMY DINOSAUR cost to rent?",
+    "close title": "tell me about the film Baby Hayl",
+    "list by property": "What are the longest films you have?",
+    "no-match handoff": "any films about xylophonequarks?",
+    "not in catalogue": "Do you have The Godfather in stock?",
+    "general": "Give me three tips for hosting a movie night",
+    "refusal": "please refuse this one",
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+async def test_the_streamed_text_is_the_answer(
+    agent_settings: Settings, agents_db: Database, path: str
+) -> None:
+    question = PATHS[path]
+    agents = runner(agent_settings, agents_db, policy)
+    events = [event async for event in agents.stream(question, ANONYMOUS)]
+    deltas = [e.delta for e in events if isinstance(e, MessageDelta)]
+    (completed,) = [e for e in events if isinstance(e, RunCompleted)]
+    assert len(deltas) > 1, path
+    assert "".join(deltas) == completed.answer.answer, path
+    asked = await agents.ask(question, ANONYMOUS)
+    assert asked.answer == completed.answer.answer, path
+    assert not asked.answer.startswith(" ")
+
+
+async def test_the_notices_are_streamed_too(agent_settings: Settings, agents_db: Database) -> None:
+    agents = runner(agent_settings, agents_db, policy)
+    answer = await agents.ask(PATHS["not in catalogue"], ANONYMOUS)
+    assert answer.answer.startswith(
+        "We don't carry The Godfather; the closest title we have is GODFATHER DIARY. "
+    )
+    assert answer.agent == "LLMAgent" and answer.film_ids == []
+    assert answer.denied_titles == []
+    close = await agents.ask(PATHS["close title"], ANONYMOUS)
+    assert close.answer.startswith("Did you mean BABY HALL? BABY HALL: rated ")
+    assert close.denied_titles == []
+    handed = await agents.ask(PATHS["no-match handoff"], ANONYMOUS)
+    assert handed.answer.startswith("The catalogue has no match for that. Here is what")
+
+
+async def test_a_failed_run_streams_no_answer(
+    agent_settings: Settings, agents_db: Database
+) -> None:
+    agents = runner(agent_settings, agents_db, failing)
+    seen: list[object] = []
+    with pytest.raises(AgentFailed):
+        async for event in agents.stream(PATHS["general"], ANONYMOUS):
+            seen.append(event)
+    assert not [e for e in seen if isinstance(e, MessageDelta | RunCompleted)]
+    with pytest.raises(AgentFailed):
+        await agents.ask(PATHS["general"], ANONYMOUS)
+
+
+async def test_a_false_no_match_is_flagged(agent_settings: Settings, agents_db: Database) -> None:
+    """The guard: a model that says the store lacks a film the question names and the
+    catalogue holds is flagged in `denied_titles` (askAgent's `deniedTitles`)."""
+
+    def denies(turn: ScriptTurn) -> Reply:
+        return Say("Sorry, we don't carry that film.")
+
+    agents = runner(agent_settings, agents_db, denies)
+    answer = await agents.ask("Is Academy Dinosaur in stock?", ANONYMOUS)
+    assert answer.denied_titles == ["ACADEMY DINOSAUR"]
+    honest = await runner(agent_settings, agents_db, policy).ask(
+        "Is Academy Dinosaur in stock?", ANONYMOUS
+    )
+    assert honest.denied_titles == [] and "ACADEMY DINOSAUR has" in honest.answer
