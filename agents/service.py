@@ -10,7 +10,8 @@ import asyncio
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from agents.events import (
@@ -20,6 +21,7 @@ from agents.events import (
     RunStarted,
     step_to_json,
 )
+from agents.observability import COMPLETED, NO_OBSERVER, RunObserver, RunReport
 from agents.router import FirstAgent, Route, not_in_catalogue_notice, route_linked
 from domain.assistant import (
     AgentBusy,
@@ -60,11 +62,13 @@ class AgentRunner:
         settings: Settings,
         database: Database,
         service: ChatCompletionClientBase | None = None,
+        observer: RunObserver = NO_OBSERVER,
     ) -> None:
         self.settings = settings
         self.database = database
         self._service = service
         self._active = 0
+        self.observer = observer
 
     def chat_service(self) -> ChatCompletionClientBase:
         if self._service is None:
@@ -93,6 +97,30 @@ class AgentRunner:
         the first event (no model, busy, unknown conversation), failures during the run raise
         too (timeout, model error). Closing the iterator cancels the run and its model call."""
         question = question.strip()
+        with self.observer.run(RunReport()) as report:
+            try:
+                # aclosing: a caller who stops listening closes the run at once (its slot, its
+                # model call), not whenever the inner generator is collected
+                async with aclosing(self._stream(question, principal, conversation_id)) as run:
+                    async for event in run:
+                        report.saw(event)
+                        if isinstance(event, RunCompleted):
+                            answer = event.answer
+                            report.outcome = COMPLETED
+                            report.answered_by = answer.agent
+                            report.prompt_tokens = answer.usage.prompt_tokens
+                            report.completion_tokens = answer.usage.completion_tokens
+                        yield event
+            except DomainError as refused:
+                report.outcome = refused.code
+                raise
+            except Exception:
+                report.outcome = AgentFailed.code
+                raise
+
+    async def _stream(
+        self, question: str, principal: Principal, conversation_id: int | None
+    ) -> AsyncGenerator[AgentEvent]:
         if not question:
             from domain.errors import InvalidInput
 
@@ -319,10 +347,15 @@ def runner_for(settings: Settings, database: Database) -> AgentRunner:
     return runner
 
 
+def observe_runs(settings: Settings, database: Database, observer: RunObserver) -> None:
+    """Report every run of the app serving `database` to `observer` (metrics, traces)."""
+    runner_for(settings, database).observer = observer
+
+
 def install_runner(runner: AgentRunner) -> None:
     """Use `runner` for the app serving its database (tests install one over a scripted
     model; an embedding application may install one with its own chat service)."""
     _RUNNERS[runner.database] = runner
 
 
-__all__ = ["AgentRunner", "ModelUnavailable", "install_runner", "runner_for"]
+__all__ = ["AgentRunner", "ModelUnavailable", "install_runner", "observe_runs", "runner_for"]

@@ -559,6 +559,8 @@ class Statement:
 
     sql: str
     params: tuple[Any, ...]  # $1, $2, ...
+    #: the operation's name in the document (None: anonymous), for metrics and logs
+    operation_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -670,7 +672,8 @@ class Compiler:
             sql = self._sql(build, document)
         except NotCompilable:
             return None
-        return Statement(sql, tuple(build.params))
+        name = operation.name.value if operation.name is not None else None
+        return Statement(sql, tuple(build.params), name)
 
     def _sql(self, build: _Build, document: _Document) -> str:
         root = self.schema.query_type

@@ -23,6 +23,7 @@ from domain.auth import ANONYMOUS, Principal
 from domain.catalogue.films import FilmService, PageLimits
 from domain.events import NO_EVENTS, EventHub, EventPublisher
 from domain.identity import IdentityKit
+from graph.observability import OperationObserver
 from pagila_graph.config import Settings
 from pagila_graph.rate_limiter import RateLimiter
 from persistence.db import Database
@@ -106,6 +107,9 @@ class Context:
     @property
     def publisher(self) -> EventPublisher:
         return NO_EVENTS if self.events is None else self.events
+
+    #: told about each operation (metrics, traces); None: nobody watches
+    observer: OperationObserver | None = None
 
     @property
     def scope(self) -> OperationScope:

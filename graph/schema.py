@@ -25,6 +25,7 @@ from graph.identity.schema import IdentityQuery
 from graph.limits import limit_extensions
 from graph.live.schema import LiveSubscription
 from graph.nodes import NodeQuery
+from graph.observability import ObserveOperations
 from graph.permissions import protect
 from graph.rate_limits import WebSocketRateLimitExtension
 from graph.rentals.mutations import RentalsMutation
@@ -107,6 +108,8 @@ def document_limits(settings: Settings) -> DocumentLimits:
 def build_schema(settings: Settings) -> PagilaSchema:
     gate = DocumentGate(document_limits(settings))
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        # first: its end runs last, after the errors got their codes
+        ObserveOperations,
         OperationScopeExtension,
         # parse and validate within budgets, large documents off the event loop, verdicts cached
         lambda: DocumentGateExtension(gate),

@@ -26,12 +26,14 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from typing_extensions import override
 
+from agents.service import observe_runs
 from domain.auth import ANONYMOUS
 from domain.errors import Unauthenticated
 from domain.events import EventHub
 from domain.identity import IdentityKit
 from graph.compiled import Compiler
 from graph.context import Context
+from graph.observability import OperationReport
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
@@ -40,10 +42,21 @@ from pagila_graph.events import event_hub
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from pagila_graph.rate_limiter import AuthenticateOnce, RateLimiter, RateLimitMiddleware
 from pagila_graph.security import JwtCodec, identity_kit
+from pagila_graph.telemetry import (
+    Metrics,
+    Observers,
+    OperationNamesForLog,
+    collect_operation_names,
+    stop_collecting_operation_names,
+)
 from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision
 
 log = get_logger(__name__)
+
+
+#: Probes and scrapes: not logged per request.
+QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 class RequestIdMiddleware:
@@ -60,6 +73,7 @@ class RequestIdMiddleware:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        operations, operations_token = collect_operation_names()
         started = time.perf_counter()
         status = 0
 
@@ -74,14 +88,16 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if scope["type"] == "http" and scope.get("path") not in ("/healthz", "/readyz"):
+            if scope["type"] == "http" and scope.get("path") not in QUIET_PATHS:
                 log.info(
                     "http.request",
                     method=scope.get("method"),
                     path=scope.get("path"),
+                    operation=",".join(operations) or None,
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 2),
                 )
+            stop_collecting_operation_names(operations_token)
             request_id_var.reset(token)
 
 
@@ -106,9 +122,10 @@ def unauthenticated_response(error: Unauthenticated) -> Response:
 class CompiledResult(ExecutionResult):
     """A response whose `data` PostgreSQL built (graph/compiled.py): its JSON text, unparsed."""
 
-    def __init__(self, data_json: str) -> None:
+    def __init__(self, data_json: str, operation_name: str | None = None) -> None:
         super().__init__(data=None, errors=None)
         self.data_json = data_json
+        self.operation_name = operation_name
 
 
 class RawResponse(dict[str, object]):
@@ -136,6 +153,7 @@ class GraphQLApp(GraphQL[Context, None]):
         *,
         identity: IdentityKit | None = None,
         events: EventHub | None = None,
+        metrics: Metrics | None = None,
         **kwargs: Any,
     ) -> None:
         schema = build_schema(settings)
@@ -156,6 +174,8 @@ class GraphQLApp(GraphQL[Context, None]):
         self.rate_limiter = rate_limiter
         self.identity = identity
         self.events = events
+        self.metrics = metrics
+        self.observer = Observers(OperationNamesForLog(), *([metrics] if metrics else []))
         self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
 
     @property
@@ -167,7 +187,11 @@ class GraphQLApp(GraphQL[Context, None]):
     @override
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "websocket" and self.metrics is not None:
+                with self.metrics.websocket():
+                    await super().__call__(scope, receive, send)
+            else:
+                await super().__call__(scope, receive, send)
         except CredentialRejected as rejected:  # raised before any response was started
             await unauthenticated_response(rejected.error)(scope, receive, send)
 
@@ -189,7 +213,11 @@ class GraphQLApp(GraphQL[Context, None]):
             and request_data.query is not None
             and request_data.protocol == "http"
         ):
-            compiled = await self._compiled(request_data)
+            with self.observer.operation(OperationReport(path="compiled")) as report:
+                compiled = await self._compiled(request_data)
+                report.discarded = compiled is None
+                report.name = compiled.operation_name if compiled is not None else None
+                report.type = "query"
             if compiled is not None:
                 return compiled
         return await super().execute_operation(
@@ -208,7 +236,7 @@ class GraphQLApp(GraphQL[Context, None]):
         except Exception:  # a compiler bug must not cost the client its answer
             log.exception("compiled.failed")
             return None
-        return None if fall_back else CompiledResult(data)
+        return None if fall_back else CompiledResult(data, statement.operation_name)
 
     @override
     async def process_result(
@@ -245,6 +273,7 @@ class GraphQLApp(GraphQL[Context, None]):
             rate_limiter=self.rate_limiter,
             identity=self.identity,
             events=self.events,
+            observer=self.observer,
         )
 
     @override
@@ -260,6 +289,31 @@ class GraphQLApp(GraphQL[Context, None]):
         return unset
 
 
+def _metrics(settings: Settings, db: Database, limiter: RateLimiter | None) -> Metrics | None:
+    """The app's metrics, told about SQL statements, agent runs and rate-limit refusals."""
+    if not settings.metrics_enabled:
+        return None
+    metrics = Metrics(settings.metrics_max_operation_names)
+    metrics.watch_database(db.engine)
+    observe_runs(settings, db, metrics)
+    if limiter is not None:
+        limiter.on_refused = metrics.refused
+    return metrics
+
+
+def _database_of(settings: Settings) -> Database:
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set; `pagila-graph serve` starts one for you.")
+    return Database(
+        create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+        )
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -269,23 +323,13 @@ def create_app(
     start-up (run `pagila-graph serve` to get the embedded server when no URL is set)."""
     settings = settings or get_settings()
     owns_database = database is None
-    if database is None:
-        if not settings.database_url:
-            raise RuntimeError("DATABASE_URL is not set; `pagila-graph serve` starts one for you.")
-        database = Database(
-            create_engine(
-                settings.database_url,
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                statement_timeout_ms=settings.db_statement_timeout_ms,
-            )
-        )
-    db = database
+    db = database if database is not None else _database_of(settings)
     # asked by the rate-limit middleware and by the GraphQL context: authenticate once
     codec = JwtCodec.from_settings(settings)  # refuses to start in production without a key
     authenticator = AuthenticateOnce(authenticator or JwtAuthenticator(codec))
     rate_limiter = RateLimiter.from_settings(settings)
     events = event_hub(settings.redis_url, settings.events_channel)
+    metrics = _metrics(settings, db, rate_limiter)
     graphql = GraphQLApp(
         settings,
         db,
@@ -293,6 +337,7 @@ def create_app(
         rate_limiter,
         identity=identity_kit(settings, codec),
         events=events,
+        metrics=metrics,
     )
 
     async def healthz(_: Request) -> Response:
@@ -332,6 +377,8 @@ def create_app(
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_DIR)))
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics.endpoint))
     app = Starlette(routes=routes, lifespan=lifespan)
     # outermost last: request id → trusted hosts → CORS → rate limit → body limit → routes.
     # CORS wraps the rate limit so that a browser can read a 429 and its Retry-After.
@@ -357,6 +404,7 @@ def create_app(
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter
     app.state.events = events
+    app.state.metrics = metrics
     return app
 
 

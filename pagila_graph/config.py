@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     # (docs/decisions/0012-compiled-read-path.md); anything else goes to the normal executor
     compiled_reads: bool = True
 
+    # --- observability (docs/operations.md "Metrics and traces") ---------------------------
+    # Prometheus metrics at GET /metrics
+    metrics_enabled: bool = True
+    # distinct operation names kept as metric labels; later ones are counted as "other"
+    metrics_max_operation_names: int = 200
+
     # --- logging --------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO

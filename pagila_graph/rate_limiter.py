@@ -16,7 +16,7 @@ import ipaddress
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,6 +71,8 @@ class RateLimiter:
     ) -> None:
         self.items: dict[LimitKind, RateLimitItem] = {k: parse(v) for k, v in limits.items()}
         self.key_prefix = key_prefix
+        #: told about every refusal (the metrics of pagila_graph/telemetry.py)
+        self.on_refused: Callable[[LimitKind], None] | None = None
         self.trusted_proxies: list[IPNetwork] = [
             ipaddress.ip_network(p, strict=False) for p in trusted_proxies
         ]
@@ -144,6 +146,12 @@ class RateLimiter:
 
     async def hit(self, kind: LimitKind, identity: str) -> Verdict:
         """Count one hit of `kind` for `identity`; refused hits are not counted."""
+        verdict = await self._count(kind, identity)
+        if not verdict.allowed and self.on_refused is not None:
+            self.on_refused(kind)
+        return verdict
+
+    async def _count(self, kind: LimitKind, identity: str) -> Verdict:
         item = self.items[kind]
         if self._redis is not None and time.monotonic() >= self._redis_down_until:
             try:
