@@ -97,6 +97,9 @@ class AgentAnswer:
     #: Catalogue titles the question names that the answer says the store does not carry
     #: (see domain.assistant.denied_titles); must stay empty.
     denied_titles: list[str] = field(default_factory=list)
+    #: facts the answer stated about catalogue films that the catalogue contradicts (each
+    #: "TITLE: kind 'what was said'"); a correction follows them in the answer
+    invented_facts: list[str] = field(default_factory=list)
     #: the agent the router chose to speak first (agents.router)
     first_agent: str | None = None
 

@@ -27,15 +27,20 @@ from domain.assistant import (
     AgentBusy,
     AgentFailed,
     AgentTimeout,
+    FilmFacts,
     FilmSummary,
     ModelUnavailable,
+    candidate_titles,
+    correction,
     denied_titles,
+    invented_facts,
     mentioned,
+    people_named,
     ungrounded_titles,
 )
 from domain.auth import Principal
 from domain.catalogue.links import QuestionLinks, link_question
-from domain.catalogue.search import FilmSearchService
+from domain.catalogue.search import MAX_RESULTS, STORES, FilmSearch, FilmSearchService
 from domain.conversations import ConversationService, NewMessage, Turn
 from domain.errors import DomainError
 from pagila_graph.config import Settings
@@ -232,6 +237,10 @@ class AgentRunner:
                 started=started,
                 links=links,
             )
+            while not queue.empty():  # what finishing said (a correction) is streamed too
+                event = queue.get_nowait()
+                if event is not _DONE:
+                    yield event
             yield RunCompleted(answer)
         finally:
             if not task.done():  # the caller went away: stop the model too
@@ -264,7 +273,18 @@ class AgentRunner:
         if denied:
             log.warning("agents.denied_titles", run_id=run_id, titles=denied)
         async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
-            flagged = await ungrounded_titles(text, FilmSearchService(uow))
+            search = FilmSearchService(uow)
+            flagged = await ungrounded_titles(text, search)
+            named = [*(t.title for t in links.titles if t.title), *state.films.values()]
+            facts = await _film_facts(search, text, named)
+        invented = invented_facts(text, facts)
+        if invented:
+            # the text so far is streamed already: the catalogue's facts follow it
+            log.warning(
+                "agents.invented_facts", run_id=run_id, facts=[f.describe() for f in invented]
+            )
+            state.say(agent, correction(facts, invented))
+            text = state.text
         # repeating the customer's own words ("BATMAN BEGINS is not in the catalogue") invents
         # nothing; any other title that is not in the catalogue is flagged
         asked = question.upper()
@@ -283,6 +303,7 @@ class AgentRunner:
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             ungrounded_titles=flagged,
             denied_titles=denied,
+            invented_facts=[f.describe() for f in invented],
             first_agent=first.value,
         )
         answer.conversation_id = await self._remember(question, principal, answer)
@@ -333,6 +354,42 @@ class AgentRunner:
                 return await summarize_film(kernel, film)
         except TimeoutError:
             raise AgentTimeout(self.settings.agent_timeout_s) from None
+
+
+MAX_CHECKED_FILMS = 10
+
+
+async def _film_facts(search: FilmSearchService, answer: str, named: list[str]) -> list[FilmFacts]:
+    """The catalogue's facts about the films the answer names (titles it writes in capitals,
+    and those the question or the tools named, in any case)."""
+    upper = answer.upper()
+    titles = [t for t in dict.fromkeys([*candidate_titles(answer), *named]) if t.upper() in upper]
+    people = people_named(answer)
+    facts: list[FilmFacts] = []
+    for title in titles[:MAX_CHECKED_FILMS]:
+        films, _ = await search.search(FilmSearch(title=title, limit=MAX_RESULTS))
+        film = next((f for f in films if f.title.upper() == title.upper()), None)
+        if film is None:
+            continue
+        stock = await search.in_stock(film.id, STORES)
+        actors: set[str] = set()
+        for person in people:
+            cast, _ = await search.search(FilmSearch(title=film.title, actor=person))
+            if any(f.id == film.id for f in cast):
+                actors.add(person.upper())
+        facts.append(
+            FilmFacts(
+                title=film.title,
+                year=film.release_year,
+                rating=film.rating.value if film.rating else None,
+                length=film.length,
+                rental_rate=film.rental_rate,
+                replacement_cost=film.replacement_cost,
+                stock=stock,
+                actors=frozenset(actors),
+            )
+        )
+    return facts
 
 
 _RUNNERS: weakref.WeakKeyDictionary[Database, AgentRunner] = weakref.WeakKeyDictionary()

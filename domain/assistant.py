@@ -151,3 +151,162 @@ def denied_titles(answer: str, catalogue_titles: Sequence[str]) -> list[str]:
         return []
     upper = answer.upper()
     return [title for title in catalogue_titles if title.upper() not in upper]
+
+
+# --- facts: what an answer says about a catalogue film must be the catalogue's -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class FilmFacts:
+    """What the catalogue holds about one film, for checking an answer against it."""
+
+    title: str
+    year: int | None
+    rating: str | None
+    length: int | None
+    rental_rate: Decimal
+    replacement_cost: Decimal
+    #: copies in stock per store (store id → copies)
+    stock: dict[int, int]
+    #: the film's actors, upper case ("PENELOPE GUINESS")
+    actors: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class InventedFact:
+    title: str
+    kind: str  # year, rating, length, price, stock, person
+    said: str
+
+    def describe(self) -> str:
+        return f"{self.title}: {self.kind} {self.said!r}"
+
+
+_YEAR = re.compile(r"\b(19[0-9]{2}|20[0-9]{2})\b")
+_RATING_WORD = re.compile(r"(?<![\w-])(NC-17|PG-13|PG|G|R)(?![\w-])")
+_RATED = re.compile(r"\brated\s+(NC-17|PG-13|PG|G|R)(?![\w-])", re.IGNORECASE)
+_DOLLARS = re.compile(r"\$\s*(\d+(?:\.\d{1,2})?)")
+_MINUTES_SAID = re.compile(r"\b(\d{1,3})\s*(?:minutes?|mins?)\b", re.IGNORECASE)
+_HOURS_SAID = re.compile(r"\b(\d)\s*hours?\b", re.IGNORECASE)
+_STOCK_SAID = re.compile(r"\b(no|\d+)\s+cop(?:y|ies)\b[^.;]*?\bstore\s*(\d+)", re.IGNORECASE)
+_PEOPLE = re.compile(
+    r"\b(?:directed by|director(?: is|,)?|starring|stars|features|written by|produced by)\s+"
+    r"((?:[A-Z][a-zA-Z'\-]+)(?:\s+[A-Z][a-zA-Z'\-]+){0,2})"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
+
+
+def _about(answer: str, title: str, titles: Sequence[str]) -> list[str]:
+    """The parts of the answer about `title`: from each mention up to the end of its sentence
+    or the next other title, whichever comes first."""
+    upper = answer.upper()
+    parts: list[str] = []
+    start = upper.find(title.upper())
+    while start >= 0:
+        end = len(answer)
+        sentence = _SENTENCE_END.search(answer, start + len(title))
+        if sentence is not None:
+            end = sentence.start()
+        for other in titles:
+            if other.upper() == title.upper():
+                continue
+            at = upper.find(other.upper(), start + len(title))
+            if 0 <= at < end:
+                end = at
+        parts.append(answer[start:end])
+        start = upper.find(title.upper(), start + len(title))
+    return parts
+
+
+def invented_facts(answer: str, films: Sequence[FilmFacts]) -> list[InventedFact]:
+    """Facts the answer states about catalogue films (named in it) that the catalogue
+    contradicts: a year, a rating, a running time, a price, a stock count or a person (Pagila
+    records no director; a named star must be one of the film's actors)."""
+    found: list[InventedFact] = []
+    titles = [f.title for f in films]
+    for film in films:
+        for part in _about(answer, film.title, titles):
+            found.extend(_check(film, part))
+    unique: list[InventedFact] = []
+    for fact in found:
+        if fact not in unique:
+            unique.append(fact)
+    return unique
+
+
+def _check(film: FilmFacts, part: str) -> list[InventedFact]:
+    return [
+        *_check_numbers(film, part),
+        *_check_stock(film, part),
+        *_check_people(film, part),
+    ]
+
+
+def _check_numbers(film: FilmFacts, part: str) -> list[InventedFact]:
+    wrong = [
+        InventedFact(film.title, "year", year)
+        for year in _YEAR.findall(part)
+        if film.year is None or int(year) != film.year
+    ]
+    rest = part[len(film.title) :]
+    rated = [r.upper() for r in _RATED.findall(rest)] or [
+        r for r in _RATING_WORD.findall(rest) if r not in ("G", "R")
+    ]
+    wrong += [InventedFact(film.title, "rating", r) for r in rated[:1] if r != (film.rating or "")]
+    wrong += [
+        InventedFact(film.title, "length", f"{m} minutes")
+        for m in _MINUTES_SAID.findall(part)
+        if film.length is None or int(m) != film.length
+    ]
+    prices = {film.rental_rate, film.replacement_cost}
+    wrong += [
+        InventedFact(film.title, "price", f"${amount}")
+        for amount in _DOLLARS.findall(part)
+        if Decimal(amount) not in prices
+    ]
+    return wrong
+
+
+def _check_stock(film: FilmFacts, part: str) -> list[InventedFact]:
+    wrong: list[InventedFact] = []
+    for copies, store in _STOCK_SAID.findall(part):
+        said = 0 if copies.lower() == "no" else int(copies)
+        actual = film.stock.get(int(store))
+        if actual is not None and said != actual:
+            wrong.append(InventedFact(film.title, "stock", f"{copies} at store {store}"))
+    return wrong
+
+
+def _check_people(film: FilmFacts, part: str) -> list[InventedFact]:
+    """Pagila records no director, writer or producer; a star must be one of the actors."""
+    wrong: list[InventedFact] = []
+    for match in _PEOPLE.finditer(part):
+        lead = match.group(0).lower()
+        crew = any(word in lead for word in ("direct", "written", "produced"))
+        if crew or match.group(1).upper() not in film.actors:
+            wrong.append(InventedFact(film.title, "person", match.group(1)))
+    return wrong
+
+
+def correction(films: Sequence[FilmFacts], facts: Sequence[InventedFact]) -> str:
+    """What the customer is told after an answer with invented facts: the catalogue's own."""
+    wrong = {f.title for f in facts}
+    lines: list[str] = []
+    for film in films:
+        if film.title not in wrong:
+            continue
+        known = [f"rated {film.rating}" if film.rating else "", f"{film.length} minutes"]
+        known += [f"${film.rental_rate} to rent", f"${film.replacement_cost} to replace"]
+        if film.year:
+            known.append(f"released in {film.year}")
+        lines.append(f"{film.title}: {', '.join(k for k in known if k)}")
+    text = " Correction from the catalogue (some details above are not ours): "
+    text += "; ".join(lines) + "."
+    if any(f.kind == "person" for f in facts):
+        text += " The catalogue records no director, and only the actors it lists."
+    return text
+
+
+def people_named(answer: str) -> list[str]:
+    """People the answer names as a film's director, writer, producer or star."""
+    return list(dict.fromkeys(m.group(1) for m in _PEOPLE.finditer(answer)))

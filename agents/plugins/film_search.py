@@ -13,13 +13,18 @@ from typing import Annotated, Any, Literal, get_args
 from semantic_kernel.functions import kernel_function
 
 from domain.catalogue.films import Film, FilmOrderField, MpaaRating
-from domain.catalogue.search import FilmSearch, FilmSearchService, category_key, parse_rating
+from domain.catalogue.search import (
+    STORES,
+    FilmSearch,
+    FilmSearchService,
+    category_key,
+    parse_rating,
+)
 from domain.errors import DomainError
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 PLUGIN_NAME = "FilmSearch"
-STORES = (1, 2)  # Pagila's two stores; availability is reported for each
 #: Pagila's categories (the bundled data): what a small model may put in `category`
 CATEGORIES = (
     "Action", "Animation", "Children", "Classics", "Comedy", "Documentary", "Drama", "Family",

@@ -36,6 +36,8 @@ from domain.pagination import PageRequest, SortDirection
 from domain.reading import PublicList, sort_key
 
 MAX_RESULTS = 10
+#: Pagila's two stores: stock is reported for each
+STORES = (1, 2)
 
 
 @dataclass(frozen=True, slots=True)

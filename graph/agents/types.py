@@ -117,6 +117,13 @@ class AskAgentPayload(Payload):
         description="Catalogue titles the question names that the answer says the store does "
         "not carry (a false 'no match'). Empty for an honest answer.",
     )
+    invented_facts: list[str] = strawberry.field(
+        default_factory=list,
+        description="Facts the answer stated about catalogue films that the catalogue "
+        "contradicts (a year, rating, running time, price, stock or person), each as "
+        "\"TITLE: kind 'what was said'\"; the answer then ends with the catalogue's facts. "
+        "Empty for a grounded answer.",
+    )
     film_ids: strawberry.Private[list[int]] = strawberry.field(default_factory=list)
 
     @strawberry.field(description="The catalogue films the answer names.")
@@ -137,6 +144,7 @@ class AskAgentPayload(Payload):
             latency_ms=answer.latency_ms,
             ungrounded_titles=list(answer.ungrounded_titles),
             denied_titles=list(answer.denied_titles),
+            invented_facts=list(answer.invented_facts),
             film_ids=list(answer.film_ids),
         )
 

@@ -12,7 +12,7 @@ from domain.assistant import AgentFailed
 from domain.auth import ANONYMOUS
 from pagila_graph.config import Settings
 from persistence.db import Database
-from tests.agents.conftest import runner
+from tests.agents.conftest import Sql, runner
 
 
 def policy(turn: ScriptTurn) -> Reply:
@@ -98,3 +98,45 @@ async def test_a_false_no_match_is_flagged(agent_settings: Settings, agents_db: 
         "Is Academy Dinosaur in stock?", ANONYMOUS
     )
     assert honest.denied_titles == [] and "ACADEMY DINOSAUR has" in honest.answer
+
+
+async def test_a_model_inventing_facts_about_a_catalogue_film_is_corrected(
+    agent_settings: Settings, agents_db: Database, sql: Sql
+) -> None:
+    """A scripted model that invents on purpose: a year, a director, a rating, a running time
+    and a price for a film the catalogue holds, with no tool call. Every invented fact is
+    flagged; the answer ends with the catalogue's own facts, streamed like the rest."""
+    (film,) = await sql.rows(
+        "SELECT title, rating::text AS rating, length, rental_rate::text AS rate,"
+        " release_year FROM film WHERE film_id = 47"
+    )
+    wrong_rating = "G" if film["rating"] != "G" else "NC-17"
+    invention = (
+        f"{film['title']} ({film['release_year'] - 30}), directed by Steven Spielberg, is rated "
+        f"{wrong_rating}, runs {film['length'] + 7} minutes and costs $77.50 to rent."
+    )
+
+    def invents(turn: ScriptTurn) -> Reply:
+        return Say(invention)
+
+    agents = runner(agent_settings, agents_db, invents)
+    events = [e async for e in agents.stream(f"what do you know about {film['title']}?", ANONYMOUS)]
+    (completed,) = [e for e in events if isinstance(e, RunCompleted)]
+    answer = completed.answer
+    kinds = sorted(f.split(": ", 1)[1].split(" ", 1)[0] for f in answer.invented_facts)
+    assert kinds == ["length", "person", "price", "rating", "year"]
+    assert answer.answer.startswith(invention)
+    assert f"{film['title']}: rated {film['rating']}, {film['length']} minutes" in answer.answer
+    assert f"${film['rate']} to rent" in answer.answer
+    assert "".join(e.delta for e in events if isinstance(e, MessageDelta)) == answer.answer
+
+    def truthful(turn: ScriptTurn) -> Reply:
+        return Say(
+            f"{film['title']} is rated {film['rating']} and runs {film['length']} minutes, "
+            f"${film['rate']} to rent."
+        )
+
+    honest = await runner(agent_settings, agents_db, truthful).ask(
+        f"what do you know about {film['title']}?", ANONYMOUS
+    )
+    assert honest.invented_facts == [] and "Correction" not in honest.answer
