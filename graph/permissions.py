@@ -71,6 +71,10 @@ class Scope(Enum):
         "staff and managers of the store concerned, admins",
         frozenset({Case.STAFF_OWN, Case.MANAGER_OWN, Case.ADMIN}),
     )
+    SELF_SERVICE = (
+        "the customer for themself, staff and managers of the store concerned, admins",
+        frozenset({Case.CUSTOMER_SELF, Case.STAFF_OWN, Case.MANAGER_OWN, Case.ADMIN}),
+    )
     ANY_STAFF = ("staff and managers of any store, admins", _STAFF | {Case.ADMIN})
     STORE_REPORTS = (
         "managers of the store concerned, admins",
@@ -183,9 +187,14 @@ MATRIX: Mapping[str, Rule] = {
     "Mutation.addInventory": STORE_WRITE,
     "Mutation.removeInventory": STORE_WRITE,
     "Mutation.rentFilm": Rule(
-        Access.STAFF, Scope.STORE, note="the recorded staff member must work at that store"
+        Access.SIGNED_IN,
+        Scope.SELF_SERVICE,
+        note="the recorded staff member must work at that store; a customer's own rental "
+        "records the store's manager (decision 0100)",
     ),
-    "Mutation.returnRental": STORE_WRITE,
+    "Mutation.returnRental": Rule(
+        Access.SIGNED_IN, Scope.SELF_SERVICE, note="a customer: their own rentals only"
+    ),
     "Mutation.recordPayment": Rule(
         Access.STAFF, Scope.STORE, note="the customer's store; staff as for rentFilm"
     ),

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz."""
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz, readiness at /readyz, and the
+customers' page (static files built from web/, docs/web.md) at /."""
 
 from __future__ import annotations
 
@@ -53,6 +54,27 @@ from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision
 
 log = get_logger(__name__)
+
+# The page's build output (web/ → `npm run build`), committed so that the server needs no Node.
+WEB_APP_DIR = Path(__file__).parent / "static" / "app"
+
+
+class WebAppFiles(StaticFiles):
+    """The page's files; revalidated on every load (ETag) since their names do not change."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["cache-control"] = "no-cache"
+        response.headers["x-content-type-options"] = "nosniff"
+        return response
+
+
+def web_app_routes(directory: Path = WEB_APP_DIR) -> list[BaseRoute]:
+    """`/` serves the page when its build is present (it is in the package)."""
+    if not (directory / "index.html").is_file():
+        log.warning("web_app.missing", directory=str(directory))
+        return []
+    return [Mount("/", WebAppFiles(directory=directory, html=True), name="web")]
 
 
 #: Probes and scrapes: not logged per request.
@@ -379,6 +401,7 @@ def create_app(
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_DIR)))
     if metrics is not None:
         routes.append(Route("/metrics", metrics.endpoint))
+    routes.extend(web_app_routes())  # last: it answers every path the others do not
     app = Starlette(routes=routes, lifespan=lifespan)
     # outermost last: request id → trusted hosts → CORS → rate limit → body limit → routes.
     # CORS wraps the rate limit so that a browser can read a 429 and its Retry-After.

@@ -6,7 +6,10 @@
 * What a returned rental costs is `domain.rentals.billing.rental_charge` at the return moment:
   the rate plus the late fee, the same rule as `get_customer_balance`.
 * `rentFilm` and `recordPayment` accept an idempotency key (decision 0031).
-* These are counter operations: staff only, at their own store (admins anywhere).
+* Staff rent and take back at their own store (admins anywhere). A signed-in customer may also
+  rent for themself, at any store, and return their own rentals (self-service, decision 0110);
+  the rental then records the store's manager as its staff member unless `staffId` names one
+  of that store's staff.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from domain.auth import Principal, Role, require_staff
+from domain.auth import Principal, Role, require_authenticated, require_staff
 from domain.errors import (
     AlreadyReturned,
     CustomerInactive,
@@ -132,6 +135,10 @@ class Directory(Protocol):
 
     async def store_exists(self, store_id: int) -> bool: ...
 
+    async def store_manager(self, store_id: int) -> int | None:
+        """The staff member who manages a store; None when there is no such store."""
+        ...
+
     async def film_exists(self, film_id: int) -> bool: ...
 
 
@@ -206,11 +213,25 @@ def require_store_staff(principal: Principal, store_id: int) -> None:
         raise PermissionDenied("Staff may only do this at their own store.")
 
 
+def self_service(principal: Principal, customer_id: int | None = None) -> bool:
+    """Whether a customer acts for themself (no staff at the counter). Staff and admins are
+    checked by `require_store_staff`; anyone else (another customer, anonymous) is refused."""
+    require_authenticated(principal)
+    if principal.role is not Role.CUSTOMER:
+        return False
+    if customer_id is not None and principal.customer_id != customer_id:
+        raise PermissionDenied("Customers may only rent for themselves.")
+    return True
+
+
 async def acting_staff(
     directory: Directory, principal: Principal, staff_id: int | None, store_id: int
 ) -> int:
-    """The staff member recorded on the row: the given one (of this store) or the caller."""
+    """The staff member recorded on the row: the given one (of this store), the caller, or
+    for a customer's self-service rental the store's manager."""
     chosen = staff_id if staff_id is not None else principal.staff_id
+    if chosen is None and principal.role is Role.CUSTOMER:
+        chosen = await directory.store_manager(store_id)
     if chosen is None:
         raise InvalidInput("`input.staffId` is required for this caller.", field="input.staffId")
     staff_store = await directory.staff_store(chosen)
@@ -259,7 +280,8 @@ class RentingService:
             checks.fail("filmId", "Give exactly one of `input.filmId` or `input.inventoryId`.")
         key = check_key(checks, command.idempotency_key)
         checks.done()
-        require_store_staff(principal, command.store_id)
+        if not self_service(principal, command.customer_id):
+            require_store_staff(principal, command.store_id)
         fingerprint = request_hash(
             {
                 "customerId": command.customer_id,
@@ -345,11 +367,15 @@ class RentingService:
             if returned_at.utcoffset() is not None and returned_at > now:
                 checks.fail("returnedAt", "`input.returnedAt` must not be in the future.")
         checks.done()
-        require_staff(principal)
+        customer_returning = self_service(principal)
+        if not customer_returning:
+            require_staff(principal)
         async with self._uow as uow:
             rental = await uow.rental_writes.lock(rental_id)
             if rental is None:
                 raise NotFound("Rental", rental_id, field="input.rentalId")
+            if customer_returning and rental.customer_id != principal.customer_id:
+                raise PermissionDenied("Customers may only return their own rentals.")
             if rental.returned_at is not None:
                 raise AlreadyReturned(
                     f"Rental {rental_id} was returned at {rental.returned_at.isoformat()}.",
@@ -357,7 +383,8 @@ class RentingService:
                 )
             copy = await uow.rental_writes.lock_copy(rental.inventory_id)
             assert copy is not None  # a rental's copy exists (foreign key)
-            require_store_staff(principal, copy.store_id)
+            if not customer_returning:
+                require_store_staff(principal, copy.store_id)
             if returned_at is None:
                 returned_at = max(now, rental.rented_at)
             elif returned_at < rental.rented_at:

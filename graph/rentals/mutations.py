@@ -121,7 +121,10 @@ class RecordPaymentPayload(Payload):
 
 @strawberry.type
 class RentalsMutation:
-    @strawberry.mutation(description="Rent a copy to a customer (staff, at their store).")
+    @strawberry.mutation(
+        description="Rent a copy to a customer (staff, at their store), or to yourself "
+        "(a signed-in customer, at any store)."
+    )
     async def rent_film(self, info: Info, input: RentFilmInput) -> RentFilmPayload:
         command = RentFilm(
             customer_id=input.customer_id,
@@ -138,7 +141,10 @@ class RentalsMutation:
 
         return await run_mutation(RentFilmPayload, action)
 
-    @strawberry.mutation(description="Take a copy back; says what the rental costs.")
+    @strawberry.mutation(
+        description="Take a copy back (staff; or a customer, their own rental); says what the "
+        "rental costs."
+    )
     async def return_rental(self, info: Info, input: ReturnRentalInput) -> ReturnRentalPayload:
         async def action() -> ReturnRentalPayload:
             service = renting(info)

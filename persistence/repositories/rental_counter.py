@@ -93,6 +93,12 @@ class SqlDirectory(Repository):
     async def store_exists(self, store_id: int) -> bool:
         return bool(await self._run.scalar(select(exists().where(_STORE.c.store_id == store_id))))
 
+    async def store_manager(self, store_id: int) -> int | None:
+        manager: int | None = await self._run.scalar(
+            select(_STORE.c.manager_staff_id).where(_STORE.c.store_id == store_id)
+        )
+        return manager
+
     async def film_exists(self, film_id: int) -> bool:
         return bool(await self._run.scalar(select(exists().where(_FILM.c.film_id == film_id))))
 

@@ -53,6 +53,11 @@ class FakeDirectory:
     async def store_exists(self, store_id: int) -> bool:
         return store_id in self._uow.work.stores
 
+    async def store_manager(self, store_id: int) -> int | None:
+        """The fake world has no managers: the store's first staff member manages it."""
+        staff = sorted(s for s, store in self._uow.work.staff.items() if store == store_id)
+        return staff[0] if staff else None
+
     async def film_exists(self, film_id: int) -> bool:
         return film_id in self._uow.work.films
 

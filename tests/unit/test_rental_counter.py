@@ -90,8 +90,8 @@ async def test_permissions() -> None:
     command = RentFilm(customer_id=10, store_id=1, film_id=100)
     with pytest.raises(Unauthenticated):
         await svc.rent_film(ANONYMOUS, command)
-    with pytest.raises(PermissionDenied):
-        await svc.rent_film(Principal(role=Role.CUSTOMER, customer_id=10), command)
+    with pytest.raises(PermissionDenied):  # customer 12 renting for customer 10
+        await svc.rent_film(Principal(role=Role.CUSTOMER, customer_id=12), command)
     admin = Principal(user_id=1, role=Role.ADMIN)
     with pytest.raises(InvalidInput):  # an admin is no staff member: name one
         await svc.rent_film(admin, command)
@@ -161,3 +161,52 @@ async def test_payment_amounts(amount: str) -> None:
     with pytest.raises(InvalidInput) as bad:
         await svc.record_payment(CLERK, RecordPayment(customer_id=10, amount=Decimal(amount)))
     assert bad.value.field == "input.amount"
+
+
+# --- self-service: a customer renting for themself and returning their own (decision 0110) ---
+
+SELF = {10: Principal(role=Role.CUSTOMER, customer_id=10, store_id=1)}
+SELF[12] = Principal(role=Role.CUSTOMER, customer_id=12, store_id=2)
+
+
+@pytest.mark.parametrize("renter", [10, 12])
+@pytest.mark.parametrize("store_id", [1, 2])
+@pytest.mark.parametrize("named_staff", [None, 1, 2])
+async def test_a_customer_rents_for_themself_at_any_store(
+    renter: int, store_id: int, named_staff: int | None
+) -> None:
+    w = world()
+    svc, uow = service(w)
+    command = RentFilm(customer_id=renter, store_id=store_id, film_id=100, staff_id=named_staff)
+    if named_staff is not None and named_staff != store_id:  # staff 1 works at 1, 2 at 2
+        with pytest.raises(PermissionDenied):
+            await svc.rent_film(SELF[renter], command)
+        assert w.rentals == {} and uow.commits == 0
+        return
+    rental = await svc.rent_film(SELF[renter], command)
+    # the fake's manager of store N is its first staff member, N
+    assert (rental.customer_id, rental.staff_id) == (renter, store_id)
+    assert w.copies[rental.inventory_id].store_id == store_id
+
+
+@pytest.mark.parametrize(("renter", "victim"), [(10, 12), (12, 10), (10, 11)])
+async def test_a_customer_cannot_rent_for_someone_else(renter: int, victim: int) -> None:
+    w = world()
+    svc, uow = service(w)
+    with pytest.raises(PermissionDenied):
+        await svc.rent_film(SELF[renter], RentFilm(customer_id=victim, store_id=1, film_id=100))
+    assert w.rentals == {} and uow.commits == 0
+
+
+async def test_a_customer_returns_only_their_own_rentals() -> None:
+    w = world()
+    svc, _ = service(w)
+    mine = await svc.rent_film(SELF[10], RentFilm(customer_id=10, store_id=1, film_id=100))
+    theirs = await svc.rent_film(SELF[12], RentFilm(customer_id=12, store_id=2, film_id=100))
+    with pytest.raises(PermissionDenied):
+        await svc.return_rental(SELF[10], theirs.rental_id)
+    assert w.rentals[theirs.rental_id].returned_at is None
+    receipt = await svc.return_rental(SELF[10], mine.rental_id)
+    assert receipt.rental.returned_at == T0 and receipt.charge == TERMS.rental_rate
+    with pytest.raises(Unauthenticated):
+        await svc.return_rental(ANONYMOUS, theirs.rental_id)
