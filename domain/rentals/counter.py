@@ -8,8 +8,8 @@
 * `rentFilm` and `recordPayment` accept an idempotency key (decision 0031).
 * Staff rent and take back at their own store (admins anywhere). A signed-in customer may also
   rent for themself, at any store, and return their own rentals (self-service, decision 0110);
-  the rental then records the store's manager as its staff member unless `staffId` names one
-  of that store's staff.
+  the rental then records the store's manager (or, when the manager works elsewhere, its first
+  staff member) unless `staffId` names one of that store's staff.
 """
 
 from __future__ import annotations
@@ -135,8 +135,9 @@ class Directory(Protocol):
 
     async def store_exists(self, store_id: int) -> bool: ...
 
-    async def store_manager(self, store_id: int) -> int | None:
-        """The staff member who manages a store; None when there is no such store."""
+    async def counter_staff(self, store_id: int) -> int | None:
+        """Who is recorded on a customer's own rental at a store: its manager when they work
+        there, else its staff member with the lowest id; None when nobody works there."""
         ...
 
     async def film_exists(self, film_id: int) -> bool: ...
@@ -228,10 +229,14 @@ async def acting_staff(
     directory: Directory, principal: Principal, staff_id: int | None, store_id: int
 ) -> int:
     """The staff member recorded on the row: the given one (of this store), the caller, or
-    for a customer's self-service rental the store's manager."""
+    for a customer's self-service rental the store's counter staff."""
     chosen = staff_id if staff_id is not None else principal.staff_id
     if chosen is None and principal.role is Role.CUSTOMER:
-        chosen = await directory.store_manager(store_id)
+        chosen = await directory.counter_staff(store_id)
+        if chosen is None:
+            raise InvalidInput(
+                f"Store {store_id} has no staff to record this rental.", field="input.storeId"
+            )
     if chosen is None:
         raise InvalidInput("`input.staffId` is required for this caller.", field="input.staffId")
     staff_store = await directory.staff_store(chosen)

@@ -93,11 +93,17 @@ class SqlDirectory(Repository):
     async def store_exists(self, store_id: int) -> bool:
         return bool(await self._run.scalar(select(exists().where(_STORE.c.store_id == store_id))))
 
-    async def store_manager(self, store_id: int) -> int | None:
-        manager: int | None = await self._run.scalar(
-            select(_STORE.c.manager_staff_id).where(_STORE.c.store_id == store_id)
+    async def counter_staff(self, store_id: int) -> int | None:
+        manager = (
+            select(_STORE.c.manager_staff_id).where(_STORE.c.store_id == store_id).scalar_subquery()
         )
-        return manager
+        staff_id: int | None = await self._run.scalar(
+            select(_STAFF.c.staff_id)
+            .where(_STAFF.c.store_id == store_id)
+            .order_by((_STAFF.c.staff_id == manager).desc(), _STAFF.c.staff_id)
+            .limit(1)
+        )
+        return staff_id
 
     async def film_exists(self, film_id: int) -> bool:
         return bool(await self._run.scalar(select(exists().where(_FILM.c.film_id == film_id))))

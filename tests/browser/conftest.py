@@ -3,9 +3,12 @@ Playwright, every request that is not to a loopback address refused (and recorde
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -92,3 +95,44 @@ async def isolated_page(browser: Browser) -> AsyncIterator[IsolatedPage]:
         yield isolated
     finally:
         await context.close()
+
+
+# --- the customers' page (tests/browser/test_web_page.py) ------------------------------------
+
+ARTIFACTS = Path(
+    os.environ.get(
+        "BROWSER_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+    )
+)
+PHONE = {"width": 390, "height": 844}
+
+
+def artifact(name: str) -> Path:
+    """Where a screenshot called `name` goes (test-artifacts/browser/, or BROWSER_ARTIFACTS)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+
+
+@pytest.fixture
+async def page(isolated_page: IsolatedPage, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
+    """`isolated_page`'s page (loopback only), with a 60 s default wait (a busy 2-core machine,
+    not a performance bound); uncaught page errors and blocked requests fail the test, and a
+    failing test leaves a full-page screenshot in the artifacts."""
+    tab = isolated_page.page
+    tab.set_default_timeout(60_000)
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        await tab.screenshot(path=artifact(f"{request.node.name}-failure"), full_page=True)
+    assert not errors, f"uncaught errors in the page: {errors}"
+    assert not isolated_page.blocked, f"requests off loopback: {isolated_page.blocked}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]
+    return report

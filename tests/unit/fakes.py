@@ -53,8 +53,8 @@ class FakeDirectory:
     async def store_exists(self, store_id: int) -> bool:
         return store_id in self._uow.work.stores
 
-    async def store_manager(self, store_id: int) -> int | None:
-        """The fake world has no managers: the store's first staff member manages it."""
+    async def counter_staff(self, store_id: int) -> int | None:
+        """The fake world has no managers: the store's first staff member."""
         staff = sorted(s for s, store in self._uow.work.staff.items() if store == store_id)
         return staff[0] if staff else None
 

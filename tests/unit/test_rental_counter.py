@@ -210,3 +210,14 @@ async def test_a_customer_returns_only_their_own_rentals() -> None:
     assert receipt.rental.returned_at == T0 and receipt.charge == TERMS.rental_rate
     with pytest.raises(Unauthenticated):
         await svc.return_rental(ANONYMOUS, theirs.rental_id)
+
+
+async def test_a_store_without_staff_cannot_record_a_customers_own_rental() -> None:
+    w = world()
+    w.stores.add(3)
+    w.copies[3000] = Copy(3000, 100, 3)
+    svc, uow = service(w)
+    with pytest.raises(InvalidInput) as refused:
+        await svc.rent_film(SELF[10], RentFilm(customer_id=10, store_id=3, film_id=100))
+    assert refused.value.field == "input.storeId"
+    assert w.rentals == {} and uow.commits == 0

@@ -44,8 +44,9 @@ export function createChat(): HTMLElement {
     connection.className = state === "reconnecting" ? "notice notice-warn" : "muted";
   });
 
+  let blockedUntil = 0; // after RATE_LIMITED: no new question before this time (ms)
   const setBusy = (busy: boolean): void => {
-    send.disabled = busy;
+    send.disabled = busy || Date.now() < blockedUntil;
     stop.hidden = !busy;
     question.disabled = busy;
   };
@@ -84,8 +85,10 @@ export function createChat(): HTMLElement {
       extra.append(errorBox(error));
       if (error.kind === "rate_limited" && error.retryAfterSeconds) {
         // keep the button off until the wait is over
+        const wait = error.retryAfterSeconds * 1000;
+        blockedUntil = Date.now() + wait;
         send.disabled = true;
-        window.setTimeout(() => (send.disabled = false), error.retryAfterSeconds * 1000);
+        window.setTimeout(() => (send.disabled = !stop.hidden), wait);
       }
     };
     const onEvent = (event: AgentEvent): void => {

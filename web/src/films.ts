@@ -4,6 +4,7 @@ import { h, replace } from "./dom";
 import { request } from "./api";
 import {
   CategoriesDocument,
+  FilmCopiesAtStoreDocument,
   FilmDetailDocument,
   FilmsDocument,
   RentFilmDocument,
@@ -20,7 +21,6 @@ import { watchAvailability } from "./live";
 
 const PAGE_SIZE = 12;
 const RATINGS: MpaaRating[] = ["G", "PG", "PG_13", "R", "NC_17"];
-const STORES = [1, 2];
 
 const SORTS: Record<string, { label: string; order: FilmOrder | null }> = {
   relevance: { label: "Best match / title", order: null },
@@ -210,15 +210,19 @@ export function renderFilm(root: HTMLElement, filmId: number): void {
   replace(root, h("p", {}, h("a", { href: "#/films" }, "← All films")), body);
   const load = async (): Promise<void> => {
     try {
-      const { film } = await request(FilmDetailDocument, { filmId, store1: STORES[0] ?? 1, store2: STORES[1] ?? 2 });
+      const { film } = await request(FilmDetailDocument, { filmId });
       if (!film) {
         replace(body, h("h1", {}, "Film not found"), h("p", {}, `There is no film number ${filmId}.`));
         return;
       }
-      const availability: [number, number][] = [
-        [STORES[0] ?? 1, film.inStore1],
-        [STORES[1] ?? 2, film.inStore2],
-      ];
+      // the stores that hold copies of the film, then how many of those are in now
+      const stores = [...new Set(film.inventory.nodes.map((copy) => copy.store.storeId))].sort((a, b) => a - b);
+      const availability: [number, number][] = await Promise.all(
+        stores.map(async (storeId): Promise<[number, number]> => {
+          const copies = await request(FilmCopiesAtStoreDocument, { filmId, storeId });
+          return [storeId, copies.film?.availableCopies ?? 0];
+        }),
+      );
       const me = account();
       const rentStatus = h("div", { id: "rent-status", role: "status" });
       const rows = availability.map(([storeId, copies]) =>
@@ -290,6 +294,7 @@ export function renderFilm(root: HTMLElement, filmId: number): void {
           film.specialFeatures.length ? [h("dt", {}, "Extras"), h("dd", {}, film.specialFeatures.join(", "))] : null,
         ),
         h("h2", {}, "Availability"),
+        stores.length === 0 ? h("p", {}, "No store holds a copy of this film.") : null,
         h(
           "table",
           { class: "availability", id: "availability" },
