@@ -190,7 +190,7 @@ MATRIX: Mapping[str, Rule] = {
         Access.SIGNED_IN,
         Scope.SELF_SERVICE,
         note="the recorded staff member must work at that store; a customer's own rental "
-        "records the store's counter staff (decision 0110)",
+        "records the store's counter staff (decision 0120)",
     ),
     "Mutation.returnRental": Rule(
         Access.SIGNED_IN, Scope.SELF_SERVICE, note="a customer: their own rentals only"

@@ -7,7 +7,7 @@
   the rate plus the late fee, the same rule as `get_customer_balance`.
 * `rentFilm` and `recordPayment` accept an idempotency key (decision 0031).
 * Staff rent and take back at their own store (admins anywhere). A signed-in customer may also
-  rent for themself, at any store, and return their own rentals (self-service, decision 0110);
+  rent for themself, at any store, and return their own rentals (self-service, decision 0120);
   the rental then records the store's manager (or, when the manager works elsewhere, its first
   staff member) unless `staffId` names one of that store's staff.
 """

@@ -240,14 +240,15 @@ async def test_only_staff_of_the_store_may_work_the_counter(
 ) -> None:
     counter = await counter_with_copies(sql)
     customer = await new_customer(sql, counter.store_id)
+    another_customer = await new_customer(sql, counter.store_id)
     other_store, other_staff = await sql.fetchrow(
         "SELECT store_id, staff_id FROM staff WHERE store_id <> $1 LIMIT 1", counter.store_id
     )
     rent = {"customerId": customer, "storeId": counter.store_id, "filmId": counter.film_id}
     pay = {"customerId": customer, "amount": "1.00"}
-    callers = {
+    callers = {  # a customer may rent for themself (decision 0120), never for someone else
         None: "UnauthenticatedError",
-        f"customer:{customer}": "PermissionDeniedError",
+        f"customer:{another_customer}": "PermissionDeniedError",
         staff(other_staff, other_store): "PermissionDeniedError",
     }
     for who, refusal in callers.items():

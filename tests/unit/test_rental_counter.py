@@ -163,7 +163,7 @@ async def test_payment_amounts(amount: str) -> None:
     assert bad.value.field == "input.amount"
 
 
-# --- self-service: a customer renting for themself and returning their own (decision 0110) ---
+# --- self-service: a customer renting for themself and returning their own (decision 0120) ---
 
 SELF = {10: Principal(role=Role.CUSTOMER, customer_id=10, store_id=1)}
 SELF[12] = Principal(role=Role.CUSTOMER, customer_id=12, store_id=2)
