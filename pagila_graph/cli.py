@@ -26,19 +26,40 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pagila_graph.config import Settings, get_settings
+from pagila_graph.config import AccountSeed, ModelProvider, Settings, get_settings
 
 if TYPE_CHECKING:
     from pagila_graph.bootstrap import PreparedDatabase
-    from pagila_graph.seeding import AccountSeed
 
 app = typer.Typer(
     name="pagila-graph",
     help="A GraphQL API for the Pagila DVD-rental database, with AI agents.",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 console = Console(stderr=True)
+
+
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+
+        typer.echo(f"pagila-graph {version('pagila-graph')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """A GraphQL API for the Pagila DVD-rental database, with AI agents."""
 
 
 def _settings() -> Settings:
@@ -159,7 +180,6 @@ def _prepare_model(settings: Settings, *, load: bool) -> None:
     (Rich progress), then load it (once per process; with several workers each loads its own
     on its first question). Other providers need nothing here; no model at all is said."""
     from agents.providers import local_extra_missing
-    from pagila_graph.config import ModelProvider
 
     provider = ModelProvider(settings.model_provider)
     if provider is ModelProvider.AUTO:
@@ -216,24 +236,21 @@ def migrate(
 def load_data(
     force: Annotated[bool, typer.Option(help="Replace data that is already there.")] = False,
     accounts: Annotated[
-        str,
+        AccountSeed,
         typer.Option(
+            case_sensitive=False,
             help="Also create sign-in accounts with random passwords, printed once: `staff` "
             "(the staff of stores with customers; managers, one admin), `all` (and every "
             "customer), `none`. On an already loaded database only the accounts are made.",
         ),
-    ] = "none",
+    ] = AccountSeed.NONE,
 ) -> None:
     """Load the bundled Pagila data (COPY, one transaction). Refuses on a non-empty database."""
     from pagila_graph.bootstrap import resolve_database
-    from pagila_graph.seeding import AccountSeed
     from persistence import loader
     from persistence import migrate as migrations
 
-    try:
-        seed = AccountSeed(accounts)
-    except ValueError:
-        raise typer.BadParameter("choose staff, all or none", param_hint="--accounts") from None
+    seed = accounts
     settings = _settings()
     progress = LoadProgress()
 
@@ -304,8 +321,11 @@ def _seed_accounts(url: str, settings: Settings, seed: AccountSeed) -> None:
 @app.command("eval")
 def evaluate(  # noqa: PLR0917 (Typer options)
     provider: Annotated[
-        str | None,
-        typer.Option(help="Model provider for this run (default: MODEL_PROVIDER), e.g. local."),
+        ModelProvider | None,
+        typer.Option(
+            case_sensitive=False,
+            help="Model provider for this run (default: MODEL_PROVIDER), e.g. local.",
+        ),
     ] = None,
     only: Annotated[
         list[str] | None,
@@ -325,19 +345,13 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     """Run the agents' evaluation set on the configured model and database; print the scores."""
     from agents.eval import report
     from agents.eval.dataset import load_questions, select
-    from pagila_graph.config import ModelProvider
 
     settings = _settings()
     # one line per run would break the progress bar: the results file has every detail
     for name in ("agents", "semantic_kernel"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if provider is not None:
-        try:
-            chosen = ModelProvider(provider)
-        except ValueError:
-            names = ", ".join(p.value for p in ModelProvider)
-            raise typer.BadParameter(f"unknown provider {provider!r}; one of {names}") from None
-        settings = settings.model_copy(update={"model_provider": chosen})
+        settings = settings.model_copy(update={"model_provider": provider})
     try:
         picked = select(load_questions(questions), only or (), limit)
     except ValueError as exc:

@@ -26,6 +26,14 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+class AccountSeed(StrEnum):
+    """Which sign-in accounts `load-data --accounts` creates (decision 0073)."""
+
+    NONE = "none"
+    STAFF = "staff"
+    ALL = "all"
+
+
 class ModelProvider(StrEnum):
     #: the offline local model when its extra is installed, otherwise none (docs/decisions/0063)
     AUTO = "auto"

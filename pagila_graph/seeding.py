@@ -11,20 +11,13 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from domain.auth import Role
 from domain.identity import PasswordHasher, seeded_staff_roles
-from pagila_graph.config import Settings
+from pagila_graph.config import AccountSeed, Settings
 from pagila_graph.security import Argon2PasswordHasher
 from persistence.db import Database, create_engine
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
-
-
-class AccountSeed(StrEnum):
-    NONE = "none"
-    STAFF = "staff"
-    ALL = "all"
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,3 +103,69 @@ async def test_purge_keys_deletes_only_keys_older_than_asked(empty_database_url:
     finally:
         await conn.close()
     assert [r["key"] for r in left] == ["recent"]
+
+
+def test_version_and_short_help() -> None:
+    from importlib.metadata import version
+
+    for flag in ("--version", "-V"):
+        result = CliRunner().invoke(app, [flag])
+        assert result.exit_code == 0
+        assert result.stdout.strip() == f"pagila-graph {version('pagila-graph')}"
+    for args in (["-h"], ["load-data", "-h"], ["eval", "-h"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, args
+        assert "Usage:" in result.stdout
+
+
+def _choice_options() -> list[tuple[str, str, list[str]]]:
+    """(command, option, choices) for every option of the CLI typed as an Enum."""
+    import enum
+    import typing
+
+    found = []
+    for registered in app.registered_commands:
+        callback = registered.callback
+        assert callback is not None
+        command = registered.name or callback.__name__.replace("_", "-")
+        for name, hint in typing.get_type_hints(callback).items():
+            enums = [t for t in typing.get_args(hint) or (hint,) if isinstance(t, enum.EnumMeta)]
+            if enums:
+                option = "--" + name.replace("_", "-")
+                found.append((command, option, [str(m.value) for m in enums[0]]))
+    return found
+
+
+def test_closed_sets_are_choices() -> None:
+    options = {(command, option) for command, option, _ in _choice_options()}
+    assert {("load-data", "--accounts"), ("eval", "--provider")} <= options
+
+
+@pytest.mark.parametrize(("command", "option", "choices"), _choice_options())
+def test_a_value_outside_the_choices_is_refused_naming_them(
+    command: str, option: str, choices: list[str]
+) -> None:
+    result = CliRunner().invoke(app, [command, option, "no-such-value"])
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+    assert all(choice in result.output for choice in choices)
+
+
+@pytest.mark.parametrize(("command", "option", "choices"), _choice_options())
+def test_the_shell_completes_each_choice(command: str, option: str, choices: list[str]) -> None:
+    """What bash gets back when the user presses Tab after the option (click's protocol)."""
+    env = {
+        **os.environ,
+        "_PAGILA_GRAPH_COMPLETE": "complete_bash",
+        "COMP_WORDS": f"pagila-graph {command} {option} ",
+        "COMP_CWORD": "3",
+    }
+    script = [sys.executable, "-c", "from pagila_graph.cli import main; main()"]
+    result = subprocess.run(script, env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == choices
+
+
+def test_completion_scripts_are_offered() -> None:
+    result = CliRunner().invoke(app, ["--show-completion", "bash"])
+    assert result.exit_code == 0
+    assert "_PAGILA_GRAPH_COMPLETE" in result.stdout
