@@ -15,12 +15,12 @@ nearest registered base class.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 from typing_extensions import override
 
 from domain import errors as d
@@ -200,3 +200,57 @@ class ErrorFormatter(MaskErrors):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+# --- codes for the errors GraphQL itself raises ------------------------------------------------
+
+#: The document is not GraphQL.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+#: The document does not fit the schema (an unknown field, a wrong argument type…).
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+#: A variable's value does not fit its type, or a required one is missing.
+BAD_USER_INPUT = "BAD_USER_INPUT"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+def _add_code(errors: Iterable[GraphQLError] | None, code: str) -> None:
+    for error in errors or ():
+        extensions = error.extensions or {}
+        if "code" not in extensions:
+            error.extensions = {**extensions, "code": code}
+
+
+class StandardErrorCodes(SchemaExtension):
+    """Every error carries `extensions.code`, those of graphql-core too: parse failures,
+    validation failures (unless a limit set its own code), and the errors raised before
+    execution (variable coercion: `BAD_USER_INPUT`). Listed first among the extensions, it runs
+    after the others have finished with the result."""
+
+    @override
+    def on_parse(self) -> Iterator[None]:
+        yield
+        _add_code(self.execution_context.pre_execution_errors, GRAPHQL_PARSE_FAILED)
+
+    @override
+    def on_validate(self) -> Iterator[None]:
+        yield
+        _add_code(self.execution_context.pre_execution_errors, GRAPHQL_VALIDATION_FAILED)
+
+    @override
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield
+        except GraphQLError as raised:
+            # ParserCache parses while the parsing hooks are entered, so a syntax error skips
+            # on_parse and leaves the operation as an exception (Strawberry then answers it)
+            if self.execution_context.graphql_document is None:
+                _add_code([raised], GRAPHQL_PARSE_FAILED)
+            raise
+        result = self.execution_context.result
+        errors: list[GraphQLError] | None = getattr(result, "errors", None)
+        if not errors:
+            return
+        for error in errors:
+            # no path: raised before any field ran (a variable's value); else graphql-core's
+            # own execution errors (a null for a non-null field): ours to fix, not the client's
+            _add_code([error], BAD_USER_INPUT if error.path is None else INTERNAL_SERVER_ERROR)

@@ -19,7 +19,7 @@ from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
 from graph.customers.schema import CustomersQuery
 from graph.documents import DocumentGate, DocumentGateExtension, DocumentLimits
-from graph.errors import USER_ERROR_TYPES, ErrorFormatter, is_unexpected
+from graph.errors import USER_ERROR_TYPES, ErrorFormatter, StandardErrorCodes, is_unexpected
 from graph.identity.mutations import IdentityMutation
 from graph.identity.schema import IdentityQuery
 from graph.limits import limit_extensions
@@ -110,6 +110,7 @@ def build_schema(settings: Settings) -> PagilaSchema:
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         # first: its end runs last, after the errors got their codes
         ObserveOperations,
+        StandardErrorCodes,  # next: every error has its code before ObserveOperations counts it
         OperationScopeExtension,
         # parse and validate within budgets, large documents off the event loop, verdicts cached
         lambda: DocumentGateExtension(gate),

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -19,9 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -29,7 +29,7 @@ from typing_extensions import override
 
 from agents.service import observe_runs
 from domain.auth import ANONYMOUS
-from domain.errors import Unauthenticated
+from domain.errors import RateLimited, Unauthenticated
 from domain.events import EventHub
 from domain.identity import IdentityKit
 from graph.compiled import Compiler
@@ -40,8 +40,15 @@ from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.config import Settings, get_settings
 from pagila_graph.events import event_hub
+from pagila_graph.http_protocol import RequestRefused, SpecView
 from pagila_graph.logging import configure_logging, get_logger, request_id_var
-from pagila_graph.rate_limiter import AuthenticateOnce, RateLimiter, RateLimitMiddleware
+from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
+from pagila_graph.rate_limiter import (
+    AuthenticateOnce,
+    LimitKind,
+    RateLimiter,
+    RateLimitMiddleware,
+)
 from pagila_graph.security import JwtCodec, identity_kit
 from pagila_graph.telemetry import (
     Metrics,
@@ -123,22 +130,14 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
-class CredentialRejected(Exception):
-    def __init__(self, error: Unauthenticated) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def unauthenticated_response(error: Unauthenticated) -> Response:
+class CredentialRejected(RequestRefused):
     """A bad access token on HTTP: 401 with a GraphQL error body (RFC 6750 `invalid_token`)."""
-    return JSONResponse(
-        {
-            "data": None,
-            "errors": [{"message": error.message, "extensions": {"code": error.code}}],
-        },
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
+
+    def __init__(self, error: Unauthenticated) -> None:
+        super().__init__(
+            401, error.code, error.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
+        self.error = error
 
 
 class CompiledResult(ExecutionResult):
@@ -158,14 +157,14 @@ class RawResponse(dict[str, object]):
         self.body = body
 
 
-#: Where GraphiQL's page and its vendored files live (built by tools/graphiql, decision 0100).
+#: Where GraphiQL's page and its vendored files live (built by tools/graphiql, decision 0114).
 GRAPHIQL_DIR = Path(__file__).parent / "static" / "graphiql"
 GRAPHIQL_HTML = (GRAPHIQL_DIR / "index.html").read_text(encoding="utf-8")
 #: The page at /graphql loads its files from here (relative URLs: `graphiql-assets/...`).
 GRAPHIQL_ASSETS_PATH = "/graphiql-assets"
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(SpecView):
     def __init__(
         self,
         settings: Settings,
@@ -199,6 +198,8 @@ class GraphQLApp(GraphQL[Context, None]):
         self.metrics = metrics
         self.observer = Observers(OperationNamesForLog(), *([metrics] if metrics else []))
         self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
+        self.persisted_queries = persisted_queries_from_settings(settings)
+        self.max_batch_operations = settings.batch_max_operations
 
     @property
     @override
@@ -208,14 +209,11 @@ class GraphQLApp(GraphQL[Context, None]):
 
     @override
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            if scope["type"] == "websocket" and self.metrics is not None:
-                with self.metrics.websocket():
-                    await super().__call__(scope, receive, send)
-            else:
+        if scope["type"] == "websocket" and self.metrics is not None:
+            with self.metrics.websocket():
                 await super().__call__(scope, receive, send)
-        except CredentialRejected as rejected:  # raised before any response was started
-            await unauthenticated_response(rejected.error)(scope, receive, send)
+        else:  # HTTP: SpecView answers refusals (CredentialRejected too) as JSON
+            await super().__call__(scope, receive, send)
 
     @override
     async def execute_operation(
@@ -228,7 +226,14 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response: Response,
     ) -> Any:
         """A compilable query (COMPILED_READS) is answered by one statement; any other
-        operation, or any doubt, goes to the normal executor unchanged."""
+        operation, or any doubt, goes to the normal executor unchanged. A batch runs its
+        operations one after the other, each as if it came alone."""
+        if isinstance(request_data, list):
+            request.state.graphql_batch = True
+            return [
+                await self._batched(request, request_adapter, data, index, root_value, sub_response)
+                for index, data in enumerate(request_data)
+            ]
         if (
             self.compiler is not None
             and isinstance(request_data, GraphQLRequestData)
@@ -245,6 +250,56 @@ class GraphQLApp(GraphQL[Context, None]):
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    async def _batched(  # noqa: PLR0917
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData,
+        index: int,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult:
+        """One operation of a batch: its own context (its own unit of work and loaders), its
+        own cost check, and one more hit on the rate limit (the request itself was counted by
+        the middleware as the first)."""
+        context = await self.get_context(request, sub_response)
+        if index > 0 and self.rate_limiter is not None:
+            identity = self.rate_limiter.identity(context.principal, request)
+            verdict = await self.rate_limiter.hit(LimitKind.REQUESTS, identity)
+            if not verdict.allowed:
+                refusal = RateLimited(verdict.retry_after_seconds)
+                error = GraphQLError(
+                    refusal.message,
+                    extensions={
+                        "code": refusal.code,
+                        "retryAfterSeconds": verdict.retry_after_seconds,
+                    },
+                )
+                return ExecutionResult(data=None, errors=[error])
+        try:
+            result: ExecutionResult = await self.execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        except RequestRefused as refused:  # this operation's, not the whole batch's
+            error = GraphQLError(refused.message, extensions={"code": refused.code})
+            return ExecutionResult(data=None, errors=[error])
+        return result
+
+    async def request_data(
+        self, data: object, protocol: GraphQLRequestProtocol
+    ) -> GraphQLRequestData:
+        """Persisted queries: the query of a hash, or the hash checked and stored."""
+        request_data = await super().request_data(data, protocol)
+        try:
+            request_data.query = await self.persisted_queries.resolve(
+                request_data.query, request_data.extensions
+            )
+        except PersistedQueryRefused as refused:
+            raise RequestRefused(
+                400, refused.code, refused.message, request_error=refused.request_error
+            ) from refused
+        return request_data
 
     async def _compiled(self, request_data: GraphQLRequestData) -> CompiledResult | None:
         assert self.compiler is not None and request_data.query is not None

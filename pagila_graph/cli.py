@@ -390,6 +390,65 @@ def purge_keys(
     _step(f"Deleted {deleted} idempotency key(s) older than {older_than_hours:g} h")
 
 
+@app.command("register-operations")
+def register_operations(
+    files: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help="A client's .graphql files."),
+    ],
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="The manifest to add them to (default: PERSISTED_QUERIES_MANIFEST)."),
+    ] = None,
+) -> None:
+    """Register a client's operations as persisted queries: the allow-list of
+    PERSISTED_QUERIES=only. Each is checked against the schema, added to the manifest (read by
+    the server at start-up) and, with REDIS_URL, to Redis (seen by running servers at once)."""
+    from graphql import parse, validate
+    from rich.table import Table
+
+    from graph.schema import build_schema
+    from pagila_graph.persisted_queries import (
+        MemoryStore,
+        RedisStore,
+        operations_of,
+        write_manifest,
+    )
+
+    settings = _settings()
+    schema = build_schema(settings)._schema
+    operations = []
+    for file in files:
+        try:
+            document = parse(file.read_text(encoding="utf-8"))
+            problems = validate(schema, document)
+        except Exception as exc:  # a syntax error: say where, change nothing
+            console.print(f"[red]{file}: {exc}[/]")
+            raise typer.Exit(1) from exc
+        if problems:
+            for problem in problems:
+                console.print(f"[red]{file}: {problem.message}[/]")
+            raise typer.Exit(1)
+        operations.extend(operations_of(document))
+    path = manifest or settings.persisted_queries_manifest_path
+    total = write_manifest(path, operations)
+    if settings.redis_url:
+        store = RedisStore(settings.redis_url, settings.rate_limit_key_prefix, 60, MemoryStore(0))
+
+        async def push() -> None:
+            for operation in operations:
+                await store.put("registered", operation.id, operation.body)
+
+        asyncio.run(push())
+    table = Table("operation", "type")
+    table.add_column("sha256Hash", no_wrap=True)
+    for operation in operations:
+        table.add_row(operation.name or "(anonymous)", operation.type, operation.id)
+    Console().print(table)
+    where = f"{path}" + (" and Redis" if settings.redis_url else "")
+    _step(f"Registered {len(operations)} operation(s) in {where}; the manifest holds {total}")
+
+
 @app.command("db-url")
 def db_url(
     driver: Annotated[

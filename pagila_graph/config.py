@@ -20,6 +20,12 @@ class Environment(StrEnum):
     TEST = "test"
 
 
+class PersistedQueriesMode(StrEnum):
+    OFF = "off"
+    AUTOMATIC = "automatic"  # Apollo APQ: any query, cached by its hash
+    ONLY = "only"  # registered operations only (production)
+
+
 class LogFormat(StrEnum):
     AUTO = "auto"  # console in development, JSON otherwise
     CONSOLE = "console"
@@ -120,6 +126,16 @@ class Settings(BaseSettings):
     cors_allow_origins: CommaList | None = None
     cors_allow_credentials: bool = False
     cors_allow_methods: CommaList = Field(default_factory=lambda: ["GET", "POST"])
+
+    # --- persisted queries and batching (docs/api.md, decisions 0112-0113) ------------------
+    # automatic: Apollo APQ for anyone; only: registered operations only (production); off
+    persisted_queries: PersistedQueriesMode = PersistedQueriesMode.AUTOMATIC
+    # the registered operations (`pagila-graph register-operations`); None: data_dir's
+    persisted_queries_manifest: Path | None = None
+    persisted_queries_cache_size: int = Field(default=10_000, ge=0)  # automatic ones, memory
+    persisted_queries_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)  # automatic ones, Redis
+    # operations in one request (a JSON array); 0: batching is off
+    batch_max_operations: int = Field(default=0, ge=0, le=100)
 
     # --- GraphQL limits -------------------------------------------------------------------
     max_query_depth: int = 12
@@ -235,6 +251,10 @@ class Settings(BaseSettings):
         if self.log_format is LogFormat.AUTO:
             return not self.is_development
         return self.log_format is LogFormat.JSON
+
+    @property
+    def persisted_queries_manifest_path(self) -> Path:
+        return self.persisted_queries_manifest or self.data_dir / "persisted-queries.json"
 
     @property
     def embedded_pgdata(self) -> Path:

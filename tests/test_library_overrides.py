@@ -78,7 +78,9 @@ def _library_counterpart(cls: type, name: str) -> tuple[type, Callable[..., Any]
             function = _function(vars(base)[name])
             if _is_library(base) and function is not None:
                 return base, function
-            return None  # first found in one of ours or the standard library: not our concern
+            if _top(base.__module__) in OURS:
+                continue  # a layer of ours in between (e.g. SpecView): what does it replace?
+            return None  # first found in the standard library: not our concern
     return None
 
 
