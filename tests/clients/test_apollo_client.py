@@ -4,8 +4,8 @@ the allow-list (`PERSISTED_QUERIES=only`) filled by `pagila-graph register-opera
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,21 +51,19 @@ async def test_only_registered_operations_run(
     node_clients: Path, settings: Settings, database: Database, tmp_path: Path
 ) -> None:
     manifest = tmp_path / "persisted-queries.json"
-    registered = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "pagila-graph"),
-            "register-operations",
-            str(node_clients / "operations.graphql"),
-            "--manifest",
-            str(manifest),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    cli = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "pagila-graph"),
+        "register-operations",
+        str(node_clients / "operations.graphql"),
+        "--manifest",
+        str(manifest),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "REDIS_URL": "", "ENVIRONMENT": "test"},
     )
-    assert registered.returncode == 0, registered.stderr
-    assert "Registered 2 operation(s)" in registered.stderr
+    _, err = await cli.communicate()
+    assert cli.returncode == 0, err.decode()
+    assert "Registered 2 operation(s)" in err.decode()
     only = settings.model_copy(
         update={
             "persisted_queries": PersistedQueriesMode.ONLY,
