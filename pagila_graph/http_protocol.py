@@ -21,7 +21,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
@@ -165,7 +165,17 @@ class SpecView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
+        receive_failed = False
+
+        async def receiving() -> Message:
+            nonlocal receive_failed
+            try:
+                return await receive()
+            except BaseException:
+                receive_failed = True
+                raise
+
+        request = Request(scope, receiving)
         try:
             response = await self.run(request)
         except RequestRefused as exc:
@@ -175,7 +185,10 @@ class SpecView(GraphQL[Context, None]):
             response = refusal_response(
                 RequestRefused(exc.status_code, code, exc.reason), request.headers.get("accept")
             )
-        except Exception:  # a bug of ours: logged with the request id, answered as JSON
+        except Exception:
+            if receive_failed:  # the body's reader (a size limit, a disconnect): not ours
+                raise
+            # a bug of ours: logged with the request id, answered as JSON
             log.exception("graphql.http_failed")
             message = f"Internal server error (request id {request_id_var.get()})."
             response = refusal_response(

@@ -22,9 +22,7 @@ FILM_1 = {"data": {"film": {"title": "ACADEMY DINOSAUR"}}}
 async def batching(
     settings: Settings, database: Database, **overrides: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings.model_copy(update={"batch_max_operations": 3, **overrides}), database
-    )
+    app = create_app(settings.model_copy(update={"batch_max_operations": 3, **overrides}), database)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as client:

@@ -120,8 +120,10 @@ async def test_malformed_persisted_queries_are_400(
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=70),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from(["version", "sha256Hash", "x"]), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["version", "sha256Hash", "x"]), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
