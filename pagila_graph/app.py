@@ -59,6 +59,7 @@ from pagila_graph.telemetry import (
 )
 from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision
+from persistence.read_sql import ENTITIES, ReadCompiler, needs_fallback
 
 log = get_logger(__name__)
 
@@ -197,7 +198,16 @@ class GraphQLApp(SpecView):
         self.events = events
         self.metrics = metrics
         self.observer = Observers(OperationNamesForLog(), *([metrics] if metrics else []))
-        self.compiler = Compiler(schema, settings) if settings.compiled_reads else None
+        self.compiler = (
+            Compiler(
+                schema,
+                settings,
+                ReadCompiler(database.engine.dialect).prepare,
+                ENTITIES.keys(),
+            )
+            if settings.compiled_reads
+            else None
+        )
         self.persisted_queries = persisted_queries_from_settings(settings)
         self.max_batch_operations = settings.batch_max_operations
 
@@ -309,11 +319,13 @@ class GraphQLApp(SpecView):
             )
             if statement is None:
                 return None
-            data, fall_back = await self.database.fetch_json(statement.sql, statement.params)
+            data = await self.database.fetch_json(statement.sql, statement.params)
         except Exception:  # a compiler bug must not cost the client its answer
             log.exception("compiled.failed")
             return None
-        return None if fall_back else CompiledResult(data, statement.operation_name)
+        if needs_fallback(data):
+            return None
+        return CompiledResult(data, statement.operation_name)
 
     @override
     async def process_result(

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
-    exists,
     literal,
     null,
     select,
@@ -28,6 +27,7 @@ from domain.customers.balance import CustomerAccount
 from domain.rentals.billing import ChargeableRental, PaymentMade, RentalTerms
 from persistence import models
 from persistence.repositories.base import Repository
+from persistence.repositories.films import open_rental
 
 _CUSTOMER = cast(Table, models.Customer.__table__)
 _FILM = cast(Table, models.Film.__table__)
@@ -45,9 +45,8 @@ class SqlStockRepository(Repository):
     async def copy_states(self, film_ids: Sequence[int]) -> Sequence[CopyState]:
         if not film_ids:
             return []
-        i, r = _INVENTORY.c, _RENTAL.c
-        open_rental = exists().where(r.inventory_id == i.inventory_id, r.return_date.is_(None))
-        statement = select(i.film_id, i.store_id, open_rental.label("rented_out")).where(
+        i = _INVENTORY.c
+        statement = select(i.film_id, i.store_id, open_rental().label("rented_out")).where(
             i.film_id == _ids("film_ids", film_ids)
         )
         rows = await self._run.all(statement)

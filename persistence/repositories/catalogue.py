@@ -103,7 +103,7 @@ INVENTORY = Listing(
 )
 
 
-def _actor_conditions(f: ActorFilter) -> list[ColumnElement[bool]]:
+def actor_conditions(f: ActorFilter) -> list[ColumnElement[bool]]:
     if not f.name_contains:
         return []
     pattern = like_pattern(f.name_contains)
@@ -111,7 +111,7 @@ def _actor_conditions(f: ActorFilter) -> list[ColumnElement[bool]]:
     return [or_(full_name.ilike(pattern, escape="\\"))]
 
 
-def _inventory_conditions(f: InventoryFilter) -> list[ColumnElement[bool]]:
+def inventory_conditions(f: InventoryFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if f.film_id is not None:
         where.append(_INVENTORY.c.film_id == f.film_id)
@@ -124,7 +124,7 @@ class SqlActorRepository(ListingRepository[Actor, ActorsOf]):
     listing = ACTORS
 
     def conditions(self, filter: ActorFilter) -> list[ColumnElement[bool]]:
-        return _actor_conditions(filter)
+        return actor_conditions(filter)
 
 
 class SqlCategoryRepository(ListingRepository[Category, CategoriesOf]):
@@ -139,4 +139,4 @@ class SqlInventoryRepository(ListingRepository[Inventory, InventoryOf]):
     listing = INVENTORY
 
     def conditions(self, filter: InventoryFilter) -> list[ColumnElement[bool]]:
-        return _inventory_conditions(filter)
+        return inventory_conditions(filter)

@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Row, and_, cast, exists, func
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    Row,
+    and_,
+    cast,
+    exists,
+    func,
+    select,
+)
 
 from domain.catalogue.films import Film, FilmFilter, FilmsOf, MpaaRating
 from domain.pagination import PageRequest, Slice
@@ -78,16 +89,38 @@ def _query(text: str) -> ColumnElement[Any]:
     return func.websearch_to_tsquery("english", text)
 
 
+def open_rental(inventory: FromClause = _INVENTORY) -> ColumnElement[bool]:
+    """The copy is out with a customer: it has a rental not yet returned (domain.catalogue.availability.s
+    `rented_out`; a copy is in stock when this is false)."""
+    return exists().where(
+        _RENTAL.c.inventory_id == inventory.c.inventory_id, _RENTAL.c.return_date.is_(None)
+    )
+
+
 def in_stock_at(store_id: int) -> ColumnElement[bool]:
     """Some copy of the film at the store is not rented out."""
-    open_rental = exists().where(
-        _RENTAL.c.inventory_id == _INVENTORY.c.inventory_id, _RENTAL.c.return_date.is_(None)
-    )
     return exists().where(
         _INVENTORY.c.film_id == _FILM.c.film_id,
         _INVENTORY.c.store_id == store_id,
-        ~open_rental,
+        ~open_rental(),
     )
+
+
+def copies_in_stock(film_id: ColumnElement[int], store_id: int | None) -> ColumnElement[int]:
+    """How many copies of the film are in stock (at `store_id`, or anywhere): the SQL form of
+    `AvailabilityService.copies_in_stock`, for the compiled read path."""
+    copy = _INVENTORY.alias("stock_copy")
+    where = [copy.c.film_id == film_id, ~open_rental(copy)]
+    if store_id is not None:
+        where.append(copy.c.store_id == store_id)
+    return select(func.count()).select_from(copy).where(*where).scalar_subquery()
+
+
+def film_sorts(f: FilmFilter) -> Mapping[str, SortColumns]:
+    """Sort columns a filter brings: relevance (ts_rank) when searching."""
+    if not f.fulltext:
+        return {}
+    return {"RELEVANCE": [func.ts_rank(_FILM.c.fulltext, _query(f.fulltext), type_=Float)]}
 
 
 def film_conditions(f: FilmFilter) -> list[ColumnElement[bool]]:
@@ -141,11 +174,7 @@ class SqlFilmRepository(ListingRepository[Film, FilmsOf]):
     listing = FILMS
 
     async def page(self, film_filter: FilmFilter, request: PageRequest) -> Slice[Film]:
-        extra: Mapping[str, SortColumns] = {}
-        if film_filter.fulltext:
-            rank = func.ts_rank(_FILM.c.fulltext, _query(film_filter.fulltext), type_=Float)
-            extra = {"RELEVANCE": [rank]}
-        return await self._page(film_conditions(film_filter), request, extra)
+        return await self._page(film_conditions(film_filter), request, film_sorts(film_filter))
 
     def conditions(self, filter: FilmFilter) -> list[ColumnElement[bool]]:
         return film_conditions(filter)

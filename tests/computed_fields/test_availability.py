@@ -3,9 +3,16 @@ statement for all the films of a page."""
 
 from __future__ import annotations
 
-import asyncpg
+from collections.abc import AsyncIterator
 
-from persistence.db import StatementCounter
+import asyncpg
+import httpx
+import pytest
+
+from pagila_graph.app import create_app
+from pagila_graph.config import Settings
+from persistence.db import Database, StatementCounter
+from tests.mutations.support import HeaderAuthenticator
 from tests.read_api_support import Caller
 
 FILMS = """
@@ -20,13 +27,29 @@ query($n: Int) {
 """
 
 
-async def test_availability_matches_film_in_stock_in_one_statement(
-    api: Caller, sql: asyncpg.Connection, sql_counter: StatementCounter
+@pytest.fixture(params=[False, True], ids=["executor", "compiled"])
+async def either_path(
+    request: pytest.FixtureRequest, settings: Settings, database: Database
+) -> AsyncIterator[tuple[Caller, int]]:
+    """Both read paths, with the statements each may run: the executor's films list plus one
+    availability statement for 100 films x 3 questions; the compiled path's one statement
+    (persistence.repositories.films.copies_in_stock, the SQL form of the domain's rule)."""
+    compiled: bool = request.param
+    app = create_app(
+        settings.model_copy(update={"compiled_reads": compiled}), database, HeaderAuthenticator()
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield Caller(c), 1 if compiled else 2
+
+
+async def test_availability_matches_film_in_stock_on_both_paths(
+    either_path: tuple[Caller, int], sql: asyncpg.Connection, database: Database
 ) -> None:
-    films = (await api.data(FILMS, {"n": 100}))["films"]["nodes"]
+    api, statements = either_path
+    with StatementCounter(database.engine) as sql_counter:
+        films = (await api.data(FILMS, {"n": 100}))["films"]["nodes"]
     assert len(films) == 100
-    # films list + one availability statement for 100 films x 3 questions
-    assert sql_counter.count == 2, sql_counter.statements
+    assert sql_counter.count == statements, sql_counter.statements
 
     rows = await sql.fetch(
         """

@@ -1,0 +1,178 @@
+"""A read plan: what one query document reads, as plain data (decision 0013).
+
+`graph/planning.py` builds it from a validated selection set; `persistence/read_sql.py` turns any
+plan into ONE statement returning the response's `data` JSON. The plan names entities (the
+GraphQL type names of stored rows), their stored attributes, the relations the domain already
+names (`FilmsOf.ACTOR`, ...), the filters as the domain's criteria values and the pages as
+`PageRequest`s — the very values the executor hands its repositories, so both paths read the
+same rows. Nothing here is SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from enum import Enum
+
+from domain.pagination import PageRequest
+
+
+class ValueKind(Enum):
+    """How a stored value is written into the response (as the executor's serializers do)."""
+
+    INT = "int"
+    TEXT = "text"
+    BOOL = "bool"
+    DECIMAL = "decimal"  # a JSON string: str(Decimal)
+    DATETIME = "datetime"  # a JSON string: datetime.isoformat() of the UTC value
+    DATE = "date"
+    ENUM = "enum"  # stored value -> GraphQL enum name
+    TEXT_LIST = "text_list"  # null stored -> []
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A stored attribute (a column of the entity's table)."""
+
+    key: str
+    attribute: str
+    kind: ValueKind
+    enum_names: tuple[tuple[str, str], ...] = ()  # (stored value, GraphQL name)
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """`__typename` and other values known while planning."""
+
+    key: str
+    value: str | int | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalId:
+    """Relay's `id`: base64url("Type:key"), unpadded."""
+
+    key: str
+    type_name: str
+    attribute: str
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A value derived by a domain rule that SQL states too (e.g. copies in stock)."""
+
+    key: str
+    rule: str
+    arguments: tuple[tuple[str, Hashable], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPlan:
+    """One object of an entity: its fields in response order."""
+
+    entity: str
+    fields: tuple[FieldPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A to-one relation: the parent's `attribute` holds the key of an `entity` row (null when
+    the attribute is null)."""
+
+    key: str
+    attribute: str
+    target: ObjectPlan
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class EdgePlan:
+    key: str
+    fields: tuple[Constant | Cursor | NodeOf, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeOf:
+    """`edge.node` or a connection's `nodes` item."""
+
+    key: str
+    target: ObjectPlan
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfoPlan:
+    key: str
+    fields: tuple[Constant | PageFlag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageFlag:
+    """`hasNextPage`, `hasPreviousPage`, `startCursor` or `endCursor`."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TotalCount:
+    key: str
+
+
+ConnectionPart = Constant | NodeOf | EdgePlan | PageInfoPlan | TotalCount
+
+
+@dataclass(frozen=True, slots=True)
+class ListPlan:
+    """A connection: the rows of `entity` matching `criteria` (a domain filter value), reached
+    from the parent through `relation` (None at the root), paged by `request`."""
+
+    key: str
+    entity: str
+    relation: Hashable | None
+    criteria: Hashable | None
+    request: PageRequest
+    parts: tuple[ConnectionPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One row by key (`film(filmId:)`, `node(id:)`): null when none."""
+
+    key: str
+    row_key: int
+    target: ObjectPlan
+
+
+@dataclass(frozen=True, slots=True)
+class LookupList:
+    """`nodes(ids:)`: one lookup per id, in the order given."""
+
+    key: str
+    items: tuple[Lookup | None, ...]  # None: an id of no object at all (null)
+
+
+FieldPlan = Stored | Constant | GlobalId | Computed | Reference | ListPlan
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """A whole query operation: the root fields in response order."""
+
+    fields: tuple[Constant | ListPlan | Lookup | LookupList, ...]
+
+
+class NotCompilable(Exception):
+    """The document (or this request's arguments) is served by the executor instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRead:
+    """A compiled plan: statement text (`$n` parameters) returning one row, one column (the
+    `data` JSON text), and its parameters."""
+
+    text: str
+    params: tuple[object, ...]

@@ -1,0 +1,478 @@
+"""The read compiler (decision 0013): any `ReadPlan` becomes ONE SQLAlchemy Core statement whose
+single column is the response's `data` JSON text.
+
+Everything comes from the metadata the repositories use: each entity's `Listing` (table,
+columns, id, sorts, links to parents) and its filter conditions; nothing is written per query
+shape. A connection is a derived table — the keyset page, `LIMIT n + 1`, numbered — aggregated
+into `nodes`/`edges`/`pageInfo`; nested connections and references are subqueries correlated to
+their parent's row, at any depth; `totalCount` is a correlated count. Values are formatted as
+the executor's serializers print them (enum names, `numeric` as text, `isoformat()` of UTC
+timestamps, base64url global ids and keyset cursors).
+
+Python's JSON escapes non-ASCII characters and PostgreSQL's does not; a cursor is opaque bytes,
+so when one would hold a non-ASCII character the statement writes the JSON string `"\\u0000"`
+(which no PostgreSQL text value produces) and `needs_fallback` tells the caller to ask the
+executor instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    Table,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, CHAR, DOMAIN, JSON, aggregate_order_by
+from sqlalchemy.engine import Dialect
+
+from domain.catalogue.reads import NoFilter
+from domain.pagination import PageRequest
+from domain.read_plan import (
+    Computed,
+    Constant,
+    Cursor,
+    EdgePlan,
+    GlobalId,
+    ListPlan,
+    Lookup,
+    NodeOf,
+    NotCompilable,
+    ObjectPlan,
+    PageFlag,
+    PageInfoPlan,
+    PreparedRead,
+    ReadPlan,
+    Reference,
+    Stored,
+    ValueKind,
+)
+from domain.stores import NoFilter as NoStoreFilter
+from persistence.keyset import Listing, SortColumns
+from persistence.repositories.catalogue import (
+    ACTORS,
+    CATEGORIES,
+    INVENTORY,
+    LANGUAGES,
+    actor_conditions,
+    inventory_conditions,
+)
+from persistence.repositories.films import FILMS, copies_in_stock, film_conditions, film_sorts
+from persistence.repositories.stores import STAFF, STORES
+
+#: The sentinel a cursor holds when it cannot be written exactly (see the module docstring).
+FALLBACK_MARK = '"\\u0000"'
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A stored entity as the compiler reads it: its listing, how a criteria value becomes
+    WHERE conditions, extra sort columns a criteria value brings (films' relevance), and
+    attributes whose column has another name."""
+
+    listing: Listing[Any]
+    conditions: Callable[[Any], list[ColumnElement[bool]]] = lambda _criteria: []
+    extra_sorts: Callable[[Any], Mapping[str, SortColumns]] = lambda _criteria: {}
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+
+#: Every entity the compiler reads, by the plan's entity name (the GraphQL type name).
+ENTITIES: dict[str, Entity] = {
+    "Film": Entity(FILMS, film_conditions, film_sorts),
+    "Actor": Entity(ACTORS, actor_conditions),
+    "Category": Entity(CATEGORIES),
+    "Language": Entity(LANGUAGES),
+    "Inventory": Entity(INVENTORY, inventory_conditions),
+    "Store": Entity(STORES),
+    "Staff": Entity(STAFF),
+}
+
+#: Computed fields: rule name -> SQL over the entity's row (id column given) and arguments.
+COMPUTED: dict[str, Callable[[FromClause, Mapping[str, Any]], ColumnElement[Any]]] = {
+    "film.copies_in_stock": lambda row, a: copies_in_stock(row.c.film_id, a.get("store_id")),
+    "film.is_in_stock": lambda row, _a: copies_in_stock(row.c.film_id, None) > 0,
+}
+
+
+def _text(value: str) -> ColumnElement[str]:
+    """A constant string of the compiler's own (keys, formats, type names) as an SQL literal;
+    values from the request are always bound parameters."""
+    return literal_column("'" + value.replace("'", "''") + "'", Text)
+
+
+def _base64url(raw: ColumnElement[Any]) -> ColumnElement[str]:
+    """base64url of the UTF-8 bytes, unpadded, on one line (as Python's urlsafe_b64encode)."""
+    encoded = func.encode(func.convert_to(raw, _text("UTF8")), _text("base64"))
+    one_line = func.replace(encoded, literal_column("E'\\n'", Text), _text(""))
+    return func.rtrim(func.translate(one_line, _text("+/"), _text("-_")), _text("="))
+
+
+def _iso_utc(column: ColumnElement[Any]) -> ColumnElement[str]:
+    """A timestamptz as `isoformat()` prints the UTC datetime asyncpg returns."""
+    utc = func.timezone(_text("UTC"), column)
+    micro = case(
+        (
+            cast(func.date_part(_text("microseconds"), utc), Integer) % 1000000 != 0,
+            func.to_char(utc, _text(".US")),
+        ),
+        else_=_text(""),
+    )
+    whole = func.to_char(utc, _text('YYYY-MM-DD"T"HH24:MI:SS'))
+    return whole.op("||")(micro).op("||")(_text("+00:00"))
+
+
+def _value(  # noqa: PLR0911 (one return per kind)
+    column: ColumnElement[Any], kind: ValueKind, names: Sequence[tuple[str, str]]
+) -> Any:
+    sql_type = getattr(column, "type", None)
+    if kind is ValueKind.DATETIME:
+        return case((column.is_(None), null()), else_=_iso_utc(column))
+    if kind is ValueKind.DATE:
+        return func.to_char(column, _text("YYYY-MM-DD"))
+    if kind is ValueKind.DECIMAL:
+        return cast(column, Text)
+    if kind is ValueKind.ENUM:
+        return case(*((cast(column, Text) == _text(v), _text(n)) for v, n in names), else_=null())
+    if kind is ValueKind.TEXT_LIST:
+        return func.to_json(func.coalesce(column, literal_column("'{}'::text[]")))
+    if kind is ValueKind.TEXT and isinstance(sql_type, CHAR):
+        return func.rtrim(cast(column, Text), literal_column("E' \\t\\n\\r\\x0b\\x0c'", Text))
+    if kind is ValueKind.INT and isinstance(sql_type, DOMAIN):
+        return cast(column, Integer)
+    return column
+
+
+def _json_object(pairs: Sequence[tuple[str, Any]]) -> ColumnElement[Any]:
+    if len(pairs) > 50:  # json_build_object takes at most 100 arguments
+        raise NotCompilable("too many keys")
+    args: list[Any] = []
+    for key, value in pairs:
+        args += [_text(key), value]
+    return func.json_build_object(*args, type_=JSON)
+
+
+def _constant(value: str | int | bool | None) -> Any:
+    if value is None:
+        return null()
+    if isinstance(value, bool):
+        return true() if value else false()
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    return _text(value)
+
+
+@dataclass
+class _Build:
+    """One compilation: subquery names."""
+
+    counter: int = 0
+
+    def name(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+
+class ReadCompiler:
+    """`ReadPlan` -> `PreparedRead` (SQL text in the dialect's `$n` style and its parameters)."""
+
+    def __init__(self, dialect: Dialect, entities: Mapping[str, Entity] | None = None) -> None:
+        self.dialect = dialect
+        self.entities = dict(entities if entities is not None else ENTITIES)
+
+    def statement(self, plan: ReadPlan) -> Select[Any]:
+        build = _Build()
+        pairs: list[tuple[str, Any]] = []
+        for item in plan.fields:
+            if isinstance(item, Constant):
+                pairs.append((item.key, _constant(item.value)))
+            elif isinstance(item, ListPlan):
+                pairs.append((item.key, self._connection(build, item, None)))
+            elif isinstance(item, Lookup):
+                pairs.append((item.key, self._lookup(build, item)))
+            else:
+                values = [
+                    null() if lookup is None else self._lookup(build, lookup)
+                    for lookup in item.items
+                ]
+                pairs.append((item.key, func.json_build_array(*values, type_=JSON)))
+        return select(cast(_json_object(pairs), Text).label("data"))
+
+    def prepare(self, plan: ReadPlan) -> PreparedRead:
+        compiled = self.statement(plan).compile(
+            dialect=self.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        params = compiled.construct_params()
+        values: list[Any] = []
+        for name in compiled.positiontup or ():
+            value = params[name]
+            # an expanded IN list's parameters are named `<bind>_<n>`
+            bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
+            processor = bind.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+            values.append(processor(value) if processor is not None else value)
+        return PreparedRead(compiled.string, tuple(values))
+
+    # --- objects ---------------------------------------------------------------------------
+
+    def _entity(self, name: str) -> Entity:
+        entity = self.entities.get(name)
+        if entity is None:
+            raise NotCompilable(f"entity {name}")
+        return entity
+
+    def _column(self, entity: Entity, row: FromClause, attribute: str) -> ColumnElement[Any]:
+        name = entity.columns.get(attribute, attribute)
+        if name not in row.c:
+            raise NotCompilable(f"attribute {attribute}")
+        column: ColumnElement[Any] = row.c[name]
+        return column
+
+    def _object(self, build: _Build, plan: ObjectPlan, row: FromClause) -> ColumnElement[Any]:
+        entity = self._entity(plan.entity)
+        pairs: list[tuple[str, Any]] = []
+        for item in plan.fields:
+            if isinstance(item, Stored):
+                column = self._column(entity, row, item.attribute)
+                pairs.append((item.key, _value(column, item.kind, item.enum_names)))
+            elif isinstance(item, Constant):
+                pairs.append((item.key, _constant(item.value)))
+            elif isinstance(item, GlobalId):
+                column = self._column(entity, row, item.attribute)
+                raw = _text(item.type_name + ":").op("||")(cast(column, Text))
+                pairs.append((item.key, _base64url(raw)))
+            elif isinstance(item, Computed):
+                rule = COMPUTED.get(item.rule)
+                if rule is None:
+                    raise NotCompilable(f"rule {item.rule}")
+                pairs.append((item.key, rule(row, dict(item.arguments))))
+            elif isinstance(item, Reference):
+                pairs.append((item.key, self._reference(build, entity, item, row)))
+            else:
+                pairs.append((item.key, self._connection(build, item, (entity, row))))
+        return _json_object(pairs)
+
+    def _reference(
+        self, build: _Build, parent: Entity, item: Reference, row: FromClause
+    ) -> ColumnElement[Any]:
+        target = self._entity(item.target.entity)
+        table = target.listing.from_
+        if not isinstance(table, Table):
+            raise NotCompilable("reference to a joined listing")
+        alias = table.alias(build.name("r"))
+        key = alias.c[str(target.listing.id_column.key)]
+        body = self._object(build, item.target, alias)
+        found = (
+            select(body)
+            .select_from(alias)
+            .where(key == self._column(parent, row, item.attribute))
+            .correlate(row)
+        )
+        return found.scalar_subquery()
+
+    def _lookup(self, build: _Build, item: Lookup) -> ColumnElement[Any]:
+        target = self._entity(item.target.entity)
+        table = target.listing.from_
+        if not isinstance(table, Table):
+            raise NotCompilable("lookup of a joined listing")
+        alias = table.alias(build.name("l"))
+        body = self._object(build, item.target, alias)
+        key = alias.c[str(target.listing.id_column.key)]
+        return select(body).select_from(alias).where(key == item.row_key).scalar_subquery()
+
+    # --- connections -----------------------------------------------------------------------
+
+    def _connection(  # noqa: PLR0912 (one branch per connection part)
+        self, build: _Build, plan: ListPlan, parent: tuple[Entity, FromClause] | None
+    ) -> ColumnElement[Any]:
+        entity = self._entity(plan.entity)
+        listing, request = entity.listing, plan.request
+        criteria = None if isinstance(plan.criteria, NoFilter | NoStoreFilter) else plan.criteria
+        try:
+            keys = listing.sort_columns(request, entity.extra_sorts(criteria) if criteria else {})
+        except Exception as exc:
+            raise NotCompilable("sort") from exc
+        if parent is None:
+            from_: FromClause = listing.from_
+            where = entity.conditions(criteria) if criteria is not None else []
+        else:
+            link = listing.links.get(plan.relation)
+            if link is None:
+                raise NotCompilable(f"relation {plan.relation}")
+            parent_entity, parent_row = parent
+            parent_key = parent_row.c[str(parent_entity.listing.id_column.key)]
+            from_, where = link.from_, [link.parent == parent_key]
+        reverse = request.sort.descending != request.backward
+        fetch = [k.desc() if reverse else k.asc() for k in keys]
+        rows = (
+            select(
+                *listing.columns,
+                *(k.label(f"_k{i}") for i, k in enumerate(keys)),
+                func.row_number().over(order_by=fetch).label("_rn"),
+            )
+            .select_from(from_)
+            .where(*where, *_cursor_conditions(keys, request))
+            .order_by(*fetch)
+            .limit(literal(request.limit + 1, Integer, literal_execute=True))
+        )
+        if parent is not None:
+            rows = rows.correlate(parent[1])
+        page = rows.subquery(build.name("p"))
+        display_keys = [page.c[f"_k{i}"] for i in range(len(keys))]
+        display = [k.desc() if request.sort.descending else k.asc() for k in display_keys]
+        kept = page.c._rn <= request.limit
+        uses_cursor = any(
+            isinstance(f, Cursor) or (isinstance(f, PageFlag) and f.name.endswith("Cursor"))
+            for p in plan.parts
+            if isinstance(p, EdgePlan | PageInfoPlan)
+            for f in p.fields
+        )
+        # built only when asked: some sorts (relevance, a float) have no exact cursor in SQL
+        cursor = _cursor(page, request, len(keys)) if uses_cursor else null()
+        parts: list[tuple[str, Any]] = []
+        for part in plan.parts:
+            if isinstance(part, Constant):
+                parts.append((part.key, _constant(part.value)))
+            elif isinstance(part, NodeOf):
+                node = self._object(build, part.target, page)
+                parts.append((part.key, _agg_list(node, display, kept)))
+            elif isinstance(part, EdgePlan):
+                parts.append(
+                    (part.key, _agg_list(self._edge(build, part, page, cursor), display, kept))
+                )
+            elif isinstance(part, PageInfoPlan):
+                parts.append((part.key, _page_info(part, request, cursor, display_keys, kept)))
+            else:
+                counted = select(func.count()).select_from(from_).where(*where)
+                if parent is not None:
+                    counted = counted.correlate(parent[1])
+                parts.append((part.key, counted.scalar_subquery()))
+        connection = select(_json_object(parts))
+        if any(isinstance(p, NodeOf | EdgePlan | PageInfoPlan) for p in plan.parts):
+            connection = connection.select_from(page)  # aggregated: one row
+
+        if parent is not None:
+            connection = connection.correlate(parent[1])
+        return connection.scalar_subquery()
+
+    def _edge(
+        self, build: _Build, plan: EdgePlan, page: FromClause, cursor: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        pairs: list[tuple[str, Any]] = []
+        for item in plan.fields:
+            if isinstance(item, Constant):
+                pairs.append((item.key, _constant(item.value)))
+            elif isinstance(item, Cursor):
+                pairs.append((item.key, cursor))
+            else:
+                pairs.append((item.key, self._object(build, item.target, page)))
+        return _json_object(pairs)
+
+
+def _cursor_conditions(keys: SortColumns, request: PageRequest) -> list[ColumnElement[bool]]:
+    """`after`/`before` as row comparisons, as the repositories' keyset pages write them."""
+    found: list[ColumnElement[bool]] = []
+    row = tuple_(*keys)
+    descending = request.sort.descending
+    if request.after is not None:
+        after = tuple_(*(literal(v) for v in request.after))
+        found.append(row < after if descending else row > after)
+    if request.before is not None:
+        before = tuple_(*(literal(v) for v in request.before))
+        found.append(row > before if descending else row < before)
+    return found
+
+
+def _agg_list(
+    item: ColumnElement[Any], order: Sequence[Any], kept: ColumnElement[bool]
+) -> ColumnElement[Any]:
+    aggregated = func.json_agg(aggregate_order_by(item, *order), type_=JSON).filter(kept)
+    return func.coalesce(aggregated, literal_column("'[]'::json", JSON))
+
+
+def _cursor_value(column: ColumnElement[Any], value_type: type) -> ColumnElement[str]:
+    """One sort value as `encode_cursor` writes it into its compact JSON."""
+    if value_type is str:
+        return cast(func.to_json(column), Text)
+    if value_type is int:
+        return cast(column, Text)
+    if value_type is Decimal:
+        return _text('{"d":"').op("||")(cast(column, Text)).op("||")(_text('"}'))
+    if value_type is dt.datetime:
+        return _text('{"t":"').op("||")(_iso_utc(column)).op("||")(_text('"}'))
+    if value_type is dt.date:
+        date = func.to_char(column, _text("YYYY-MM-DD"))
+        return _text('{"D":"').op("||")(date).op("||")(_text('"}'))
+    raise NotCompilable(f"cursor value {value_type.__name__}")  # floats print differently
+
+
+def _cursor(page: FromClause, request: PageRequest, arity: int) -> ColumnElement[Any]:
+    """The row's keyset cursor as a JSON string, or the fallback mark (module docstring)."""
+    types = (*request.sort.value_types, int)
+    columns = [page.c[f"_k{i}"] for i in range(arity)]
+    values: ColumnElement[Any] = _cursor_value(columns[0], types[0])
+    for column, value_type in zip(columns[1:], types[1:], strict=True):
+        values = values.op("||")(_text(",")).op("||")(_cursor_value(column, value_type))
+    head = '["' + request.sort.token + '",['
+    raw = _text(head).op("||")(values).op("||")(_text("]]"))
+    texts = [c for c, t in zip(columns, types, strict=True) if t is str]
+    if not texts:
+        return func.to_json(_base64url(raw), type_=JSON)
+    as_text = [cast(c, Text) for c in texts]  # char(n): compare without its padding
+    ascii_only = and_(*(func.octet_length(c) == func.char_length(c) for c in as_text))
+    return case(
+        (ascii_only, func.to_json(_base64url(raw), type_=JSON)),
+        else_=literal_column(f"'{FALLBACK_MARK}'::json", JSON),
+    )
+
+
+def _page_info(
+    plan: PageInfoPlan,
+    request: PageRequest,
+    cursor: ColumnElement[Any],
+    display_keys: Sequence[ColumnElement[Any]],
+    kept: ColumnElement[bool],
+) -> ColumnElement[Any]:
+    has_more = func.count() > request.limit
+    if request.backward:
+        has_next: Any = true() if request.before is not None else false()
+        has_previous: Any = has_more
+    else:
+        has_next, has_previous = has_more, true() if request.after is not None else false()
+    pairs: list[tuple[str, Any]] = []
+    for item in plan.fields:
+        if isinstance(item, Constant):
+            pairs.append((item.key, _constant(item.value)))
+        elif item.name == "hasNextPage":
+            pairs.append((item.key, has_next))
+        elif item.name == "hasPreviousPage":
+            pairs.append((item.key, has_previous))
+        else:
+            descending = request.sort.descending != (item.name == "endCursor")
+            order = [k.desc() if descending else k.asc() for k in display_keys]
+            cursors = func.array_agg(aggregate_order_by(cursor, *order)).filter(kept)
+            pairs.append((item.key, type_coerce(cursors, ARRAY(JSON))[1]))
+    return _json_object(pairs)
+
+
+def needs_fallback(data: str) -> bool:
+    """Whether a cursor of this answer could not be written exactly (module docstring)."""
+    return FALLBACK_MARK in data

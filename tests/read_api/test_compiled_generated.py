@@ -1,0 +1,102 @@
+"""Differential property test of the compiled read path (decision 0013): random valid read
+documents generated from the schema (tests/read_api/generated.py), with random arguments, asked
+by each kind of caller of an app with COMPILED_READS on and of one with it off. The answers must
+be the same JSON text (keys in the same order, errors included), and an answer the compiled path
+gave must have cost exactly one SQL statement.
+
+CI runs READ_DIFF_DOCS documents (default 240) from a fixed seed; a longer run is one command:
+
+    READ_DIFF_DOCS=5000 READ_DIFF_SEED=$RANDOM \
+        .venv/bin/pytest tests/read_api/test_compiled_generated.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.schema import build_schema
+from pagila_graph.app import create_app
+from pagila_graph.config import Settings
+from persistence.db import Database, StatementCounter
+from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator, customer, staff
+from tests.read_api.generated import DocumentGenerator
+
+DOCUMENTS = int(os.environ.get("READ_DIFF_DOCS", "240"))
+SEED = int(os.environ.get("READ_DIFF_SEED", "20261204"))
+
+CALLERS: list[dict[str, object] | None] = [
+    None,
+    customer(1),
+    staff(1),
+    staff(2, "manager"),
+    ADMIN,
+]
+
+
+@pytest.fixture(scope="module")
+async def apps(
+    settings: Settings, database: Database
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    normal = create_app(
+        settings.model_copy(update={"compiled_reads": False}), database, HeaderAuthenticator()
+    )
+    compiled = create_app(
+        settings.model_copy(update={"compiled_reads": True}), database, HeaderAuthenticator()
+    )
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=normal), base_url="http://t") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=compiled), base_url="http://t") as b,
+    ):
+        yield a, b
+
+
+async def _ask(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], caller: Any
+) -> tuple[int, str]:
+    headers = {HEADER: json.dumps(caller)} if caller is not None else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    # re-encode: Python's JSON escapes non-ASCII text, PostgreSQL's does not (same values)
+    return response.status_code, json.dumps(response.json())
+
+
+def _executor_race(answer: tuple[int, str]) -> bool:
+    return '"INTERNAL_SERVER_ERROR"' in answer[1]
+
+
+async def test_generated_documents_compiled_equal_executor(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database, settings: Settings
+) -> None:
+    normal, compiled = apps
+    generator = DocumentGenerator(build_schema(settings)._schema, random.Random(SEED))
+    answered_compiled = 0
+    for n in range(DOCUMENTS):
+        query, variables = generator.document()
+        caller = CALLERS[n % len(CALLERS)]
+        expected = await _ask(normal, query, variables, caller)
+        with StatementCounter(database.engine) as counter:
+            got = await _ask(compiled, query, variables, caller)
+        generator.observe(json.loads(expected[1]))
+        context = f"document {n} (seed {SEED}) as {caller}: {query} {variables}"
+        if any("json_build_object" in s for s in counter.statements):
+            answered_compiled += 1
+            assert len(counter.statements) == 1, f"{context}: {counter.statements}"
+        elif _executor_race(expected) or _executor_race(got):
+            # both answers came from the executor, which sometimes closes the unit of work
+            # under a DataLoader still in flight when an error nulls the whole result (a
+            # known executor bug, not the compiled path's): nothing to compare
+            continue
+        assert got == expected, context
+    share = answered_compiled / DOCUMENTS
+    print(f"\ncompiled {answered_compiled} of {DOCUMENTS} generated documents ({share:.0%})")
+    # the generator draws from the whole schema (guarded and agent fields too), so a share
+    # this low would mean the compiled path stopped serving what it should
+    assert share >= 0.1, share
