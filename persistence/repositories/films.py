@@ -90,8 +90,8 @@ def _query(text: str) -> ColumnElement[Any]:
 
 
 def open_rental(inventory: FromClause = _INVENTORY) -> ColumnElement[bool]:
-    """The copy is out with a customer: it has a rental not yet returned (domain.catalogue.availability.s
-    `rented_out`; a copy is in stock when this is false)."""
+    """The copy is out with a customer: it has a rental not yet returned (the domain's
+    `CopyState.rented_out`; a copy is in stock when this is false)."""
     return exists().where(
         _RENTAL.c.inventory_id == inventory.c.inventory_id, _RENTAL.c.return_date.is_(None)
     )
