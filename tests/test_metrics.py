@@ -57,7 +57,10 @@ async def post(http: httpx.AsyncClient, query: str) -> dict[str, object]:
 
 
 COMPILED = "query Catalogue { films(first: 2) { nodes { title } } }"
-EXECUTOR = "query OneFilm { film(filmId: 1) { title actors { nodes { firstName } } } }"
+# a directive keeps it on the executor (the compiled path takes no directives)
+EXECUTOR = (
+    "query OneFilm { film(filmId: 1) { title @include(if: true) actors { nodes { firstName } } } }"
+)
 
 
 async def test_operations_are_counted_per_name_and_path_with_their_sql(
