@@ -341,10 +341,21 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path(
         "eval-results.json"
     ),
+    generated: Annotated[
+        bool,
+        typer.Option(
+            help="Run the generated set (agents/eval/generated.yaml) instead of the bundled "
+            "one; pick its part with --only dev or --only test."
+        ),
+    ] = False,
 ) -> None:
     """Run the agents' evaluation set on the configured model and database; print the scores."""
     from agents.eval import report
     from agents.eval.dataset import load_questions, select
+    from agents.eval.generate import GENERATED_FILE
+
+    if generated:
+        questions = GENERATED_FILE
 
     settings = _settings()
     # one line per run would break the progress bar: the results file has every detail

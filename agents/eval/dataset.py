@@ -29,7 +29,25 @@ class Kind(StrEnum):
     AVAILABILITY = "availability"
     NOT_IN_CATALOGUE = "not_in_catalogue"
     GENERAL = "general"
+    # the generated set's kinds (agents/eval/generate.py)
+    TYPO_TITLE = "typo_title"
+    SUITABILITY = "suitability"
+    SORT = "sort"
+    ACTOR = "actor"
+    MOOD = "mood"
 
+
+#: the kinds of the bundled set (questions.yaml); the generated set has all
+BUNDLED_KINDS = frozenset(
+    {
+        Kind.TITLE_LOOKUP,
+        Kind.KEYWORD,
+        Kind.FILTER,
+        Kind.AVAILABILITY,
+        Kind.NOT_IN_CATALOGUE,
+        Kind.GENERAL,
+    }
+)
 
 #: the agent a keyword router should pick first for each kind
 FIRST_AGENT = {
@@ -42,7 +60,17 @@ FIRST_AGENT = {
     # and handed off: metrics.score accepts either agent first for this kind
     Kind.NOT_IN_CATALOGUE: "SearchAgent",
     Kind.GENERAL: "LLMAgent",
+    Kind.TYPO_TITLE: "SearchAgent",
+    Kind.SUITABILITY: "SearchAgent",
+    Kind.SORT: "SearchAgent",
+    Kind.ACTOR: "SearchAgent",
+    Kind.MOOD: "SearchAgent",
 }
+#: kinds whose question names a catalogue film: saying it is not carried is a false
+#: not-in-catalogue
+NAMES_A_CATALOGUE_FILM = frozenset(
+    {Kind.TITLE_LOOKUP, Kind.TYPO_TITLE, Kind.AVAILABILITY, Kind.SUITABILITY}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +91,8 @@ class Question:
     #: the search finds nothing: the run must hand off to the LLMAgent and say so
     handoff: bool = False
     check: dict[str, Any] = field(default_factory=dict)
+    #: "dev" (tune on it) or "test" (only run to report); the bundled set has none
+    split: str | None = None
 
     @property
     def first_agent(self) -> str:
@@ -81,6 +111,7 @@ class Question:
             "in_stock",
             "handoff",
             "check",
+            "split",
         }
         unknown = set(data) - known
         if unknown:
@@ -96,6 +127,7 @@ class Question:
             in_stock=data.get("in_stock"),
             handoff=bool(data.get("handoff", False)),
             check=dict(data.get("check") or {}),
+            split=data.get("split"),
         )
 
 
@@ -119,7 +151,14 @@ def select(
     """The questions whose id or kind is in `only` (all when empty), at most `limit` of them
     taken round-robin across kinds, so a small limit still samples every kind."""
     wanted = {w.strip() for w in only if w.strip()}
-    chosen = [q for q in questions if not wanted or q.id in wanted or q.kind.value in wanted]
+    splits = {w for w in wanted if w in ("dev", "test")}
+    wanted -= splits
+    chosen = [
+        q
+        for q in questions
+        if (not wanted or q.id in wanted or q.kind.value in wanted)
+        and (not splits or q.split in splits)
+    ]
     unknown = wanted - {q.id for q in questions} - {k.value for k in Kind}
     if unknown:
         raise ValueError(f"no question or kind named {sorted(unknown)}")

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from agents.eval.dataset import Kind, Question
+from agents.eval.dataset import NAMES_A_CATALOGUE_FILM, Kind, Question
 
 NO_MATCH = re.compile(r"\bno match|\bdon't carry\b", re.IGNORECASE)
 _NEGATIVE = re.compile(
@@ -68,6 +68,8 @@ class Outcome:
     handoffs: list[tuple[str, str, str]] = field(default_factory=list)
     named_films: list[int] = field(default_factory=list)
     ungrounded_titles: list[str] = field(default_factory=list)
+    #: facts stated about catalogue films that the catalogue contradicts (the service's check)
+    invented_facts: list[str] = field(default_factory=list)
     latency_s: float = 0.0
     error: str | None = None
 
@@ -88,6 +90,9 @@ class Score:
     ungrounded_titles: int
     latency_s: float
     error: str | None
+    #: the question names a catalogue film and the answer says the store does not carry it
+    false_not_in_catalogue: bool = False
+    invented_facts: int = 0
 
 
 def fact_present(fact: str, answer: str) -> bool:
@@ -149,6 +154,10 @@ def score(question: Question, outcome: Outcome) -> Score:
         ungrounded_titles=len(outcome.ungrounded_titles),
         latency_s=outcome.latency_s,
         error=outcome.error,
+        false_not_in_catalogue=question.kind in NAMES_A_CATALOGUE_FILM
+        and not failed
+        and NO_MATCH.search(outcome.answer) is not None,
+        invented_facts=len(outcome.invented_facts),
     )
 
 
@@ -193,6 +202,11 @@ def summarize(scores: Sequence[Score]) -> dict[str, Any]:
         "handoff": _rate([s.handoff for s in scores]),
         "false_handoffs": sum(1 for s in scores if s.false_handoff),
         "facts": _rate([s.facts for s in scores]),
+        # the issue 13 names: the fact asked for is in the answer (same as "facts")
+        "asked_fact_present": _rate([s.facts for s in scores]),
+        "false_not_in_catalogue": sum(1 for s in scores if s.false_not_in_catalogue),
+        "invented_facts": sum(s.invented_facts for s in scores),
+        "typo_found": _rate([s.found for s in scores if s.kind == Kind.TYPO_TITLE.value]),
         "latency_p50_s": round(p50, 3) if p50 is not None else None,
         "latency_p95_s": round(p95, 3) if p95 is not None else None,
         "by_kind": {
@@ -201,6 +215,18 @@ def summarize(scores: Sequence[Score]) -> dict[str, Any]:
                 "routing": _rate([s.routed for s in scores if s.kind == kind])["rate"],
                 "grounding": _rate([s.grounded for s in scores if s.kind == kind])["rate"],
                 "facts": _rate([s.facts for s in scores if s.kind == kind])["rate"],
+                "found": _rate([s.found for s in scores if s.kind == kind])["rate"],
+                "handoff": _rate([s.handoff for s in scores if s.kind == kind])["rate"],
+                "false_not_in_catalogue": sum(
+                    1 for s in scores if s.kind == kind and s.false_not_in_catalogue
+                ),
+                "invented_facts": sum(s.invented_facts for s in scores if s.kind == kind),
+                "latency_p50_s": percentile(
+                    [s.latency_s for s in scores if s.kind == kind and s.error is None], 0.5
+                ),
+                "latency_p95_s": percentile(
+                    [s.latency_s for s in scores if s.kind == kind and s.error is None], 0.95
+                ),
             }
             for kind in dict.fromkeys(s.kind for s in scores)
         },

@@ -125,7 +125,10 @@ def print_summary(run: EvalRun, console: Console) -> None:
             _mark(targets["handoff"]),
         ),
         ("false no-match handoffs", str(summary["false_handoffs"]), "", ""),
-        ("facts", _percent(summary["facts"]), "", ""),
+        ("asked fact present", _percent(summary["asked_fact_present"]), "≥ 97%", ""),
+        ("false not-in-catalogue", str(summary["false_not_in_catalogue"]), "0", ""),
+        ("invented facts (catalogue films)", str(summary["invented_facts"]), "0", ""),
+        ("typo titles found", _percent(summary["typo_found"]), "≥ 90%", ""),
         (
             "latency p50",
             f"{summary['latency_p50_s']} s",

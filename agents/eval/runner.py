@@ -86,6 +86,7 @@ async def ask_one(runner: AgentRunner, question: Question) -> Outcome:
     outcome.first_agent = answer.first_agent
     # the service leaves out titles the customer wrote ("we do not have BATMAN BEGINS")
     outcome.ungrounded_titles = list(answer.ungrounded_titles)
+    outcome.invented_facts = list(answer.invented_facts)
     for step in answer.steps:
         if isinstance(step, ToolCallFinished):
             outcome.tool_calls.append(

@@ -129,6 +129,8 @@ class QuestionLinks:
     topics: tuple[str, ...] = field(default=())
     #: what the customer wants films about ("sharks"), for a full-text search
     themes: tuple[str, ...] = ()
+    #: a "why …?" question: general, whatever catalogue words it uses, unless it names a film
+    general: bool = False
 
     @property
     def film(self) -> TitleLink | None:
@@ -142,6 +144,8 @@ class QuestionLinks:
     def about_catalogue(self) -> bool:
         """Whether the SearchAgent should answer: it names a catalogue entity, or asks for
         films by a property, a rating, a price or a length."""
+        if self.general and not self.titles:
+            return False
         return bool(
             self.names_catalogue_entity
             or self.by_property
@@ -319,6 +323,8 @@ _RECOMMEND = re.compile(
     r"\b(?:recommend|suggest)\b|\b(?:a|any|some)\s+(?:good\s+)?(?:films?|movies?)\s+(?:for|about|with)\b",
     re.IGNORECASE,
 )
+#: "why do people like scary films?": a general question, whatever words it uses
+_WHY = re.compile(r"(?:why|how come|what is the difference|what's the difference)\b", re.I)
 #: the catalogue itself, or films in the plural: a question for the SearchAgent
 _CATALOGUE = re.compile(
     r"\b(?:catalog(?:ue)?|in stock|stores?|films|movies|titles)\b", re.IGNORECASE
@@ -389,7 +395,8 @@ def phrases_of(question: str) -> list[str]:
     for size in range(1, MAX_PHRASE_WORDS + 1):
         for start in range(len(found) - size + 1):
             run = found[start : start + size]
-            if run[0].lower() in _STOP or run[-1].lower() in _STOP:
+            # a title may end with a common word ("PURPLE MOVIE"), never start with one
+            if run[0].lower() in _STOP or (size == 1 and run[-1].lower() in _STOP):
                 continue
             if all(w.isdigit() for w in run):
                 continue
@@ -566,10 +573,13 @@ async def link_question(question: str, repository: CatalogueLinkRepository) -> Q
     low, high = _minutes(question)
     sort = next((s for pattern, s in _SORTS if pattern.search(question)), None)
     asks = frozenset(fact for pattern, fact in _ASKS if pattern.search(question))
+    if FactAsked.REPLACEMENT_COST in asks and not re.search(r"\brent", question, re.I):
+        asks -= {FactAsked.PRICE}  # "what is the replacement cost": not the rental price
     used = {w.lower() for c in chosen for w in words(c.asked)}
     used |= {w.lower() for a in actors for w in words(a.phrase)}
     themes = _themes(question, category_names, used)
-    by_property = bool(
+    why = _WHY.match(question.strip()) is not None
+    by_property = not why and bool(
         sort is not None
         or themes
         or _CATALOGUE.search(question)
@@ -602,6 +612,7 @@ async def link_question(question: str, repository: CatalogueLinkRepository) -> Q
         by_property=by_property,
         topics=topics,
         themes=themes,
+        general=why,
     )
 
 
