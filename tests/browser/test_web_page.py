@@ -24,7 +24,7 @@ from tests.conftest import open_database, pagila_database, settings_for
 from tests.loopback import serving
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
+    from playwright.async_api import Browser, Page, WebSocketRoute
 
 PASSWORD = "a long pass phrase 4 the page"
 
@@ -196,7 +196,7 @@ async def balance(page: Page) -> Decimal:
 
 
 async def test_register_sign_in_rent_return_and_the_balance(
-    page: Page, site: str, web_db_url: str
+    page: Page, site: str, web_db_url: str, browser: Browser
 ) -> None:
     email = f"web-{uuid.uuid4().hex[:10]}@example.com"
     await page.goto(site + "/#/register")
@@ -234,10 +234,19 @@ async def test_register_sign_in_rent_return_and_the_balance(
     await page.click("button[type=submit]")
     await page.wait_for_selector("#balance")
 
+    # someone else has the film open in another browser: its counts follow (filmAvailability)
+    watcher_context = await browser.new_context()
+    watcher = await watcher_context.new_page()
+    watcher.set_default_timeout(60_000)
+    await watcher.goto(site + "/#/film/1")
+    store_1 = watcher.locator("#availability [data-store='1']")
+    await store_1.filter(has_text="4 available").wait_for()
+
     await page.goto(site + "/#/film/1")  # ACADEMY DINOSAUR, $0.99
     await page.click("[data-rent-store='1']")
     await page.wait_for_selector("#rent-status >> text=Rented")
     assert await page.inner_text("#availability [data-store='1']") == "3 available"
+    await store_1.filter(has_text="3 available").wait_for()  # no reload on the watcher's side
     # one rental, recorded with a staff member of the store it was rented at
     rentals = await sql_rows(
         web_db_url,
@@ -255,8 +264,8 @@ async def test_register_sign_in_rent_return_and_the_balance(
     await page.wait_for_selector("#rental-status >> text=Returned")
     assert await page.locator("[data-return]").count() == 0
     assert await balance(page) == Decimal("0.99")  # returned on time: no late fee
-    await page.goto(site + "/#/film/1")
-    await page.wait_for_selector("#availability [data-store='1'] >> text=4 available")
+    await store_1.filter(has_text="4 available").wait_for()
+    await watcher_context.close()
 
 
 async def test_going_too_fast_says_how_long_to_wait(page: Page, strict_site: str) -> None:
@@ -345,3 +354,32 @@ async def sign_up(page: Page) -> str:
     await page.reload()
     await page.wait_for_selector("#nav-account")
     return email
+
+
+async def test_a_lost_connection_is_shown_and_reconnected(page: Page, site: str) -> None:
+    """The page's socket is cut, then refused while the "server" is away: the page says so and
+    reconnects by itself when it is back; the assistant then answers as before."""
+    sockets: list[WebSocketRoute] = []
+    away = False
+
+    async def relay(socket: WebSocketRoute) -> None:
+        if away:
+            await socket.close(code=1012, reason="server away")  # Service Restart
+        else:
+            socket.connect_to_server()
+            sockets.append(socket)
+
+    await page.route_web_socket(re.compile(r".*/graphql$"), relay)
+    await page.goto(site + "/")
+    await page.wait_for_selector("#film-list")
+    while not sockets:  # the page keeps one socket open from the start
+        await page.wait_for_timeout(100)
+    away = True
+    await sockets[-1].close(code=1012, reason="cut by the test")
+    banner = page.locator("#chat-connection")
+    await banner.filter(has_text="reconnecting automatically").wait_for()
+    away = False
+    await page.wait_for_function("document.querySelector('#chat-connection').textContent === ''")
+    assert len(sockets) >= 2
+    await ask(page, "What can you do?")
+    assert await page.inner_text(".msg-assistant .msg-text")

@@ -3,7 +3,7 @@
 import type { TypedDocumentString } from "./generated/graphql";
 import { RefreshDocument } from "./generated/graphql";
 import { AppError, fromCode, rateLimitedMessage } from "./errors";
-import { setTokens, tokens } from "./session";
+import { accessTokenExpiring, setTokens, tokens } from "./session";
 
 interface GraphQLResponse<T> {
   data?: T | null;
@@ -27,7 +27,7 @@ async function post(query: string, variables: unknown, token: string | null): Pr
 let refreshing: Promise<boolean> | null = null;
 
 /** Trade the refresh token for new tokens once; false when the session is over. */
-async function refreshSession(): Promise<boolean> {
+export async function refreshSession(): Promise<boolean> {
   const current = tokens();
   if (!current) return false;
   refreshing ??= (async () => {
@@ -35,7 +35,7 @@ async function refreshSession(): Promise<boolean> {
       const response = await post(String(RefreshDocument), { input: { refreshToken: current.refreshToken } }, null);
       const body = (await response.json()) as GraphQLResponse<{ refreshToken: { tokens: typeof current | null } }>;
       const next = body.data?.refreshToken.tokens ?? null;
-      setTokens(next);
+      setTokens(next, next ? "refresh" : "signout");
       return next !== null;
     } catch {
       return false;
@@ -51,6 +51,7 @@ export async function request<TResult, TVariables>(
   variables: TVariables,
 ): Promise<TResult> {
   const query = String(document);
+  if (accessTokenExpiring()) await refreshSession();
   let response = await post(query, variables, tokens()?.accessToken ?? null);
   if (response.status === 401 && (await refreshSession())) {
     response = await post(query, variables, tokens()?.accessToken ?? null);

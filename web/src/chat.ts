@@ -40,8 +40,12 @@ export function createChat(): HTMLElement {
 
   onConnectionState((state) => {
     connection.textContent =
-      state === "reconnecting" ? "Disconnected from the assistant — reconnecting automatically…" : "";
-    connection.className = state === "reconnecting" ? "notice notice-warn" : "muted";
+      state === "reconnecting"
+        ? "Disconnected from the assistant — reconnecting automatically…"
+        : state === "closed"
+          ? "Disconnected from the assistant. Your next question reconnects."
+          : "";
+    connection.className = state === "reconnecting" || state === "closed" ? "notice notice-warn" : "muted";
   });
 
   let blockedUntil = 0; // after RATE_LIMITED: no new question before this time (ms)

@@ -204,6 +204,12 @@ async function loadPage(results: HTMLElement, state: BrowseState, go: (c: Partia
 
 let stopWatching: () => void = () => undefined;
 
+/** Stop following the film shown before (the router calls it on every navigation). */
+export function leaveFilm(): void {
+  stopWatching();
+  stopWatching = () => undefined;
+}
+
 export function renderFilm(root: HTMLElement, filmId: number): void {
   stopWatching();
   const body = h("div", { "aria-live": "polite", "aria-busy": "true" }, "Loading…");
@@ -225,36 +231,47 @@ export function renderFilm(root: HTMLElement, filmId: number): void {
       );
       const me = account();
       const rentStatus = h("div", { id: "rent-status", role: "status" });
+      const stockText = (copies: number): string => (copies === 0 ? "none available" : `${copies} available`);
       const rows = availability.map(([storeId, copies]) =>
         h(
           "tr",
           {},
           h("th", { scope: "row" }, `Store ${storeId}`),
-          h("td", { "data-store": storeId, class: "copies" }, copies === 0 ? "none available" : `${copies} available`),
+          h("td", { "data-store": storeId, class: "copies" }, stockText(copies)),
           h(
             "td",
             {},
-            me?.customer && copies > 0
+            me?.customer
               ? h(
                   "button",
                   {
                     type: "button",
                     class: "primary",
                     "data-rent-store": storeId,
+                    disabled: copies === 0,
                     onclick: (event: Event) => void rent(event.currentTarget as HTMLButtonElement, storeId),
                   },
                   `Rent at store ${storeId}`,
                 )
-              : me?.customer
-                ? ""
-                : h("a", { href: "#/signin" }, "Sign in to rent"),
+              : h("a", { href: "#/signin" }, "Sign in to rent"),
           ),
         ),
       );
+      // live: the counts follow every rent and return, from this page or anywhere else
+      stopWatching();
+      stopWatching = watchAvailability(filmId, (stores) => {
+        for (const store of stores) {
+          const cell = body.querySelector(`td[data-store="${store.storeId}"]`);
+          if (cell) cell.textContent = stockText(store.inStock);
+          const button = body.querySelector<HTMLButtonElement>(`button[data-rent-store="${store.storeId}"]`);
+          if (button && !button.dataset.busy) button.disabled = store.inStock === 0;
+        }
+      });
       const rent = async (button: HTMLButtonElement, storeId: number): Promise<void> => {
         const customer = account()?.customer;
         if (!customer) return;
         button.disabled = true;
+        button.dataset.busy = "1";
         try {
           const { rentFilm } = await request(RentFilmDocument, {
             input: { customerId: customer.customerId, storeId, filmId, idempotencyKey: crypto.randomUUID() },
@@ -268,6 +285,8 @@ export function renderFilm(root: HTMLElement, filmId: number): void {
         } catch (error) {
           rentStatus.replaceChildren(errorBox(error));
           button.disabled = false;
+        } finally {
+          delete button.dataset.busy;
         }
       };
       replace(
@@ -316,6 +335,5 @@ export function renderFilm(root: HTMLElement, filmId: number): void {
       body.setAttribute("aria-busy", "false");
     }
   };
-  stopWatching = watchAvailability(filmId, () => void load());
   void load();
 }

@@ -1,10 +1,12 @@
 // WebSocket subscriptions (graphql-transport-ws, the `graphql-ws` client): the assistant's
-// stream, and the place for live availability events (issue 16) when the server has them.
+// stream and live availability.
 
 import { createClient, type Client } from "graphql-ws";
-import { tokens, onSessionChange } from "./session";
+import { FilmAvailabilityDocument, type FilmAvailabilitySubscription } from "./generated/graphql";
+import { refreshSession } from "./api";
+import { accessTokenExpiring, onSessionChange, tokens } from "./session";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting";
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
 type Listener = (state: ConnectionState) => void;
 const listeners = new Set<Listener>();
 let state: ConnectionState = "connecting";
@@ -34,7 +36,8 @@ function connect(): Connection {
     lazy: false,
     keepAlive: 15_000,
     // the credential travels in connection_init; read at every (re)connect
-    connectionParams: () => {
+    connectionParams: async () => {
+      if (accessTokenExpiring()) await refreshSession();
       const access = tokens()?.accessToken;
       return access ? { Authorization: `Bearer ${access}` } : {};
     },
@@ -51,8 +54,12 @@ function connect(): Connection {
         everConnected = true;
         if (!retired) setState("connected");
       },
-      closed: () => {
-        if (everConnected && !retired) setState("reconnecting");
+      closed: (event) => {
+        if (!everConnected || retired) return;
+        // graphql-ws retries after a server restart or a dropped network (1001, 1006, 1012…)
+        // and gives up after a protocol error; the next question then opens a new socket.
+        const code = (event as { code?: number } | null)?.code ?? 1006;
+        setState(retriedCloseCode(code) ? "reconnecting" : "closed");
       },
     },
   });
@@ -65,10 +72,17 @@ function connect(): Connection {
   };
 }
 
+/** The close codes after which graphql-ws reconnects by itself (its own rule). */
+function retriedCloseCode(code: number): boolean {
+  if ([1000, 1001, 1005, 1006, 1012, 1013, 1014].includes(code)) return true;
+  return !(code >= 1000 && code <= 1999) && ![4500, 4005, 4400, 4004, 4401, 4406, 4409, 4429].includes(code);
+}
+
 let connection = connect();
 
 // A new sign-in needs a new connection_init: start a fresh socket with the new credential.
-onSessionChange(() => {
+onSessionChange((change) => {
+  if (change === "refresh") return; // the same caller: the next (re)connect sends the new token
   connection.retire();
   connection = connect();
 });
@@ -77,12 +91,22 @@ export function wsClient(): Client {
   return connection.client;
 }
 
+export type StoreStock = FilmAvailabilitySubscription["filmAvailability"]["stores"][number];
+
 /**
- * Live availability (issue 16): call `onChange` when a film's copies go out or come back.
- * The server has no `filmAvailability` subscription yet, so this is a no-op hook; the film
- * view re-reads availability after each rent or return instead. When the subscription
- * lands, subscribe here with `wsClient().subscribe(...)` and return its disposer.
+ * Live availability (the `filmAvailability` subscription): `onChange` gets the film's stock per
+ * store now and after every committed rent, return or inventory change. Returns the disposer.
  */
-export function watchAvailability(_filmId: number, _onChange: () => void): () => void {
-  return () => undefined;
+export function watchAvailability(filmId: number, onChange: (stores: StoreStock[]) => void): () => void {
+  return connection.client.subscribe<FilmAvailabilitySubscription>(
+    { query: String(FilmAvailabilityDocument), variables: { filmId } },
+    {
+      next: (result) => {
+        const event = result.data?.filmAvailability;
+        if (event && !event.deleted) onChange(event.stores);
+      },
+      error: () => undefined, // the page still shows what it read; a reload reads it again
+      complete: () => undefined,
+    },
+  );
 }

@@ -4,7 +4,7 @@ import "./style.css";
 import { h, replace } from "./dom";
 import { account, onAccountChange, refreshAccount, renderAccount, renderRegister, renderSignIn, signOut } from "./account";
 import { createChat } from "./chat";
-import { renderBrowser, renderFilm } from "./films";
+import { leaveFilm, renderBrowser, renderFilm } from "./films";
 import { errorBox } from "./ui";
 
 const app = document.getElementById("app");
@@ -50,6 +50,7 @@ function route(): void {
   const params = new URLSearchParams(query);
   const film = /^\/film\/(\d+)$/.exec(path);
   document.title = "Pagila DVD";
+  leaveFilm();
   if (film) renderFilm(main, Number(film[1]));
   else if (path === "/signin") renderSignIn(main);
   else if (path === "/register") renderRegister(main);
