@@ -18,6 +18,7 @@ WORKDIR /srv
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --locked --no-install-project --no-editable --extra local
 COPY pagila_graph ./pagila_graph
+COPY config ./config
 COPY graph ./graph
 COPY domain ./domain
 COPY persistence ./persistence

@@ -1,7 +1,7 @@
 """What a run of the agents reports to whoever observes it (metrics, traces).
 
 The agents do not know Prometheus or OpenTelemetry: the composition root gives the runner a
-`RunObserver` (`observe_runs`), whose `run()` context manager encloses each run. The runner fills
+`RunObserver` (its `observer`), whose `run()` context manager encloses each run. The runner fills
 the `RunReport` in as the run goes — every event (tool calls, handoffs, messages) with the moment
 it happened, then the outcome and the tokens — and the observer reads it when the run ends.
 """

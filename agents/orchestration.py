@@ -55,13 +55,13 @@ from agents.events import (
     ToolCallStarted,
     Usage,
 )
+from agents.notes import CONTEXT_PREFIX
 from agents.plugins import customer, film_search, prompts
-from agents.providers.scripted import CONTEXT_PREFIX
 from agents.router import FirstAgent
 from domain.auth import Principal
 from domain.catalogue.links import FactAsked, QuestionLinks
 from domain.conversations import Turn
-from persistence.db import Database
+from domain.units import UnitOfWorkFactory
 
 SEARCH = FirstAgent.SEARCH.value
 LLM = FirstAgent.LLM.value
@@ -345,7 +345,7 @@ def _execution_settings(service: ChatCompletionClientBase, limits: RunLimits) ->
 
 def build_agents(
     service: ChatCompletionClientBase,
-    database: Database,
+    units: UnitOfWorkFactory,
     principal: Principal,
     state: RunState,
 ) -> dict[str, ContextualAgent]:
@@ -354,9 +354,9 @@ def build_agents(
     )
     search_kernel = Kernel()
     search_kernel.add_service(service)
-    search_kernel.add_plugin(film_search.FilmSearchPlugin(database), film_search.PLUGIN_NAME)
+    search_kernel.add_plugin(film_search.FilmSearchPlugin(units), film_search.PLUGIN_NAME)
     if principal.is_authenticated and principal.customer_id is not None:
-        search_kernel.add_plugin(customer.CustomerPlugin(database, principal), customer.PLUGIN_NAME)
+        search_kernel.add_plugin(customer.CustomerPlugin(units, principal), customer.PLUGIN_NAME)
     search_kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, tool_filter(SEARCH, state))
 
     llm_kernel = Kernel()
@@ -396,7 +396,7 @@ def history_messages(turns: list[Turn], question: str) -> list[ChatMessageConten
 async def run_handoff(
     *,
     service: ChatCompletionClientBase,
-    database: Database,
+    units: UnitOfWorkFactory,
     principal: Principal,
     state: RunState,
     first: FirstAgent,
@@ -407,7 +407,7 @@ async def run_handoff(
     awaiting task cancels the model call in flight. `not_in_catalogue_notice`: the question
     names a film the catalogue does not hold — the customer is told so first, then the
     LLMAgent helps in general terms."""
-    agents = build_agents(service, database, principal, state)
+    agents = build_agents(service, units, principal, state)
     state.current_agent = first.value
     if not_in_catalogue_notice is not None:
         state.no_match = True

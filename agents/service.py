@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,8 @@ from agents.events import (
 )
 from agents.observability import COMPLETED, NO_OBSERVER, RunObserver, RunReport
 from agents.router import FirstAgent, Route, not_in_catalogue_notice, route_linked
+from config.logging import get_logger
+from config.settings import Settings
 from domain.assistant import (
     AgentBusy,
     AgentFailed,
@@ -41,12 +42,9 @@ from domain.assistant import (
 from domain.auth import Principal
 from domain.catalogue.links import QuestionLinks, link_question
 from domain.catalogue.search import MAX_RESULTS, STORES, FilmSearch, FilmSearchService
-from domain.conversations import ConversationService, NewMessage, Turn
+from domain.conversations import ConversationRecorder, ConversationService, NewMessage, Turn
 from domain.errors import DomainError
-from pagila_graph.config import Settings
-from pagila_graph.logging import get_logger
-from persistence.db import Database
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
+from domain.units import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from semantic_kernel.connectors.ai.chat_completion_client_base import (
@@ -60,17 +58,18 @@ TOOL_LIMIT_MESSAGE = "The assistant needed too many tool calls and was stopped."
 
 
 class AgentRunner:
-    """One per process (per app): holds the model service and the concurrency limit."""
+    """One per app, built by the composition root: holds the model service, the concurrency
+    limit and the unit-of-work factory every run (and its tools) reads and writes through."""
 
     def __init__(
         self,
         settings: Settings,
-        database: Database,
+        units: UnitOfWorkFactory,
         service: ChatCompletionClientBase | None = None,
         observer: RunObserver = NO_OBSERVER,
     ) -> None:
         self.settings = settings
-        self.database = database
+        self.units = units
         self._service = service
         self._active = 0
         self.observer = observer
@@ -152,13 +151,13 @@ class AgentRunner:
 
     async def _links(self, question: str) -> QuestionLinks:
         """The question linked to the catalogue (decision 0065), before any model call."""
-        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+        async with self.units.read_only() as uow:
             return await link_question(question, uow.catalogue_links)
 
     async def _history(self, principal: Principal, conversation_id: int | None) -> list[Turn]:
         if conversation_id is None:
             return []
-        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+        async with self.units.read_only() as uow:
             service = ConversationService(uow, principal)
             return await service.recent_turns(conversation_id, self.settings.agent_history_turns)
 
@@ -199,7 +198,7 @@ class AgentRunner:
                 async with asyncio.timeout(timeout):
                     await orchestration.run_handoff(
                         service=service,
-                        database=self.database,
+                        units=self.units,
                         principal=principal,
                         state=state,
                         first=first,
@@ -272,7 +271,7 @@ class AgentRunner:
         denied = denied_titles(text, [t.title for t in links.titles if t.title])
         if denied:
             log.warning("agents.denied_titles", run_id=run_id, titles=denied)
-        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+        async with self.units.read_only() as uow:
             search = FilmSearchService(uow)
             flagged = await ungrounded_titles(text, search)
             named = [*(t.title for t in links.titles if t.title), *state.films.values()]
@@ -324,8 +323,8 @@ class AgentRunner:
         """Stores the exchange; anonymous callers get no conversation (nothing to continue)."""
         if not principal.is_authenticated:
             return None
-        async with SqlAlchemyUnitOfWork(self.database) as uow:
-            return await ConversationService(uow, principal).record(
+        async with self.units.read_write() as uow:
+            return await ConversationRecorder(uow, principal).record(
                 answer.conversation_id,
                 question,
                 NewMessage(
@@ -341,7 +340,7 @@ class AgentRunner:
 
     async def film_summary(self, film_id: int) -> FilmSummary:
         service = self.chat_service()
-        async with SqlAlchemyUnitOfWork(self.database, read_only=True) as uow:
+        async with self.units.read_only() as uow:
             film = await FilmSearchService(uow).films.get(film_id)
         from semantic_kernel import Kernel
 
@@ -392,27 +391,4 @@ async def _film_facts(search: FilmSearchService, answer: str, named: list[str]) 
     return facts
 
 
-_RUNNERS: weakref.WeakKeyDictionary[Database, AgentRunner] = weakref.WeakKeyDictionary()
-
-
-def runner_for(settings: Settings, database: Database) -> AgentRunner:
-    """The runner of the app serving `database` (one per app), created on first use."""
-    runner = _RUNNERS.get(database)
-    if runner is None:
-        runner = AgentRunner(settings, database)
-        _RUNNERS[database] = runner
-    return runner
-
-
-def observe_runs(settings: Settings, database: Database, observer: RunObserver) -> None:
-    """Report every run of the app serving `database` to `observer` (metrics, traces)."""
-    runner_for(settings, database).observer = observer
-
-
-def install_runner(runner: AgentRunner) -> None:
-    """Use `runner` for the app serving its database (tests install one over a scripted
-    model; an embedding application may install one with its own chat service)."""
-    _RUNNERS[runner.database] = runner
-
-
-__all__ = ["AgentRunner", "ModelUnavailable", "install_runner", "observe_runs", "runner_for"]
+__all__ = ["AgentRunner", "ModelUnavailable"]

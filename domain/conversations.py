@@ -78,10 +78,12 @@ class ConversationRepository(Protocol):
     async def add_messages(self, conversation_id: int, messages: Sequence[NewMessage]) -> None: ...
 
 
-class ConversationStore(Protocol):
+class ConversationReader(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
 
+
+class ConversationStore(ConversationReader, Protocol):
     async def commit(self) -> None: ...
 
 
@@ -118,7 +120,9 @@ def turns_of(messages: Sequence[Message]) -> list[Turn]:
 
 
 class ConversationService:
-    def __init__(self, uow: ConversationStore, principal: Principal) -> None:
+    """Reading the caller's conversations (a read-only unit is enough)."""
+
+    def __init__(self, uow: ConversationReader, principal: Principal) -> None:
         self._uow = uow
         self.principal = principal
 
@@ -154,20 +158,28 @@ class ConversationService:
         messages = await self._uow.conversations.messages(conversation_id, last=2 * turns)
         return turns_of(messages)[-turns:]
 
+
+class ConversationRecorder(ConversationService):
+    """Reading and recording: needs a unit that commits."""
+
+    def __init__(self, uow: ConversationStore, principal: Principal) -> None:
+        super().__init__(uow, principal)
+        self._store = uow
+
     async def record(self, conversation_id: int | None, question: str, answer: NewMessage) -> int:
         """Stores the question and its answer (in a new conversation when none is given) and
         commits. Returns the conversation id."""
         if conversation_id is None:
             is_customer = self.principal.role is Role.CUSTOMER
-            conversation_id = await self._uow.conversations.create(
+            conversation_id = await self._store.conversations.create(
                 self.principal.customer_id if is_customer else None,
                 self.principal.user_id if self.principal.is_authenticated else None,
                 title_of(question),
             )
         else:
             await self.get(conversation_id)
-        await self._uow.conversations.add_messages(
+        await self._store.conversations.add_messages(
             conversation_id, [NewMessage(role="user", content=question), answer]
         )
-        await self._uow.commit()
+        await self._store.commit()
         return conversation_id

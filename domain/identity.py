@@ -153,12 +153,16 @@ class AccessTokenIssuer(Protocol):
     def issue(self, principal: Principal, session_id: uuid.UUID) -> IssuedAccessToken: ...
 
 
-class IdentityStore(Protocol):
+class IdentityLookup(Protocol):
+    """What reading an account needs (`me`): a read-only unit offers this much."""
+
+    async def by_id(self, user_id: int, *, lock: bool = False) -> StoredAccount | None: ...
+
+
+class IdentityStore(IdentityLookup, Protocol):
     async def by_email(self, email: str) -> StoredAccount | None:
         """Ignoring case."""
         ...
-
-    async def by_id(self, user_id: int, *, lock: bool = False) -> StoredAccount | None: ...
 
     async def email_taken(self, email: str) -> bool: ...
 
@@ -204,6 +208,17 @@ class IdentityUnitOfWork(Transaction, Protocol):
 
 
 # --- rules ------------------------------------------------------------------------------------
+
+
+async def account_of(accounts: IdentityLookup, principal: Principal) -> Account:
+    """The caller's own account (`me`); a deleted or disabled one is refused."""
+    require_authenticated(principal)
+    if principal.user_id is None:
+        raise Unauthenticated()
+    stored = await accounts.by_id(principal.user_id)
+    if stored is None or not stored.account.active:
+        raise Unauthenticated("This account no longer exists or is disabled.")
+    return stored.account
 
 
 def hash_refresh_token(token: str) -> bytes:
@@ -375,14 +390,8 @@ class IdentityService:
         return session
 
     async def me(self, principal: Principal) -> Account:
-        require_authenticated(principal)
-        if principal.user_id is None:
-            raise Unauthenticated()
         async with self._uow as uow:
-            stored = await uow.identities.by_id(principal.user_id)
-        if stored is None or not stored.account.active:
-            raise Unauthenticated("This account no longer exists or is disabled.")
-        return stored.account
+            return await account_of(uow.identities, principal)
 
     async def _start_session(
         self, store: IdentityStore, account: Account, family_id: uuid.UUID | None = None

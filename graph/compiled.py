@@ -30,12 +30,12 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import AddValidationRules
 
+from config.settings import Settings
 from domain.pagination import PageLimits
 from domain.read_plan import NotCompilable, PreparedRead, ReadPlan
 from graph.documents import DocumentGate, DocumentLimits
 from graph.limits import CostLimits, LimitExceeded, operation_cost
 from graph.planning import Planner
-from pagila_graph.config import Settings
 
 #: The persistence layer's compiler: a plan -> a prepared statement (raises NotCompilable).
 PlanCompiler = Callable[[ReadPlan], PreparedRead]

@@ -1,4 +1,4 @@
-"""Per-request state for resolvers: settings, the database, and the operation's scope.
+"""Per-request state for resolvers: settings, the injected ports, and the operation's scope.
 
 The scope (one unit of work and the DataLoaders over it) belongs to one GraphQL operation, not to
 one connection: a WebSocket carries many operations, each gets its own. `OperationScopeExtension`
@@ -19,15 +19,15 @@ from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from typing_extensions import override
 
+from agents.service import AgentRunner
+from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal
 from domain.catalogue.films import FilmService, PageLimits
 from domain.events import NO_EVENTS, EventHub, EventPublisher
 from domain.identity import IdentityKit
+from domain.units import ReadUnit, UnitOfWorkFactory
 from graph.observability import OperationObserver
-from pagila_graph.config import Settings
-from pagila_graph.rate_limiter import RateLimiter
-from persistence.db import Database
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
+from graph.rate_limits import CallerLimiter
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -38,14 +38,14 @@ class OperationScope:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        self._database = context.database
+        self._units = context.units
         self._settings = context.settings
-        self._uow: SqlAlchemyUnitOfWork | None = None
+        self._uow: ReadUnit | None = None
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
-    async def uow(self) -> SqlAlchemyUnitOfWork:
+    async def uow(self) -> ReadUnit:
         if self._uow is None:
-            uow = SqlAlchemyUnitOfWork(self._database, read_only=True)
+            uow = self._units.read_only()
             await uow.__aenter__()
             self._uow = uow
         return self._uow
@@ -92,12 +92,15 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     settings: Settings
-    database: Database
+    #: read-only and read-write units of work (persistence's, built by the composition root)
+    units: UnitOfWorkFactory
     principal: Principal = ANONYMOUS
-    rate_limiter: RateLimiter | None = None  # None: rate limits are off
+    rate_limiter: CallerLimiter | None = None  # None: rate limits are off
     extra: dict[str, Any] = field(default_factory=dict)
     #: password hashing and token signing (issue 7); None only in unit tests
     identity: IdentityKit | None = None
+    #: the agents' runner (one per app); None when the app serves no agents
+    agents: AgentRunner | None = None
     #: a WebSocket's `connection_init` payload (Strawberry fills it in)
     connection_params: dict[str, object] | None = None
     #: where write services publish domain events and subscriptions read them (decision 0100);

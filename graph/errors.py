@@ -23,8 +23,8 @@ from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from typing_extensions import override
 
+from config.logging import request_id_var
 from domain import errors as d
-from pagila_graph.logging import request_id_var
 
 
 @strawberry.enum(description="Machine-readable error codes; stable across versions.")

@@ -59,7 +59,7 @@ from strawberry.extensions import (
 )
 from typing_extensions import override
 
-from pagila_graph.config import Settings
+from config.settings import Settings
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"

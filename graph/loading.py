@@ -12,15 +12,15 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 
 from domain.errors import DomainError
 from domain.pagination import Page, PageRequest, Slice, SortKey, to_page
+from domain.units import ReadUnit
 from graph.context import Context
 from graph.pagination import Info, PageArgs, request_for
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 E = TypeVar("E")
 E_co = TypeVar("E_co", covariant=True)
 R_contra = TypeVar("R_contra", contravariant=True)
 
-UoW = SqlAlchemyUnitOfWork
+UoW = ReadUnit
 
 
 class HasGetMany(Protocol[E_co]):

@@ -11,13 +11,36 @@ event with `retryAfterSeconds`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 from typing_extensions import override
 
-from graph.context import Context
-from pagila_graph.rate_limiter import LimitKind
+from domain.auth import Principal
+
+if TYPE_CHECKING:
+    from graph.context import Context
+
+
+class LimitKind(StrEnum):
+    REQUESTS = "requests"
+    AGENT = "agent"
+
+
+class CallerLimiter(Protocol):
+    """The port the GraphQL layer counts callers through; the composition root injects the
+    moving-window limiter (pagila_graph/rate_limiter.py) into the context."""
+
+    def identity(self, principal: Principal, connection: HTTPConnection) -> str:
+        """The key a caller is counted under."""
+        ...
+
+    async def check(self, kind: LimitKind, identity: str) -> None:
+        """Count one hit of `kind` for `identity`; raises `RateLimited` when over the limit."""
+        ...
 
 
 async def check_rate_limit(context: Context, kind: LimitKind) -> None:

@@ -12,6 +12,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from typing_extensions import override
 
+from config.logging import get_logger
+from config.settings import Settings
 from graph.agents.schema import AgentsMutation, AgentsQuery, AgentsSubscription
 from graph.catalogue.mutations import CatalogMutation
 from graph.catalogue.schema import CatalogQuery
@@ -32,8 +34,6 @@ from graph.rentals.mutations import RentalsMutation
 from graph.rentals.schema import RentalsQuery
 from graph.reports.schema import ReportsQuery
 from graph.stores.schema import StoresQuery
-from pagila_graph.config import Settings
-from pagila_graph.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -64,16 +64,17 @@ Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else 
 
 
 def _declare_permissions() -> None:
-    """Guards every protected field from the permission matrix (graph/permissions.py), once."""
+    """Guards every protected field from the permission matrix (graph/permissions.py).
+
+    Called by `build_schema`, not on import: importing a module changes nothing. The guards sit
+    on the field definitions every schema shares; `protect` adds each one once, however many
+    schemas are built."""
     found_in = strawberry.Schema(
         query=Query, mutation=Mutation, subscription=Subscription, types=USER_ERROR_TYPES
     )
     missing = protect(found_in)
     if missing:
         raise RuntimeError(f"The permission matrix names fields the schema lacks: {missing}")
-
-
-_declare_permissions()
 
 
 class PagilaSchema(strawberry.Schema):
@@ -106,6 +107,7 @@ def document_limits(settings: Settings) -> DocumentLimits:
 
 
 def build_schema(settings: Settings) -> PagilaSchema:
+    _declare_permissions()
     gate = DocumentGate(document_limits(settings))
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         # first: its end runs last, after the errors got their codes

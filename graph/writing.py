@@ -14,15 +14,15 @@ import strawberry
 
 from domain.auth import Principal
 from domain.errors import NotFound
+from domain.units import ReadUnit, WriteUnit
 from graph.context import Context
 from graph.loading import HasGetMany
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 Info = strawberry.Info[Context, Any]
 
 
-def write_uow(info: Info) -> SqlAlchemyUnitOfWork:
-    return SqlAlchemyUnitOfWork(info.context.database)
+def write_uow(info: Info) -> WriteUnit:
+    return info.context.units.read_write()
 
 
 def caller(info: Info) -> Principal:
@@ -32,9 +32,7 @@ def caller(info: Info) -> Principal:
 E = TypeVar("E")
 
 
-async def reread(
-    info: Info, repository: Callable[[SqlAlchemyUnitOfWork], HasGetMany[E]], key: int
-) -> E:
+async def reread(info: Info, repository: Callable[[ReadUnit], HasGetMany[E]], key: int) -> E:
     """The row a mutation just committed, as the read API's entity (for the payload's type).
 
     Read without the read API's visibility rules: the caller was allowed to write it; the

@@ -22,7 +22,7 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
     if not url:
-        from pagila_graph.config import get_settings
+        from config.settings import get_settings
 
         url = get_settings().database_url
     if not url:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,25 +27,26 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from typing_extensions import override
 
-from agents.service import observe_runs
+from agents.service import AgentRunner
+from config.logging import configure_logging, get_logger, request_id_var
+from config.settings import Settings, get_settings
 from domain.auth import ANONYMOUS
 from domain.errors import RateLimited, Unauthenticated
 from domain.events import EventHub
 from domain.identity import IdentityKit
+from domain.units import UnitOfWorkFactory
 from graph.compiled import Compiler
 from graph.context import Context
 from graph.observability import OperationReport
+from graph.rate_limits import LimitKind
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
-from pagila_graph.config import Settings, get_settings
 from pagila_graph.events import event_hub
 from pagila_graph.http_protocol import RequestRefused, SpecView
-from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
 from pagila_graph.rate_limiter import (
     AuthenticateOnce,
-    LimitKind,
     RateLimiter,
     RateLimitMiddleware,
 )
@@ -60,6 +61,7 @@ from pagila_graph.telemetry import (
 from persistence.db import Database, create_engine
 from persistence.migrate import current_revision, head_revision
 from persistence.read_sql import ENTITIES, ReadCompiler, needs_fallback
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 
 log = get_logger(__name__)
 
@@ -170,12 +172,14 @@ class GraphQLApp(SpecView):
         self,
         settings: Settings,
         database: Database,
+        units: UnitOfWorkFactory,
         authenticator: Authenticator,
-        rate_limiter: RateLimiter | None = None,
         *,
+        rate_limiter: RateLimiter | None = None,
         identity: IdentityKit | None = None,
         events: EventHub | None = None,
         metrics: Metrics | None = None,
+        agents: AgentRunner | None = None,
         **kwargs: Any,
     ) -> None:
         schema = build_schema(settings)
@@ -192,6 +196,8 @@ class GraphQLApp(SpecView):
         )
         self.settings = settings
         self.database = database
+        self.units = units
+        self.agents = agents
         self.authenticator = authenticator
         self.rate_limiter = rate_limiter
         self.identity = identity
@@ -357,12 +363,13 @@ class GraphQLApp(SpecView):
             request=request,
             response=response,
             settings=self.settings,
-            database=self.database,
+            units=self.units,
             principal=principal,
             rate_limiter=self.rate_limiter,
             identity=self.identity,
             events=self.events,
             observer=self.observer,
+            agents=self.agents,
         )
 
     @override
@@ -378,13 +385,15 @@ class GraphQLApp(SpecView):
         return unset
 
 
-def _metrics(settings: Settings, db: Database, limiter: RateLimiter | None) -> Metrics | None:
+def _metrics(
+    settings: Settings, db: Database, limiter: RateLimiter | None, agents: AgentRunner
+) -> Metrics | None:
     """The app's metrics, told about SQL statements, agent runs and rate-limit refusals."""
     if not settings.metrics_enabled:
         return None
     metrics = Metrics(settings.metrics_max_operation_names)
     metrics.watch_database(db.engine)
-    observe_runs(settings, db, metrics)
+    agents.observer = metrics
     if limiter is not None:
         limiter.on_refused = metrics.refused
     return metrics
@@ -403,34 +412,8 @@ def _database_of(settings: Settings) -> Database:
     )
 
 
-def create_app(
-    settings: Settings | None = None,
-    database: Database | None = None,
-    authenticator: Authenticator | None = None,
-) -> Starlette:
-    """Build the app. Without `database`, the engine is made from `settings.database_url` at
-    start-up (run `pagila-graph serve` to get the embedded server when no URL is set)."""
-    settings = settings or get_settings()
-    owns_database = database is None
-    db = database if database is not None else _database_of(settings)
-    # asked by the rate-limit middleware and by the GraphQL context: authenticate once
-    codec = JwtCodec.from_settings(settings)  # refuses to start in production without a key
-    authenticator = AuthenticateOnce(authenticator or JwtAuthenticator(codec))
-    rate_limiter = RateLimiter.from_settings(settings)
-    events = event_hub(settings.redis_url, settings.events_channel)
-    metrics = _metrics(settings, db, rate_limiter)
-    graphql = GraphQLApp(
-        settings,
-        db,
-        authenticator,
-        rate_limiter,
-        identity=identity_kit(settings, codec),
-        events=events,
-        metrics=metrics,
-    )
-
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+def _readyz(db: Database) -> Callable[[Request], Awaitable[Response]]:
+    """`/readyz`: the database answers and its schema is at the head revision."""
 
     async def readyz(_: Request) -> Response:
         checks: dict[str, str] = {}
@@ -448,6 +431,60 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
+    return readyz
+
+
+def _add_cors(app: Starlette, settings: Settings) -> None:
+    origins, origin_regex = settings.cors_origins
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_origin_regex=origin_regex,
+        allow_credentials=settings.cors_allow_credentials,
+        allow_methods=settings.cors_allow_methods,
+        allow_headers=["authorization", "content-type", "x-request-id"],
+        expose_headers=["retry-after", "x-request-id"],
+        max_age=600,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    authenticator: Authenticator | None = None,
+    agents: AgentRunner | None = None,
+) -> Starlette:
+    """Build the app: the composition root. Without `database`, the engine is made from
+    `settings.database_url` at start-up (run `pagila-graph serve` to get the embedded server when
+    no URL is set). The unit-of-work factory and the agents' runner (unless `agents` brings one,
+    e.g. over another chat service) are built here once and reach the layers through the
+    GraphQL context."""
+    settings = settings or get_settings()
+    owns_database = database is None
+    db = database if database is not None else _database_of(settings)
+    # asked by the rate-limit middleware and by the GraphQL context: authenticate once
+    codec = JwtCodec.from_settings(settings)  # refuses to start in production without a key
+    authenticator = AuthenticateOnce(authenticator or JwtAuthenticator(codec))
+    rate_limiter = RateLimiter.from_settings(settings)
+    events = event_hub(settings.redis_url, settings.events_channel)
+    units = SqlUnitOfWorkFactory(db)
+    agents = agents or AgentRunner(settings, units)
+    metrics = _metrics(settings, db, rate_limiter, agents)
+    graphql = GraphQLApp(
+        settings,
+        db,
+        units,
+        authenticator,
+        rate_limiter=rate_limiter,
+        identity=identity_kit(settings, codec),
+        events=events,
+        metrics=metrics,
+        agents=agents,
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         log.info("app.started", graphiql=settings.graphiql_enabled)
@@ -462,7 +499,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
-        Route("/readyz", readyz),
+        Route("/readyz", _readyz(db)),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_DIR)))
@@ -477,17 +514,7 @@ def create_app(
         app.add_middleware(
             RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"
         )
-    origins, origin_regex = settings.cors_origins
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=origins,
-        allow_origin_regex=origin_regex,
-        allow_credentials=settings.cors_allow_credentials,
-        allow_methods=settings.cors_allow_methods,
-        allow_headers=["authorization", "content-type", "x-request-id"],
-        expose_headers=["retry-after", "x-request-id"],
-        max_age=600,
-    )
+    _add_cors(app, settings)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(RequestIdMiddleware)
     app.state.database = db

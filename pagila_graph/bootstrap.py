@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from pagila_graph.config import Settings
+from config.settings import Settings
 from persistence import loader, migrate
 from persistence.db import to_libpq_url
 from persistence.embedded import EmbeddedPostgres, ensure_database, start_embedded_async

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,9 +27,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pagila_graph.config import AccountSeed, ModelProvider, Settings, get_settings
+from config.settings import AccountSeed, ModelProvider, Settings, get_settings
 
 if TYPE_CHECKING:
+    from agents.eval.dataset import Question
+    from agents.eval.runner import EvalRun
     from pagila_graph.bootstrap import PreparedDatabase
 
 app = typer.Typer(
@@ -64,7 +67,7 @@ def _main(
 
 def _settings() -> Settings:
     settings = get_settings()
-    from pagila_graph.logging import configure_logging
+    from config.logging import configure_logging
 
     configure_logging(settings.log_level, json=settings.json_logs)
     return settings
@@ -370,13 +373,29 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     settings, prepared = _prepare_database(settings)
     try:
         _prepare_model(settings, load=True)
-        run = asyncio.run(report.run_with_progress(settings, picked, concurrency, console))
+        run = asyncio.run(_evaluate(settings, picked, concurrency))
     finally:
         if prepared.embedded is not None:
             prepared.embedded.stop()
     report.print_summary(run, console)
     run.save(output)
     _step(f"Results written to {output}")
+
+
+async def _evaluate(settings: Settings, picked: Sequence[Question], concurrency: int) -> EvalRun:
+    """The evaluation's own engine (sized for `concurrency`) and runner, disposed at the end."""
+    from agents.eval import report
+    from agents.service import AgentRunner
+    from persistence.db import Database, create_engine
+    from persistence.unit_of_work import SqlUnitOfWorkFactory
+
+    assert settings.database_url
+    database = Database(create_engine(settings.database_url, pool_size=max(2, concurrency)))
+    try:
+        runner = AgentRunner(settings, SqlUnitOfWorkFactory(database))
+        return await report.run_with_progress(runner, picked, concurrency, console)
+    finally:
+        await database.dispose()
 
 
 @app.command("purge-keys")

@@ -20,8 +20,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from config.logging import get_logger
 from domain.events import DomainEvent, EventsLost
-from pagila_graph.logging import get_logger
 
 log = get_logger(__name__)
 

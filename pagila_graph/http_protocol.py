@@ -31,8 +31,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from typing_extensions import override
 
+from config.logging import get_logger, request_id_var
 from graph.context import Context
-from pagila_graph.logging import get_logger, request_id_var
 
 log = get_logger(__name__)
 

@@ -44,8 +44,8 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from pagila_graph.config import PersistedQueriesMode, Settings
-from pagila_graph.logging import get_logger
+from config.logging import get_logger
+from config.settings import PersistedQueriesMode, Settings
 
 log = get_logger(__name__)
 

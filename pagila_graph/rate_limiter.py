@@ -18,7 +18,6 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -27,11 +26,12 @@ from limits.errors import StorageError
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from config.logging import get_logger
+from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal
 from domain.errors import DomainError, RateLimited
+from graph.rate_limits import LimitKind
 from pagila_graph.auth import Authenticator
-from pagila_graph.config import Settings
-from pagila_graph.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -41,11 +41,6 @@ REDIS_RETRY_AFTER_S = 5.0
 REDIS_TIMEOUT_S = 0.5
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class LimitKind(StrEnum):
-    REQUESTS = "requests"
-    AGENT = "agent"
 
 
 @dataclass(frozen=True, slots=True)

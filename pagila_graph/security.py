@@ -20,12 +20,12 @@ from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from config.logging import get_logger
+from config.settings import Environment, Settings
 from domain.auth import Principal, Role
 from domain.errors import InvalidToken
 from domain.identity import IdentityKit, IssuedAccessToken, SessionPolicy, utc_now
 from domain.passwords import PasswordPolicy
-from pagila_graph.config import Environment, Settings
-from pagila_graph.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from config.settings import AccountSeed, Settings
 from domain.auth import Role
 from domain.identity import PasswordHasher, seeded_staff_roles
-from pagila_graph.config import AccountSeed, Settings
 from pagila_graph.security import Argon2PasswordHasher
 from persistence.db import Database, create_engine
 from persistence.unit_of_work import SqlAlchemyUnitOfWork

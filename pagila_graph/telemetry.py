@@ -32,7 +32,7 @@ from typing_extensions import override
 from agents.events import Handoff, ToolCallFinished
 from agents.observability import RunReport
 from graph.observability import OperationObserver, OperationReport
-from pagila_graph.rate_limiter import LimitKind
+from graph.rate_limits import LimitKind
 
 OTHER = "other"
 ANONYMOUS = "anonymous"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar, cast
 
+from domain.units import ReadUnit, WriteUnit
 from persistence.db import Database
 from persistence.repositories.balance import (
     SqlAccountRepository,
@@ -41,40 +43,12 @@ from persistence.repositories.rentals import SqlPaymentListRepository, SqlRental
 from persistence.repositories.reports import SqlReportRepository
 from persistence.repositories.stores import SqlStaffRepository, SqlStoreRepository
 
+R = TypeVar("R")
+
 
 class SqlAlchemyUnitOfWork:
-    films: SqlFilmRepository
-    # read API (issue 4)
-    actors: SqlActorRepository
-    categories: SqlCategoryRepository
-    languages: SqlLanguageRepository
-    inventory: SqlInventoryRepository
-    customers: SqlCustomerRepository
-    subscriptions: SqlSubscriptionRepository
-    addresses: SqlAddressRepository
-    cities: SqlCityRepository
-    countries: SqlCountryRepository
-    stores: SqlStoreRepository
-    staff: SqlStaffRepository
-    rentals: SqlRentalListRepository
-    payments: SqlPaymentListRepository
-    lookups: SqlDirectory
-    rental_writes: SqlRentalRepository
-    payment_writes: SqlPaymentRepository
-    idempotency: SqlIdempotencyStore
-    catalogue_writes: SqlCatalogueWrites
-    # computed fields and reports (issue 4b)
-    stock: SqlStockRepository
-    accounts: SqlAccountRepository
-    rental_terms: SqlRentalTermsRepository
-    reports: SqlReportRepository
-    customer_writes: SqlCustomerWrites
-    # agent conversations (issue 6)
-    conversations: SqlConversationRepository
-    # accounts and refresh tokens (issue 7)
-    identities: SqlIdentityStore
-    # linking agents' questions to the catalogue (issue 13)
-    catalogue_links: SqlCatalogueLinkRepository
+    """One session, one transaction. Repositories are made on first use and forgotten when the
+    unit is left: a GraphQL operation or a tool call pays only for the ones it touches."""
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
@@ -82,37 +56,128 @@ class SqlAlchemyUnitOfWork:
         self._database = database
         self._read_only = read_only
         self._runner: StatementRunner | None = None
+        self._made: dict[Callable[[StatementRunner], Any], object] = {}
+
+    def _repository(self, kind: Callable[[StatementRunner], R]) -> R:
+        made = self._made.get(kind)
+        if made is None:
+            if self._runner is None:
+                raise RuntimeError("Enter the unit of work before using its repositories.")
+            made = kind(self._runner)
+            self._made[kind] = made
+        return cast(R, made)
+
+    @property
+    def films(self) -> SqlFilmRepository:
+        return self._repository(SqlFilmRepository)
+
+    @property
+    def actors(self) -> SqlActorRepository:
+        return self._repository(SqlActorRepository)
+
+    @property
+    def categories(self) -> SqlCategoryRepository:
+        return self._repository(SqlCategoryRepository)
+
+    @property
+    def languages(self) -> SqlLanguageRepository:
+        return self._repository(SqlLanguageRepository)
+
+    @property
+    def inventory(self) -> SqlInventoryRepository:
+        return self._repository(SqlInventoryRepository)
+
+    @property
+    def customers(self) -> SqlCustomerRepository:
+        return self._repository(SqlCustomerRepository)
+
+    @property
+    def subscriptions(self) -> SqlSubscriptionRepository:
+        return self._repository(SqlSubscriptionRepository)
+
+    @property
+    def addresses(self) -> SqlAddressRepository:
+        return self._repository(SqlAddressRepository)
+
+    @property
+    def cities(self) -> SqlCityRepository:
+        return self._repository(SqlCityRepository)
+
+    @property
+    def countries(self) -> SqlCountryRepository:
+        return self._repository(SqlCountryRepository)
+
+    @property
+    def stores(self) -> SqlStoreRepository:
+        return self._repository(SqlStoreRepository)
+
+    @property
+    def staff(self) -> SqlStaffRepository:
+        return self._repository(SqlStaffRepository)
+
+    @property
+    def rentals(self) -> SqlRentalListRepository:
+        return self._repository(SqlRentalListRepository)
+
+    @property
+    def payments(self) -> SqlPaymentListRepository:
+        return self._repository(SqlPaymentListRepository)
+
+    @property
+    def lookups(self) -> SqlDirectory:
+        return self._repository(SqlDirectory)
+
+    @property
+    def rental_writes(self) -> SqlRentalRepository:
+        return self._repository(SqlRentalRepository)
+
+    @property
+    def payment_writes(self) -> SqlPaymentRepository:
+        return self._repository(SqlPaymentRepository)
+
+    @property
+    def idempotency(self) -> SqlIdempotencyStore:
+        return self._repository(SqlIdempotencyStore)
+
+    @property
+    def catalogue_writes(self) -> SqlCatalogueWrites:
+        return self._repository(SqlCatalogueWrites)
+
+    @property
+    def stock(self) -> SqlStockRepository:
+        return self._repository(SqlStockRepository)
+
+    @property
+    def accounts(self) -> SqlAccountRepository:
+        return self._repository(SqlAccountRepository)
+
+    @property
+    def rental_terms(self) -> SqlRentalTermsRepository:
+        return self._repository(SqlRentalTermsRepository)
+
+    @property
+    def reports(self) -> SqlReportRepository:
+        return self._repository(SqlReportRepository)
+
+    @property
+    def customer_writes(self) -> SqlCustomerWrites:
+        return self._repository(SqlCustomerWrites)
+
+    @property
+    def conversations(self) -> SqlConversationRepository:
+        return self._repository(SqlConversationRepository)
+
+    @property
+    def identities(self) -> SqlIdentityStore:
+        return self._repository(SqlIdentityStore)
+
+    @property
+    def catalogue_links(self) -> SqlCatalogueLinkRepository:
+        return self._repository(SqlCatalogueLinkRepository)
 
     async def __aenter__(self) -> Self:
         session = self._database.read_session() if self._read_only else self._database.session()
         self._runner = StatementRunner(session)
-        self.films = SqlFilmRepository(self._runner)
-        self.actors = SqlActorRepository(self._runner)
-        self.categories = SqlCategoryRepository(self._runner)
-        self.languages = SqlLanguageRepository(self._runner)
-        self.inventory = SqlInventoryRepository(self._runner)
-        self.customers = SqlCustomerRepository(self._runner)
-        self.subscriptions = SqlSubscriptionRepository(self._runner)
-        self.addresses = SqlAddressRepository(self._runner)
-        self.cities = SqlCityRepository(self._runner)
-        self.countries = SqlCountryRepository(self._runner)
-        self.stores = SqlStoreRepository(self._runner)
-        self.staff = SqlStaffRepository(self._runner)
-        self.rentals = SqlRentalListRepository(self._runner)
-        self.payments = SqlPaymentListRepository(self._runner)
-        self.lookups = SqlDirectory(self._runner)
-        self.rental_writes = SqlRentalRepository(self._runner)
-        self.payment_writes = SqlPaymentRepository(self._runner)
-        self.idempotency = SqlIdempotencyStore(self._runner)
-        self.catalogue_writes = SqlCatalogueWrites(self._runner)
-        self.stock = SqlStockRepository(self._runner)
-        self.accounts = SqlAccountRepository(self._runner)
-        self.rental_terms = SqlRentalTermsRepository(self._runner)
-        self.reports = SqlReportRepository(self._runner)
-        self.customer_writes = SqlCustomerWrites(self._runner)
-        self.conversations = SqlConversationRepository(self._runner)
-        self.identities = SqlIdentityStore(self._runner)
-        self.catalogue_links = SqlCatalogueLinkRepository(self._runner)
         return self
 
     async def __aexit__(
@@ -128,9 +193,23 @@ class SqlAlchemyUnitOfWork:
         finally:
             await session.close()
             self._runner = None
+            self._made.clear()
 
     async def commit(self) -> None:
         assert self._runner is not None
         if self._read_only:
             raise RuntimeError("A read-only unit of work cannot commit.")
         await self._runner.session.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """The `UnitOfWorkFactory` over one database, built once by the composition root."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def read_only(self) -> ReadUnit:
+        return SqlAlchemyUnitOfWork(self.database, read_only=True)
+
+    def read_write(self) -> WriteUnit:
+        return SqlAlchemyUnitOfWork(self.database)

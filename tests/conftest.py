@@ -18,8 +18,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from config.settings import Environment, Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Environment, Settings
 from persistence import loader, migrate
 from persistence.db import Database, StatementCounter, create_engine, to_libpq_url
 from persistence.embedded import EmbeddedPostgres, start_embedded

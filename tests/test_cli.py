@@ -52,7 +52,7 @@ def test_help_does_not_import_the_heavy_stack() -> None:
 def test_db_url_prints_the_configured_url(
     monkeypatch: pytest.MonkeyPatch, configured: str, flag: list[str], expected: str
 ) -> None:
-    from pagila_graph.config import get_settings
+    from config.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", configured)
     get_settings.cache_clear()

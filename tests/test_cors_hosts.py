@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from config.settings import Environment, Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Environment, Settings
 from persistence.db import Database
 
 Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

@@ -9,9 +9,9 @@ import httpx
 import psutil
 import pytest
 
+from config.settings import Environment, Settings
 from pagila_graph.app import create_app
 from pagila_graph.bootstrap import prepare_database
-from pagila_graph.config import Environment, Settings
 from persistence.db import Database, create_engine
 
 

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence import migrate
 from persistence.db import Database, create_engine
 from tests.conftest import GraphQLClient

@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from pagila_graph.config import Settings
-from pagila_graph.logging import configure_logging, get_logger, request_id_var
+from config.logging import configure_logging, get_logger, request_id_var
+from config.settings import Settings
 from persistence.db import Database
 
 

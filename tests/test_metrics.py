@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from pagila_graph.telemetry import ANONYMOUS, OTHER, BoundedNames
 from persistence.db import Database, StatementCounter
 from tests.loopback import serving

@@ -86,13 +86,6 @@ def snapshot_of(rows: dict[str, list[dict[str, Any]]]) -> Snapshot:
     return Snapshot(films, actors, sorted({c for f in films for c in f.categories}))
 
 
-async def generate_from(database: Any) -> list[dict[str, Any]]:
-    """The generated set from the database (`persistence.eval_snapshot`)."""
-    from persistence.eval_snapshot import load_snapshot
-
-    return generate(snapshot_of(await load_snapshot(database)))
-
-
 def split_of(key: str) -> str:
     return "test" if zlib.crc32(key.encode()) % 2 else "dev"
 

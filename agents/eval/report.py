@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any
 from agents.eval.dataset import Question
 from agents.eval.metrics import TARGETS, Outcome, Score
 from agents.eval.runner import EvalRun, load_average, run_eval
-from pagila_graph.config import Settings
-from persistence.db import Database, create_engine
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from agents.service import AgentRunner
+
 
 async def run_with_progress(
-    settings: Settings,
+    runner: AgentRunner,
     questions: Sequence[Question],
     concurrency: int,
     console: Console,
 ) -> EvalRun:
-    """Runs `questions` with a progress bar; the provider is built first, so a missing model
-    stops the run before any question (`ModelUnavailable`)."""
+    """Runs `questions` through `runner` with a progress bar; the provider is built first, so a
+    missing model stops the run before any question (`ModelUnavailable`)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -33,11 +33,6 @@ async def run_with_progress(
         TimeRemainingColumn,
     )
 
-    from agents.service import AgentRunner
-
-    assert settings.database_url
-    database = Database(create_engine(settings.database_url, pool_size=max(2, concurrency)))
-    runner = AgentRunner(settings, database)
     runner.chat_service()
     load_before = load_average()
     failed = 0
@@ -62,17 +57,14 @@ async def run_with_progress(
             description=f"Evaluating ({failed} with a miss) {question.id} {outcome.latency_s:.1f}s",
         )
 
-    try:
-        with progress:
-            return await run_eval(
-                runner,
-                questions,
-                concurrency=concurrency,
-                on_result=on_result,
-                meta={"load_before": load_before},
-            )
-    finally:
-        await database.dispose()
+    with progress:
+        return await run_eval(
+            runner,
+            questions,
+            concurrency=concurrency,
+            on_result=on_result,
+            meta={"load_before": load_before},
+        )
 
 
 def _percent(metric: dict[str, Any]) -> str:

@@ -25,8 +25,7 @@ from domain.assistant import candidate_titles
 from domain.auth import ANONYMOUS
 from domain.catalogue.search import FilmSearch, FilmSearchService
 from domain.errors import DomainError
-from persistence.db import Database
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
+from domain.units import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from agents.service import AgentRunner
@@ -53,13 +52,13 @@ class EvalRun:
         path.write_text(self.to_json() + "\n", encoding="utf-8")
 
 
-async def named_films(database: Database, answer: str) -> list[int]:
+async def named_films(units: UnitOfWorkFactory, answer: str) -> list[int]:
     """Ids of the catalogue films whose exact title the answer names."""
     ids: list[int] = []
     titles = candidate_titles(answer)
     if not titles:
         return ids
-    async with SqlAlchemyUnitOfWork(database, read_only=True) as uow:
+    async with units.read_only() as uow:
         search = FilmSearchService(uow)
         for title in titles:
             films, _ = await search.search(FilmSearch(title=title, limit=10))
@@ -96,7 +95,7 @@ async def ask_one(runner: AgentRunner, question: Question) -> Outcome:
             )
         elif isinstance(step, Handoff):
             outcome.handoffs.append((step.from_agent, step.to_agent, step.reason))
-    outcome.named_films = await named_films(runner.database, answer.answer)
+    outcome.named_films = await named_films(runner.units, answer.answer)
     return outcome
 
 

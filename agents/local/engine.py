@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.logging import get_logger
 from domain.assistant import AgentBusy, AgentFailed, ModelUnavailable
-from pagila_graph.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from config.logging import get_logger
 from domain.assistant import ModelUnavailable
-from pagila_graph.logging import get_logger
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -26,16 +26,15 @@ from domain.rentals.reads import (
     RentalService,
     RentalStatus,
 )
-from persistence.db import Database
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
+from domain.units import UnitOfWorkFactory
 
 PLUGIN_NAME = "Customer"
 SUBSCRIPTIONS_NEWEST_FIRST = SortKey("ID", SortDirection.DESC, ())
 
 
 class CustomerPlugin:
-    def __init__(self, database: Database, principal: Principal) -> None:
-        self._database = database
+    def __init__(self, units: UnitOfWorkFactory, principal: Principal) -> None:
+        self._units = units
         self._principal = principal
 
     def _customer_id(self) -> int:
@@ -53,7 +52,7 @@ class CustomerPlugin:
     ) -> str:
         try:
             customer_id = self._customer_id()
-            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+            async with self._units.read_only() as uow:
                 rental_filter = RentalFilter(
                     customer_id=customer_id,
                     status=RentalStatus.OUTSTANDING if outstanding_only else None,
@@ -82,7 +81,7 @@ class CustomerPlugin:
     async def my_balance(self) -> str:
         try:
             customer_id = self._customer_id()
-            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+            async with self._units.read_only() as uow:
                 (result,) = await BalanceService(uow, self._principal).balances(
                     [BalanceQuery(customer_id)]
                 )
@@ -96,7 +95,7 @@ class CustomerPlugin:
     async def my_subscription(self) -> str:
         try:
             customer_id = self._customer_id()
-            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+            async with self._units.read_only() as uow:
                 service = CustomerService(uow, self._principal)
                 (customer,) = await service.get_many([customer_id])  # the permission check
                 if isinstance(customer, DomainError):

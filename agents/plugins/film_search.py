@@ -21,8 +21,7 @@ from domain.catalogue.search import (
     parse_rating,
 )
 from domain.errors import DomainError
-from persistence.db import Database
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
+from domain.units import UnitOfWorkFactory
 
 PLUGIN_NAME = "FilmSearch"
 #: Pagila's categories (the bundled data): what a small model may put in `category`
@@ -104,8 +103,8 @@ def _criteria_in_words(
 
 
 class FilmSearchPlugin:
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    def __init__(self, units: UnitOfWorkFactory) -> None:
+        self._units = units
 
     @kernel_function(
         name="search_films",
@@ -145,7 +144,7 @@ class FilmSearchPlugin:
                 order_by=SORT_FIELDS.get(str(sort_by or "").lower()),
                 descending=bool(descending),
             )
-            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+            async with self._units.read_only() as uow:
                 service = FilmSearchService(uow)
                 films, total = await service.search(criteria)
                 if not films and criteria.title and not criteria.keywords:
@@ -184,7 +183,7 @@ class FilmSearchPlugin:
     )
     async def film_details(self, film_id: Annotated[int, "The film id"]) -> str:
         try:
-            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+            async with self._units.read_only() as uow:
                 film = await FilmSearchService(uow).films.get(int(film_id))
         except DomainError as exc:
             return error_json(exc)
@@ -213,7 +212,7 @@ class FilmSearchPlugin:
     ) -> str:
         stores = (int(store_id),) if store_id else STORES
         try:
-            async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+            async with self._units.read_only() as uow:
                 service = FilmSearchService(uow)
                 film = await service.films.get(int(film_id))
                 counts = await service.in_stock(film.id, stores)

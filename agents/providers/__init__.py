@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from config.settings import ModelProvider, Settings
 from domain.assistant import ModelUnavailable
-from pagila_graph.config import ModelProvider, Settings
 
 if TYPE_CHECKING:
     from semantic_kernel.connectors.ai.chat_completion_client_base import (

@@ -68,16 +68,16 @@ from agents.local.engine import (
 )
 from agents.local.grounding import QuestionTerms
 from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_progress
+from agents.notes import CONTEXT_PREFIX
 from agents.plugins.film_search import CATEGORIES
-from agents.providers.scripted import CONTEXT_PREFIX
+from config.logging import get_logger
 from domain.assistant import ModelUnavailable
 from domain.catalogue.films import MpaaRating
-from pagila_graph.logging import get_logger
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pagila_graph.config import Settings
+    from config.settings import Settings
 
 log = get_logger(__name__)
 

@@ -30,6 +30,7 @@ from semantic_kernel.contents import (
 )
 from typing_extensions import override
 
+from agents.notes import CONTEXT_PREFIX
 from agents.plugins.prompts import SUMMARY_PREFIX
 from agents.router import looks_like_catalogue_question
 
@@ -98,9 +99,6 @@ class ScriptTurn:
 def _is_context(message: ChatMessageContent) -> bool:
     return (message.content or "").startswith(CONTEXT_PREFIX)
 
-
-#: How the orchestration labels the context it hands over (see agents/orchestration.py).
-CONTEXT_PREFIX = "[context from "
 
 Policy = Callable[[ScriptTurn], Reply | Awaitable[Reply]]
 

@@ -9,20 +9,22 @@ from typing import Any, TypeVar
 import strawberry
 from starlette.requests import Request
 
-from agents.service import AgentRunner, runner_for
+from agents.service import AgentRunner
 from domain.conversations import ConversationService
 from domain.errors import DomainError, RateLimited
 from graph.agents import types as t
 from graph.mutations import run_mutation
 from graph.pagination import Info
-from graph.rate_limits import check_rate_limit
-from pagila_graph.rate_limiter import LimitKind
+from graph.rate_limits import LimitKind, check_rate_limit
 
 T = TypeVar("T")
 
 
 def runner(info: Info) -> AgentRunner:
-    return runner_for(info.context.settings, info.context.database)
+    agents = info.context.agents
+    if agents is None:
+        raise RuntimeError("The app was built without the agents' runner.")
+    return agents
 
 
 async def rate_limit(info: Info) -> None:

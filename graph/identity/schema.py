@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.identity import IdentityService
+from domain.identity import account_of
 from graph.identity.types import Account
 from graph.writing import Info
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 
 @strawberry.type
@@ -17,9 +16,6 @@ class IdentityQuery:
         "error when you are not signed in."
     )
     async def me(self, info: Info) -> Account:
-        kit = info.context.identity
-        if kit is None:
-            raise RuntimeError("The app was built without identity ports.")
-        uow = SqlAlchemyUnitOfWork(info.context.database, read_only=True)
-        service: IdentityService = kit.service(uow)
-        return Account.from_entity(await service.me(info.context.principal))
+        async with info.context.units.read_only() as unit:
+            account = await account_of(unit.identities, info.context.principal)
+        return Account.from_entity(account)

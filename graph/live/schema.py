@@ -20,9 +20,9 @@ from domain.catalogue.films import FilmService
 from domain.customers.balance import BalanceQuery, BalanceService
 from domain.errors import DomainError, NotFound
 from domain.events import DomainEvent, EventFeed, EventKind, LiveEvents
+from domain.units import ReadUnit
 from graph.context import Context
 from graph.live import types as t
-from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 Info = strawberry.Info[Context, Any]
 
@@ -38,8 +38,8 @@ def feed(info: Info) -> EventFeed:
 
 
 @asynccontextmanager
-async def reading(info: Info) -> AsyncIterator[SqlAlchemyUnitOfWork]:
-    async with SqlAlchemyUnitOfWork(info.context.database, read_only=True) as uow:
+async def reading(info: Info) -> AsyncIterator[ReadUnit]:
+    async with info.context.units.read_only() as uow:
         yield uow
 
 

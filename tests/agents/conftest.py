@@ -8,8 +8,9 @@ import asyncpg
 import pytest
 
 from agents.service import AgentRunner
-from pagila_graph.config import ModelProvider, Settings
+from config.settings import ModelProvider, Settings
 from persistence.db import Database, to_libpq_url
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.conftest import open_database, pagila_database, settings_for
 
 
@@ -58,4 +59,5 @@ def sql(agents_url: str) -> Sql:
 def runner(settings: Settings, database: Database, policy: object) -> AgentRunner:
     from agents.providers.scripted import ScriptedChatCompletion
 
-    return AgentRunner(settings, database, ScriptedChatCompletion(policy))  # type: ignore[arg-type]
+    service = ScriptedChatCompletion(policy)
+    return AgentRunner(settings, SqlUnitOfWorkFactory(database), service)  # type: ignore[arg-type]

@@ -13,10 +13,11 @@ import pytest
 from agents.events import ToolCallFinished
 from agents.plugins.customer import CustomerPlugin
 from agents.providers.scripted import Call, Reply, Say, ScriptTurn
+from config.settings import Settings
 from domain.auth import Principal, Role
 from domain.errors import NotFound
-from pagila_graph.config import Settings
 from persistence.db import Database
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.agents.conftest import Sql, runner
 from tests.agents.support import customer
 
@@ -103,8 +104,10 @@ def test_the_customer_tools_take_no_customer_id() -> None:
 
 async def test_the_tools_apply_the_domain_rules(agents_db: Database) -> None:
     """Without a customer behind the Principal the services refuse, as the API does."""
-    anonymous = CustomerPlugin(agents_db, Principal())
-    staff = CustomerPlugin(agents_db, Principal(role=Role.STAFF, staff_id=1, store_id=1))
+    anonymous = CustomerPlugin(SqlUnitOfWorkFactory(agents_db), Principal())
+    staff = CustomerPlugin(
+        SqlUnitOfWorkFactory(agents_db), Principal(role=Role.STAFF, staff_id=1, store_id=1)
+    )
     for plugin, code in ((anonymous, "UNAUTHENTICATED"), (staff, "PERMISSION_DENIED")):
         for result in (
             await plugin.my_rentals(),

@@ -12,6 +12,7 @@ from agents.plugins.film_search import FilmSearchPlugin
 from agents.router import FirstAgent, route
 from domain.catalogue.search import category_key
 from persistence.db import Database, to_libpq_url
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,8 @@ async def conn(pagila_url: str) -> Any:
 
 
 async def search(database: Database, **criteria: Any) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(await FilmSearchPlugin(database).search_films(**criteria))
+    plugin = FilmSearchPlugin(SqlUnitOfWorkFactory(database))
+    result: dict[str, Any] = json.loads(await plugin.search_films(**criteria))
     return result
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from config.settings import ModelProvider, Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import ModelProvider, Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql
 from tests.agents.support import CUSTOMER_HEADER, HeaderAuthenticator

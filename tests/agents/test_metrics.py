@@ -7,9 +7,8 @@ import asyncio
 import httpx
 
 from agents.providers.scripted import Reply, Say, ScriptTurn
-from agents.service import install_runner
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.agents.conftest import runner
 from tests.agents.test_orchestration import no_match_policy
@@ -31,8 +30,7 @@ async def test_agent_runs_move_their_metrics(agent_settings: Settings, agents_db
     database = Database(agents_db.engine)  # an app of its own, with this runner
     seen: list[ScriptTurn] = []
     agents = runner(agent_settings, database, no_match_policy(seen))
-    install_runner(agents)
-    app = create_app(agent_settings, database)  # gives the installed runner its observer
+    app = create_app(agent_settings, database, agents=agents)  # gives the runner its observer
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         before = await scrape(http)
@@ -44,11 +42,13 @@ async def test_agent_runs_move_their_metrics(agent_settings: Settings, agents_db
         # a failure: a model that never answers, a run past its timeout, the same metrics
         impatient = agent_settings.model_copy(update={"agent_timeout_s": 0.2})
         stuck = runner(impatient, database, never_answers)
-        stuck.observer = agents.observer
-        install_runner(stuck)
-        failed = await http.post(
-            "/graphql", json={"query": ASK, "variables": {"q": "a rainy-day plan?"}}
-        )
+        other = create_app(impatient, database, agents=stuck)
+        stuck.observer = agents.observer  # its runs count in the first app's metrics
+        to_other = httpx.ASGITransport(app=other)
+        async with httpx.AsyncClient(transport=to_other, base_url="http://t") as stuck_http:
+            failed = await stuck_http.post(
+                "/graphql", json={"query": ASK, "variables": {"q": "a rainy-day plan?"}}
+            )
         assert failed.json()["data"]["askAgent"]["errors"] == [{"code": "AGENT_TIMEOUT"}]
         after = await scrape(http)
 

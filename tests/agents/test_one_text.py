@@ -8,9 +8,9 @@ import pytest
 
 from agents.events import MessageDelta, RunCompleted
 from agents.providers.scripted import Call, Reply, Say, ScriptTurn
+from config.settings import Settings
 from domain.assistant import AgentFailed
 from domain.auth import ANONYMOUS
-from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
 

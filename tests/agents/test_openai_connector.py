@@ -15,9 +15,10 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from agents.service import AgentRunner
+from config.settings import ModelProvider, Settings
 from domain.auth import ANONYMOUS
-from pagila_graph.config import ModelProvider, Settings
 from persistence.db import Database
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.agents.conftest import Sql
 from tests.loopback import serving
 
@@ -114,7 +115,7 @@ async def test_openai_connector_runs_a_tool_call_and_a_streamed_answer(
             "model_name": "loopback",
         }
     )
-    agents = AgentRunner(settings, agents_db)
+    agents = AgentRunner(settings, SqlUnitOfWorkFactory(agents_db))
     assert type(agents.chat_service()).__name__ == "OpenAIChatCompletion"
     answer = await agents.ask("dinosaur films in the catalogue?", ANONYMOUS)
 

@@ -6,8 +6,8 @@ import json
 
 from agents.events import AgentMessage, Handoff, ToolCallFinished
 from agents.providers.scripted import Call, Reply, Say, ScriptTurn
+from config.settings import Settings
 from domain.auth import ANONYMOUS
-from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
 

@@ -8,8 +8,8 @@ import pytest
 from pydantic import SecretStr
 
 from agents.providers import build_chat_service
+from config.settings import ModelProvider, Settings
 from domain.assistant import ModelUnavailable
-from pagila_graph.config import ModelProvider, Settings
 
 
 def settings(**values: object) -> Settings:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database, StatementCounter
 from tests.agents.conftest import Sql
 from tests.loopback import serving

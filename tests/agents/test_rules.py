@@ -12,10 +12,10 @@ from decimal import Decimal
 import pytest
 
 from agents.router import FirstAgent, route
+from config.settings import Settings
 from domain.assistant import AgentOutputInvalid, candidate_titles, is_recommended
 from domain.catalogue.films import Film, MpaaRating
 from domain.conversations import Message, turns_of
-from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
 

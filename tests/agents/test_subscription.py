@@ -13,10 +13,11 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from agents.providers.scripted import Reply, Say, ScriptTurn
-from agents.service import AgentRunner, install_runner
+from agents.service import AgentRunner
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.agents.conftest import Sql, runner
 from tests.agents.support import HeaderAuthenticator
 from tests.loopback import serving
@@ -36,15 +37,15 @@ subscription S($q: String!) {
 }
 """
 
-Serve = Callable[[Database], Awaitable[str]]
+Serve = Callable[[Database, AgentRunner | None], Awaitable[str]]
 
 
 @pytest.fixture
 async def serve(agent_settings: Settings) -> AsyncIterator[Serve]:
     async with AsyncExitStack() as servers:
 
-        async def start(database: Database) -> str:
-            app = create_app(agent_settings, database, HeaderAuthenticator())
+        async def start(database: Database, agents: AgentRunner | None = None) -> str:
+            app = create_app(agent_settings, database, HeaderAuthenticator(), agents=agents)
             port = await servers.enter_async_context(serving(app))
             return f"ws://127.0.0.1:{port}/graphql"
 
@@ -112,7 +113,7 @@ async def test_agent_stream_over_websocket(
     protocol: str,
     client: Callable[[ClientConnection, str], Awaitable[list[dict[str, Any]]]],
 ) -> None:
-    url = await serve(agents_db)
+    url = await serve(agents_db, None)
     rows = await sql.rows(
         "SELECT film_id, title FROM film"
         " WHERE fulltext @@ websearch_to_tsquery('english', 'dinosaurs') AND rental_rate <= 1"
@@ -128,8 +129,7 @@ async def test_agent_stream_reports_a_refusal_as_run_failed(
 ) -> None:
     database = Database(agents_db.engine)
     no_model = agent_settings.model_copy(update={"model_provider": "none"})
-    install_runner(AgentRunner(no_model, database))
-    url = await serve(database)
+    url = await serve(database, AgentRunner(no_model, SqlUnitOfWorkFactory(database)))
     async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         events = await transport_ws(ws, "hello")
     assert [e["__typename"] for e in events] == ["RunFailed"]
@@ -153,8 +153,7 @@ async def test_closing_the_socket_cancels_the_model_call(
 
     database = Database(agents_db.engine)
     agents = runner(agent_settings, database, slow_model)
-    install_runner(agents)
-    url = await serve(database)
+    url = await serve(database, agents)
     async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
@@ -188,8 +187,7 @@ async def test_an_http_client_leaving_cancels_ask_agent_and_its_model_call(
 
     database = Database(agents_db.engine)
     agents = runner(agent_settings, database, slow_model)
-    install_runner(agents)
-    url = (await serve(database)).replace("ws://", "http://")
+    url = (await serve(database, agents)).replace("ws://", "http://")
     query = 'mutation { askAgent(input: {question: "a rainy-day plan?"}) { answer } }'
     async with httpx.AsyncClient() as client:
         request = asyncio.create_task(client.post(url, json={"query": query}))

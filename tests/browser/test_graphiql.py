@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.agents.conftest import Sql, agent_settings, agents_db, agents_url, sql
 from tests.browser.conftest import IsolatedPage

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
+from config.settings import ModelProvider
 from pagila_graph.app import create_app
-from pagila_graph.config import ModelProvider
 from persistence.db import to_libpq_url
 from tests.browser.conftest import PHONE, artifact
 from tests.conftest import open_database, pagila_database, settings_for

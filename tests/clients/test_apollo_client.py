@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from config.settings import PersistedQueriesMode, Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import PersistedQueriesMode, Settings
 from persistence.db import Database
 from tests.clients.conftest import run_node
 from tests.loopback import serving

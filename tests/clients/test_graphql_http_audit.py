@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database
 from tests.clients.conftest import run_node
 from tests.loopback import serving

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from config.settings import get_settings
 from pagila_graph.cli import app
-from pagila_graph.config import get_settings
 
 # Since the questions are linked to the catalogue before any model call (decision 0065), the
 # scripted model (agents/providers/scripted.py, demo_policy) only picks a tool; arguments and

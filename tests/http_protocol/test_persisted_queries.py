@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.settings import PersistedQueriesMode, Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import PersistedQueriesMode, Settings
 from pagila_graph.persisted_queries import MemoryStore, normalised, operations_of
 from persistence.db import Database
 from tests.ratelimit.support import REDIS_URL, redis_available, redis_keys, unique_prefix

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database
 from persistence.repositories.identities import SqlIdentityStore
 from tests.identity.conftest import (

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from config.settings import Environment, Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Environment, Settings
 from pagila_graph.security import Argon2PasswordHasher, signing_secret
 from persistence.db import Database
 

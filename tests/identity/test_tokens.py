@@ -12,8 +12,8 @@ from typing import Any
 import jwt
 import pytest
 
+from config.settings import Settings
 from domain.auth import Principal, Role
-from pagila_graph.config import Settings
 from pagila_graph.security import JwtCodec, signing_secret
 from tests.identity.conftest import ME, AuthApi, unique_email
 

@@ -14,9 +14,9 @@ from sqlalchemy import text
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from config.settings import Settings
 from domain.auth import Principal, Role
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from pagila_graph.security import Argon2PasswordHasher, JwtCodec
 from persistence.db import Database
 from tests.loopback import serving

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from starlette.applications import Starlette
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from pagila_graph.events import LocalEventHub
 from persistence.db import Database
 from tests.conftest import open_database, pagila_database, settings_for

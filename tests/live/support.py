@@ -15,8 +15,8 @@ import asyncpg
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from config.settings import Settings
 from domain.auth import Principal, Role
-from pagila_graph.config import Settings
 from pagila_graph.events import LocalEventHub
 from pagila_graph.security import JwtCodec
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from pagila_graph.config import Settings
+from config.settings import Settings
 from tests.live.support import DUE, REDIS_URL, SECRET, Http, Subscriber, channel, clerk, subscribed
 from tests.live.support import customer as customer_principal
 from tests.live.test_events import RENTAL_EVENTS, active_customer, free_film

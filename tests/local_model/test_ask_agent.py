@@ -17,9 +17,9 @@ import pytest
 from agents.eval.dataset import Question, load_questions
 from agents.local.engine import LocalEngine
 from agents.providers.local import prepare_local_model
+from config.settings import ModelProvider, Settings
 from domain.assistant import candidate_titles
 from pagila_graph.app import create_app
-from pagila_graph.config import ModelProvider, Settings
 from persistence.db import Database
 from tests.local_model.conftest import needs_local_model
 
@@ -149,7 +149,9 @@ async def test_a_general_answer_streams_token_by_token(
     from domain.auth import ANONYMOUS
 
     settings = local_settings.model_copy(update={"database_url": pagila_url})
-    runner = AgentRunner(settings, Database(database.engine))
+    from persistence.unit_of_work import SqlUnitOfWorkFactory
+
+    runner = AgentRunner(settings, SqlUnitOfWorkFactory(Database(database.engine)))
     deltas: list[str] = []
     completed = None
     async for event in runner.stream(QUESTIONS["general-1"].question, ANONYMOUS):

@@ -18,7 +18,7 @@ import pytest
 from agents.local import engine as engine_module
 from agents.local.model_file import ModelSpec, sha256_of
 from agents.providers import local as provider
-from pagila_graph.config import Settings
+from config.settings import Settings
 
 
 class SlowServer:

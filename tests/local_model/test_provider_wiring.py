@@ -10,8 +10,8 @@ import pytest
 
 from agents.providers import build_chat_service
 from agents.providers.local import LocalChatCompletion, LocalPromptExecutionSettings
+from config.settings import ModelProvider, Settings
 from domain.assistant import ModelUnavailable
-from pagila_graph.config import ModelProvider, Settings
 from tests.local_model.conftest import needs_local_model
 
 

@@ -38,7 +38,7 @@ from agents.providers.local import (
     LocalPromptExecutionSettings,
     prepare_local_model,
 )
-from pagila_graph.config import Settings
+from config.settings import Settings
 from tests.local_model.conftest import needs_local_model
 
 pytestmark = [pytest.mark.local_model, needs_local_model]

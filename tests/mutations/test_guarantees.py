@@ -11,16 +11,16 @@ import asyncio
 from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
+from config.settings import Settings
 from domain.auth import Principal, Role
 from domain.rentals.counter import RecordPayment, RentFilm, RentingService
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database, create_engine
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tests.mutations.fixtures import counter_with_copies, new_customer
@@ -111,15 +111,18 @@ class FailAfter:
 
 
 class FaultyUnitOfWork(SqlAlchemyUnitOfWork):
+    """The real unit of work whose `repository` (made on first use) fails after `method`."""
+
     def __init__(self, database: Database, repository: str, method: str) -> None:
         super().__init__(database)
         self._fault = (repository, method)
 
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        repository, method = self._fault
-        setattr(self, repository, FailAfter(getattr(self, repository), method))
-        return self
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        fault: tuple[str, str] | None = object.__getattribute__(self, "__dict__").get("_fault")
+        if fault is not None and name == fault[0]:
+            return FailAfter(value, fault[1])
+        return value
 
 
 async def _footprint(sql: asyncpg.Connection, customer: int) -> tuple[int, ...]:
@@ -187,17 +190,15 @@ async def test_an_unexpected_failure_is_masked_with_the_request_id(
     customer = await new_customer(sql, counter.store_id)
 
     app = create_app(write_settings, write_database, HeaderAuthenticator())
-    original = SqlAlchemyUnitOfWork.__aenter__
+    real: property = vars(SqlAlchemyUnitOfWork)["rental_writes"]
 
-    async def faulty_enter(self: SqlAlchemyUnitOfWork) -> SqlAlchemyUnitOfWork:
-        await original(self)
-        self.rental_writes = FailAfter(self.rental_writes, "add")  # type: ignore[assignment]
-        return self
+    def faulty_rental_writes(self: SqlAlchemyUnitOfWork) -> Any:
+        return FailAfter(real.__get__(self), "add")
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(SqlAlchemyUnitOfWork, "__aenter__", faulty_enter)
+            patch.setattr(SqlAlchemyUnitOfWork, "rental_writes", property(faulty_rental_writes))
             response = await http.post(
                 "/graphql",
                 json={

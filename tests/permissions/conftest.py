@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
+from config.settings import ModelProvider
 from pagila_graph.app import create_app
-from pagila_graph.config import ModelProvider
 from persistence.db import Database
 from tests.conftest import open_database, pagila_database, settings_for
 from tests.read_api.conftest import Api, HeaderAuthenticator

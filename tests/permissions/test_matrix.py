@@ -11,6 +11,7 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type
 from typer.testing import CliRunner
 
+from config.settings import Settings
 from domain.auth import ROLES_WITH_ACCESS, Access, Principal, Role, require_access
 from domain.errors import PermissionDenied, Unauthenticated
 from graph.permissions import (
@@ -29,7 +30,6 @@ from graph.permissions import (
 )
 from graph.schema import build_schema
 from pagila_graph.cli import app
-from pagila_graph.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOT_TYPES = ("Query", "Mutation", "Subscription")

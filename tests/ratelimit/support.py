@@ -12,7 +12,8 @@ import pytest
 from starlette.requests import HTTPConnection
 
 from domain.auth import ANONYMOUS, Principal, Role
-from pagila_graph.rate_limiter import LimitKind, RateLimiter
+from graph.rate_limits import LimitKind
+from pagila_graph.rate_limiter import RateLimiter
 
 #: The Redis the suite uses (CI runs one at 127.0.0.1:6379); keys go under a unique prefix.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -8,7 +8,8 @@ from structlog.testing import capture_logs
 
 from domain.auth import ANONYMOUS, Principal, Role
 from domain.errors import RateLimited
-from pagila_graph.rate_limiter import LimitKind, RateLimiter
+from graph.rate_limits import LimitKind
+from pagila_graph.rate_limiter import RateLimiter
 from tests.ratelimit.support import STORAGES, limiter_for, redis_keys, unique_prefix
 
 pytestmark = pytest.mark.parametrize("storage", STORAGES)

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from starlette.requests import HTTPConnection
 
+from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal, Role
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database
 
 HEADER = "X-Test-Principal"

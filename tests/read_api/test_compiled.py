@@ -13,8 +13,8 @@ import asyncpg
 import httpx
 import pytest
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database, StatementCounter
 from tests.read_api.conftest import HeaderAuthenticator
 

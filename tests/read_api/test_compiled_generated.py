@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
+from config.settings import Settings
 from graph.schema import build_schema
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from persistence.db import Database, StatementCounter
 from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator, customer, staff
 from tests.read_api.generated import DocumentGenerator

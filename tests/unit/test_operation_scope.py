@@ -9,8 +9,8 @@ import contextlib
 from types import SimpleNamespace
 from typing import Any, cast
 
+from config.settings import Settings
 from graph.context import Context, OperationScopeExtension, _scope
-from pagila_graph.config import Settings
 
 
 async def test_an_operation_may_end_in_another_context() -> None:
@@ -18,7 +18,7 @@ async def test_an_operation_may_end_in_another_context() -> None:
         request=cast(Any, None),
         response=None,
         settings=Settings(_env_file=None),  # type: ignore[call-arg]
-        database=cast(Any, None),  # nothing is opened: no database is needed
+        units=cast(Any, None),  # nothing is opened: no unit of work is needed
     )
     extension = OperationScopeExtension()
     extension.execution_context = cast(Any, SimpleNamespace(context=context))

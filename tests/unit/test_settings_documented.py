@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pagila_graph.config import Settings
+from config.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
