@@ -133,7 +133,16 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("Inventory", "store"): "store_id",
     ("Store", "manager"): "manager_staff_id",
     ("Staff", "store"): "store_id",
+    ("Store", "address"): "address_id",  # a store's address is public; a staff member's is not
+    ("Address", "city"): "city_id",
+    ("City", "country"): "country_id",
 }
+
+#: Types `node(id:)` may compile: those anyone may fetch by id. An address by id could be
+#: anyone's home (staff only, graph/customers/schema.py), so it stays with the executor.
+PUBLIC_NODES = frozenset(
+    {"Film", "Actor", "Category", "Language", "Inventory", "Store", "Staff", "City", "Country"}
+)
 
 #: Nested connections: (type, field) -> the executor's NestedList (relation and fixed order).
 NESTED: dict[tuple[str, str], NestedList[Any]] = {
@@ -370,6 +379,7 @@ class _Walk:
             or not isinstance(node, GraphQLInterfaceType)
             or node not in owner.interfaces
             or not raw_key.isdigit()
+            or type_name not in PUBLIC_NODES
         ):
             raise NotCompilable("node id")  # the executor reports it
         return Lookup(key, int(raw_key), self.object(owner, self.merged(nodes)))

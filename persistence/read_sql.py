@@ -77,6 +77,7 @@ from persistence.repositories.catalogue import (
     actor_conditions,
     inventory_conditions,
 )
+from persistence.repositories.customers import ADDRESSES, CITIES, COUNTRIES
 from persistence.repositories.films import FILMS, copies_in_stock, film_conditions, film_sorts
 from persistence.repositories.stores import STAFF, STORES
 
@@ -105,6 +106,9 @@ ENTITIES: dict[str, Entity] = {
     "Inventory": Entity(INVENTORY, inventory_conditions),
     "Store": Entity(STORES),
     "Staff": Entity(STAFF),
+    "Address": Entity(ADDRESSES),
+    "City": Entity(CITIES),
+    "Country": Entity(COUNTRIES),
 }
 
 #: Computed fields: rule name -> SQL over the entity's row (id column given) and arguments.

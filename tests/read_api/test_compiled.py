@@ -162,6 +162,11 @@ COMPILED: list[tuple[str, dict[str, Any] | None]] = [
         None,
     ),
     ("{ staff { nodes { staffId email active store { id } } } }", None),
+    (
+        "{ stores { nodes { address { id address address2 district postalCode phone "
+        "city { city country { id country } } } } } }",
+        None,
+    ),
     ('{ node(id: "RmlsbTox") { id ... on Film { title } ... on Actor { lastName } } }', None),
     (
         '{ nodes(ids: ["RmlsbTox", "QWN0b3I6MQ", "RmlsbTo5OTk5OQ"]) { __typename id ... '
@@ -408,7 +413,6 @@ async def test_non_ascii_title_in_a_cursor_falls_back_to_the_normal_path(
 #: one, through the normal executor.
 FALLBACK: list[tuple[str, dict[str, Any] | None]] = [
     ("{ films(first: 2) { nodes { title @include(if: true) } } }", None),  # directives
-    ("{ stores(first: 1) { nodes { address { city { city } } } } }", None),  # no entity yet
     (  # relevance is a float: its cursor would print differently
         '{ films(first: 2, filter: { fulltext: "drama" }) { edges { cursor } } }',
         None,
@@ -431,6 +435,7 @@ REFUSED: list[tuple[str, dict[str, Any] | None]] = [
     ("{ films(first: 2, last: 2) { nodes { title } } }", None),
     ('{ film(id: "QWN0b3I6MQ") { title } }', None),  # an Actor's id
     ('{ node(id: "nonsense") { id } }', None),
+    ('{ node(id: "QWRkcmVzczox") { id } }', None),  # an address by id: staff only
     ("{ films(first: 2) { nodes { actors(first: 101) { nodes { lastName } } } } }", None),
 ]
 

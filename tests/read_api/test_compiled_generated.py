@@ -68,10 +68,6 @@ async def _ask(
     return response.status_code, json.dumps(response.json())
 
 
-def _executor_race(answer: tuple[int, str]) -> bool:
-    return '"INTERNAL_SERVER_ERROR"' in answer[1]
-
-
 async def test_generated_documents_compiled_equal_executor(
     apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database, settings: Settings
 ) -> None:
@@ -89,10 +85,10 @@ async def test_generated_documents_compiled_equal_executor(
         if any("json_build_object" in s for s in counter.statements):
             answered_compiled += 1
             assert len(counter.statements) == 1, f"{context}: {counter.statements}"
-        elif _executor_race(expected) or _executor_race(got):
-            # both answers came from the executor, which sometimes closes the unit of work
-            # under a DataLoader still in flight when an error nulls the whole result (a
-            # known executor bug, not the compiled path's): nothing to compare
+        elif '"errors"' in expected[1] or '"errors"' in got[1]:
+            # both answers came from the executor: when an error nulls a parent, which of
+            # the sibling errors get reported depends on which resolvers finished first, so
+            # two executor runs may differ; nothing of the compiled path to compare
             continue
         assert got == expected, context
     share = answered_compiled / DOCUMENTS
