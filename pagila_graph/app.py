@@ -346,7 +346,15 @@ class GraphQLApp(SpecView):
     def encode_json(self, data: object) -> str | bytes:
         if isinstance(data, RawResponse):
             return data.body
+        if isinstance(data, list) and any(isinstance(item, RawResponse) for item in data):
+            # a batch with compiled answers among its own: each encoded as it comes alone
+            parts = [self._encoded(item) for item in data]
+            return b"[" + b",".join(parts) + b"]"
         return super().encode_json(data)
+
+    def _encoded(self, data: object) -> bytes:
+        encoded = self.encode_json(data)
+        return encoded.encode() if isinstance(encoded, str) else encoded
 
     @override
     async def get_context(

@@ -248,3 +248,34 @@ def test_each_operation_is_registered_with_the_fragments_it_uses() -> None:
     assert "fragment" not in b.body
     assert a.id == hashlib.sha256(a.body.encode()).hexdigest()
     assert normalised(a.body) == a.body  # canonical already
+
+
+async def test_persisted_and_batched_reads_still_take_the_compiled_path(
+    settings: Settings, database: Database
+) -> None:
+    """The query a hash stands for, and each read of a batch, is answered by the one compiled
+    statement (graph/compiled.py), as a lone POST is."""
+    from persistence.db import StatementCounter
+
+    query = "{ films(first: 3) { nodes { title language { name } } } }"
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha(query)}}
+    async with app_client(settings, database, batch_max_operations=2) as client:
+        await client.post("/graphql", json={"query": query, "extensions": persisted})
+        with StatementCounter(database.engine) as counter:
+            by_hash = await client.get("/graphql", params={"extensions": json.dumps(persisted)})
+        assert len(by_hash.json()["data"]["films"]["nodes"]) == 3, by_hash.text
+        assert len(counter.statements) == 1 and "json_build_object" in counter.statements[0]
+        with StatementCounter(database.engine) as counter:
+            batch = await client.post("/graphql", json=[{"query": query}, {"query": query}])
+        assert [len(a["data"]["films"]["nodes"]) for a in batch.json()] == [3, 3], batch.text
+        assert len(counter.statements) == 2
+        assert all("json_build_object" in s for s in counter.statements)
+        # compiled answers and the executor's side by side in one batch
+        mixed = await client.post("/graphql", json=[{"query": query}, {"query": "{ nope }"}])
+        compiled, refused = mixed.json()
+        assert len(compiled["data"]["films"]["nodes"]) == 3
+        assert refused["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
