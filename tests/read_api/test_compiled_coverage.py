@@ -8,12 +8,18 @@ executor:
 
 from __future__ import annotations
 
-from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    get_named_type,
+)
+from pagila_graph.config import Settings
 
 from domain.pagination import PageLimits
 from graph.planning import Planner
 from graph.schema import build_schema
-from pagila_graph.config import Settings
 from persistence.read_sql import ENTITIES
 
 #: The share measured when this test was written (decision 0013); it may only grow.
@@ -40,8 +46,6 @@ def read_fields(schema: GraphQLSchema) -> list[tuple[GraphQLObjectType, str]]:
 
 
 def _possible(schema: GraphQLSchema, named: object) -> list[GraphQLObjectType]:
-    from graphql import GraphQLInterfaceType, GraphQLUnionType
-
     if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
         return list(schema.get_possible_types(named))
     return []
