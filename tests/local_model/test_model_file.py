@@ -121,7 +121,50 @@ def test_ensure_rebuilds_a_corrupted_file_from_the_parts(tmp_path: Path) -> None
 
     steps.clear()
     ensure_model_file(tmp_path / "data", spec, parts=parts, on_progress=on_progress)
-    assert steps == ["Verifying the local model"]  # already there: verified, not rebuilt
+    assert steps == []  # already there and stamped: neither hashed nor rebuilt
+
+
+def test_the_digest_is_computed_once_then_trusted_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from agents.local import model_file
+
+    blob = b"".join(CONTENTS)
+    spec = spec_for(blob)
+    parts = write_parts(tmp_path, CONTENTS)
+    data = tmp_path / "data"
+    target = ensure_model_file(data, spec, parts=parts)  # assembled: hashed while written
+    assert model_file.is_stamped(target, spec)
+    hashed: list[Path] = []
+    real_sha256_of = model_file.sha256_of
+
+    def counting_sha256_of(path: Path, on_progress=None):  # type: ignore[no-untyped-def]
+        hashed.append(path)
+        return real_sha256_of(path, on_progress)
+
+    monkeypatch.setattr(model_file, "sha256_of", counting_sha256_of)
+    for _ in range(3):  # warm starts: the stamp is trusted, the file is not read
+        assert ensure_model_file(data, spec, parts=parts) == target
+    assert hashed == []
+
+    # same size, one bit flipped, written later: the stamp no longer matches, so the file is
+    # hashed, found wrong, rebuilt from the parts and stamped again
+    flipped = bytearray(blob)
+    flipped[7] ^= 0x01
+    target.write_bytes(bytes(flipped))
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert not model_file.is_stamped(target, spec)
+    assert ensure_model_file(data, spec, parts=parts) == target
+    assert hashed == [target]
+    assert target.read_bytes() == blob
+    assert model_file.is_stamped(target, spec)
+
+    # a stamp for another pinned digest is not trusted
+    other = spec_for(blob + b"!")
+    assert not model_file.is_stamped(target, other)
 
 
 def test_missing_parts_say_what_to_install(tmp_path: Path) -> None:
