@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
+from typing import TextIO
 
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
@@ -20,6 +21,25 @@ def _add_request_id(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDi
     if request_id is not None:
         event_dict.setdefault("request_id", request_id)
     return event_dict
+
+
+class CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each line to `sys.stderr` as it is at that moment, not as it was at set-up.
+
+    While a Rich progress bar is on screen (start-up: the data load, the model), Rich replaces
+    `sys.stderr` with a proxy that prints above the bar; a handler holding the original stream
+    would write through the bar and break it."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
 
 
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
@@ -48,7 +68,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = CurrentStderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

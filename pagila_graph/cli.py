@@ -127,6 +127,8 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
 ) -> None:
     """Serve GraphQL at http://HOST:PORT/graphql (starting an embedded PostgreSQL if needed)."""
+    launched = time.perf_counter()
+    _step("Preparing the database")
     import uvicorn
 
     settings = _settings()
@@ -143,8 +145,8 @@ def serve(
         + (" (embedded PostgreSQL)" if prepared.embedded else "")
     )
     _prepare_model(settings, load=workers == 1)
-    console.print(f"[bold green]GraphQL:[/] http://{host}:{port}/graphql")
     if workers > 1:
+        console.print(f"[bold green]GraphQL:[/] http://{host}:{port}/graphql")
         os.environ["DATABASE_URL"] = prepared.url
         try:
             uvicorn.run(
@@ -161,11 +163,19 @@ def serve(
             if prepared.embedded is not None:
                 prepared.embedded.stop()
         return
+    _step("Building the GraphQL schema and the app")
+    built = time.perf_counter()
     from pagila_graph.app import create_app
 
+    served = create_app(settings)
+    _step(
+        f"App ready in {time.perf_counter() - built:.1f} s; "
+        f"{time.perf_counter() - launched:.1f} s since start"
+    )
+    console.print(f"[bold green]GraphQL:[/] http://{host}:{port}/graphql")
     try:
         uvicorn.run(
-            create_app(settings),
+            served,
             host=host,
             port=port,
             log_config=None,
@@ -182,6 +192,7 @@ def _prepare_model(settings: Settings, *, load: bool) -> None:
     """First-start work of the offline model, before serving: assemble and verify its file
     (Rich progress), then load it (once per process; with several workers each loads its own
     on its first question). Other providers need nothing here; no model at all is said."""
+    _step("Checking the language model")
     from agents.providers import local_extra_missing
 
     provider = ModelProvider(settings.model_provider)

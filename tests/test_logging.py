@@ -56,3 +56,31 @@ async def test_request_lines_name_the_operation(
         "anonymous",
         "anonymous",
     ]
+
+
+def test_log_lines_during_a_progress_bar_go_through_rich() -> None:
+    """A line logged while a start-up progress bar is on screen is printed by Rich above the
+    bar (one whole line), not written through it."""
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=1000, color_system=None)
+    configure_logging("INFO", json=True)
+    try:
+        with Progress(console=console, transient=False) as progress:
+            task = progress.add_task("Loading Pagila", total=10)
+            progress.update(task, advance=3)
+            get_logger("test").info("during.progress", table="film")
+            progress.update(task, advance=7)
+    finally:
+        configure_logging("WARNING", json=False)
+    lines = [line for line in screen.getvalue().splitlines() if "during.progress" in line]
+    assert len(lines) == 1, screen.getvalue()
+    line = lines[0]
+    # the JSON line, whole, with the bar's cursor codes before it at most
+    document = json.loads(line[line.index("{") :])
+    assert document["event"] == "during.progress"
+    assert document["table"] == "film"
