@@ -15,8 +15,8 @@ from graphql import (
     GraphQLUnionType,
     get_named_type,
 )
-from pagila_graph.config import Settings
 
+from config.settings import Settings
 from domain.pagination import PageLimits
 from graph.planning import Planner
 from graph.schema import build_schema
