@@ -72,6 +72,7 @@ WEB_APP_DIR = Path(__file__).parent / "static" / "app"
 class WebAppFiles(StaticFiles):
     """The page's files; revalidated on every load (ETag) since their names do not change."""
 
+    @override
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         response.headers["cache-control"] = "no-cache"
