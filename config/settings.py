@@ -159,6 +159,9 @@ class Settings(BaseSettings):
     # distinct operation names kept as metric labels; later ones are counted as "other"
     metrics_max_operation_names: int = 200
 
+    # --- files (decision 0111) ---------------------------------------------------------------
+    max_poster_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+
     # --- logging --------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO

@@ -10,7 +10,7 @@ Money is attributed to the store that holds the rented copy, as Pagila's `sales_
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -60,6 +60,25 @@ class CustomerSpend:
 
 
 @dataclass(frozen=True, slots=True)
+class RentalLine:
+    """One rental of a period (the CSV export of rentals)."""
+
+    rental_id: int
+    rented_at: dt.datetime
+    returned_at: dt.datetime | None
+    store_id: int
+    inventory_id: int
+    film_id: int
+    title: str
+    customer_id: int
+    staff_id: int
+
+
+#: rentals read per statement by `ReportService.rentals` (the export streams them)
+RENTAL_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
 class RewardsCriteria:
     """Pagila's `rewards_report`: strictly more than `min_purchases` payments and strictly more
     than `min_amount` dollars paid within the month."""
@@ -88,6 +107,13 @@ class ReportRepository(Protocol):
         min_amount: Decimal,
         limit: int,
     ) -> Sequence[CustomerSpend]: ...
+
+    async def rentals(
+        self, store_ids: Sequence[int] | None, period: Period, after_rental_id: int, limit: int
+    ) -> Sequence[RentalLine]:
+        """Rentals made in the period (by rental date) at the stores, by rental id, the first
+        `limit` after `after_rental_id`."""
+        ...
 
 
 class ReportReader(Protocol):
@@ -160,3 +186,24 @@ class ReportService:
         return await self._uow.reports.top_customers(
             stores, period, criteria.min_purchases, criteria.min_amount, criteria.limit
         )
+
+    async def rentals(
+        self, period: Period, store_id: int | None = None
+    ) -> AsyncIterator[Sequence[RentalLine]]:
+        """The period's rentals (by rental date), in batches of `RENTAL_BATCH`, by rental id:
+        an export streams them without holding them all. Checks run before the first batch."""
+        _check_period(period)
+        stores = self.stores_in_view(store_id)
+        return self._rental_batches(stores, period)
+
+    async def _rental_batches(
+        self, stores: Sequence[int] | None, period: Period
+    ) -> AsyncIterator[Sequence[RentalLine]]:
+        after = 0
+        while True:
+            batch = await self._uow.reports.rentals(stores, period, after, RENTAL_BATCH)
+            if batch:
+                yield batch
+            if len(batch) < RENTAL_BATCH:
+                return
+            after = batch[-1].rental_id

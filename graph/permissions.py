@@ -181,6 +181,7 @@ MATRIX: Mapping[str, Rule] = {
     "Mutation.setFilmActors": CATALOGUE_WRITE,
     "Mutation.setFilmCategories": CATALOGUE_WRITE,
     "Mutation.setStreamingAvailable": CATALOGUE_WRITE,
+    "Mutation.uploadFilmPoster": CATALOGUE_WRITE,
     "Mutation.createCategory": CATALOGUE_WRITE,
     "Mutation.updateCategory": CATALOGUE_WRITE,
     "Mutation.deleteCategory": CATALOGUE_WRITE,

@@ -16,6 +16,7 @@ from config.logging import get_logger
 from config.settings import Settings
 from graph.agents.schema import AgentsMutation, AgentsQuery, AgentsSubscription
 from graph.catalogue.mutations import CatalogMutation
+from graph.catalogue.posters import PostersMutation
 from graph.catalogue.schema import CatalogQuery
 from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
@@ -52,6 +53,7 @@ QUERIES: tuple[type, ...] = (
 MUTATIONS: tuple[type, ...] = (
     RentalsMutation,
     CatalogMutation,
+    PostersMutation,
     CustomersMutation,
     AgentsMutation,
     IdentityMutation,

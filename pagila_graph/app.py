@@ -43,7 +43,9 @@ from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import event_hub
+from pagila_graph.files import FileEndpoints
 from pagila_graph.http_protocol import RequestRefused, SpecView
+from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
 from pagila_graph.rate_limiter import (
     AuthenticateOnce,
@@ -193,6 +195,10 @@ class GraphQLApp(SpecView):
                 GRAPHQL_WS_PROTOCOL,
                 "multipart-subscription",
             ),
+            # uploadFilmPoster (GraphQL multipart request spec). A cross-site form may POST
+            # multipart, but cannot add the Bearer token the staff-only mutation needs (no
+            # cookie sign-in exists), so it arrives anonymous and is refused.
+            multipart_uploads_enabled=True,
             **kwargs,
         )
         self.settings = settings
@@ -507,6 +513,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        *FileEndpoints(db, authenticator).routes(),
         Route("/healthz", healthz),
         Route("/readyz", _readyz(db)),
     ]

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import (
     ARRAY,
+    BYTEA,
     CHAR,
     DOMAIN,
     ENUM,
@@ -395,6 +396,28 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(TIMESTAMPTZ, nullable=False)
     used_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class FilmPoster(Base):
+    """A film's poster image (migration 0011, decision 0111)."""
+
+    __tablename__ = "film_poster"
+    __table_args__ = (
+        CheckConstraint(
+            "content_type IN ('image/png', 'image/jpeg', 'image/webp')",
+            name="film_poster_content_type_check",
+        ),
+    )
+
+    film_id: Mapped[int] = mapped_column(
+        ForeignKey("film.film_id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(Text, nullable=False)
+    content: Mapped[bytes] = mapped_column(BYTEA, nullable=False)
+    sha256: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        TIMESTAMPTZ, nullable=False, server_default=func.now()
+    )
 
 
 class Conversation(Base):

@@ -33,6 +33,7 @@ from persistence.repositories.customers import (
 )
 from persistence.repositories.films import SqlFilmRepository
 from persistence.repositories.identities import SqlIdentityStore
+from persistence.repositories.posters import SqlPosterRepository
 from persistence.repositories.rental_counter import (
     SqlDirectory,
     SqlIdempotencyStore,
@@ -66,6 +67,10 @@ class SqlAlchemyUnitOfWork:
             made = kind(self._runner)
             self._made[kind] = made
         return cast(R, made)
+
+    @property
+    def posters(self) -> SqlPosterRepository:
+        return self._repository(SqlPosterRepository)
 
     @property
     def films(self) -> SqlFilmRepository:

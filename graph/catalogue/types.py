@@ -22,6 +22,7 @@ from domain.catalogue.reads import Inventory as InventoryEntity
 from domain.catalogue.reads import Language as LanguageEntity
 from domain.pagination import SortDirection, SortKey
 from graph.catalogue import availability, loaders
+from graph.catalogue.poster_url import poster_url as poster_url_field
 from graph.loading import NestedList
 from graph.pagination import AFTER, BEFORE, FIRST, LAST, Connection, Info, connection
 from graph.relay import Node
@@ -76,6 +77,7 @@ class Film(Node):
     last_update: dt.datetime = strawberry.field(description="When the row last changed.")
     available_copies = availability.available_copies
     is_in_stock = availability.is_in_stock
+    poster_url = poster_url_field
     language_id: strawberry.Private[int]
     original_language_id: strawberry.Private[int | None]
 

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Integer, Select, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from domain.reports import CategorySales, CustomerSpend, Period, StoreSales
+from domain.reports import CategorySales, CustomerSpend, Period, RentalLine, StoreSales
 from persistence import models
 from persistence.repositories.base import Repository
 
@@ -18,6 +18,7 @@ _CATEGORY = cast(Table, models.Category.__table__)
 _CITY = cast(Table, models.City.__table__)
 _COUNTRY = cast(Table, models.Country.__table__)
 _CUSTOMER = cast(Table, models.Customer.__table__)
+_FILM = cast(Table, models.Film.__table__)
 _FILM_CATEGORY = cast(Table, models.FilmCategory.__table__)
 _INVENTORY = cast(Table, models.Inventory.__table__)
 _PAYMENT = cast(Table, models.Payment.__table__)
@@ -152,4 +153,50 @@ class SqlReportRepository(Repository):
                 amount=Decimal(row.amount),
             )
             for row in rows
+        ]
+
+    async def rentals(
+        self, store_ids: Sequence[int] | None, period: Period, after_rental_id: int, limit: int
+    ) -> Sequence[RentalLine]:
+        r, i, f = _RENTAL.c, _INVENTORY.c, _FILM.c
+        statement = (
+            select(
+                r.rental_id,
+                r.rental_date,
+                r.return_date,
+                i.store_id,
+                i.inventory_id,
+                f.film_id,
+                f.title,
+                r.customer_id,
+                r.staff_id,
+            )
+            .select_from(
+                _RENTAL.join(_INVENTORY, i.inventory_id == r.inventory_id).join(
+                    _FILM, f.film_id == i.film_id
+                )
+            )
+            .where(r.rental_id > after_rental_id)
+            .order_by(r.rental_id)
+            .limit(limit)
+        )
+        if period.start is not None:
+            statement = statement.where(r.rental_date >= period.start)
+        if period.end is not None:
+            statement = statement.where(r.rental_date < period.end)
+        if store_ids is not None:
+            statement = statement.where(_in(i.store_id, "store_ids", store_ids))
+        return [
+            RentalLine(
+                rental_id=row.rental_id,
+                rented_at=row.rental_date,
+                returned_at=row.return_date,
+                store_id=row.store_id,
+                inventory_id=row.inventory_id,
+                film_id=row.film_id,
+                title=row.title,
+                customer_id=row.customer_id,
+                staff_id=row.staff_id,
+            )
+            for row in await self._run.all(statement)
         ]

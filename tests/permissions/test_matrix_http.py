@@ -224,6 +224,7 @@ OPS: dict[str, Op] = {
 #: Entries exercised elsewhere, with where.
 ELSEWHERE = {
     "Subscription.agentStream": "public; over WebSocket and multipart in tests/agents",
+    "Mutation.uploadFilmPoster": "a multipart upload: tests/files/test_posters.py",
     "Subscription.rentalEvents": "over WebSocket in tests/live/test_permissions.py",
     "Subscription.filmAvailability": "over WebSocket in tests/live/test_permissions.py",
     "Subscription.myAccountEvents": "over WebSocket in tests/live/test_permissions.py",
