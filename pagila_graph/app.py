@@ -90,6 +90,10 @@ def web_app_routes(directory: Path = WEB_APP_DIR) -> list[BaseRoute]:
     return [Mount("/", WebAppFiles(directory=directory, html=True), name="web")]
 
 
+#: room for a multipart request's parts besides the file (operations, map, boundaries)
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
 #: Probes and scrapes: not logged per request.
 QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
 
@@ -525,7 +529,12 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     # outermost last: request id → trusted hosts → CORS → rate limit → body limit → routes.
     # CORS wraps the rate limit so that a browser can read a 429 and its Retry-After.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        # a poster upload (multipart) may carry the poster limit plus the form's own parts
+        multipart_max_bytes=settings.max_poster_bytes + MULTIPART_OVERHEAD_BYTES,
+    )
     if rate_limiter is not None:
         app.add_middleware(
             RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"

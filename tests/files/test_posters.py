@@ -225,3 +225,24 @@ async def test_poster_url_is_null_without_a_poster(
         },
     )
     assert response.json() == {"data": {"film": {"posterUrl": None}}}
+
+
+async def test_an_upload_far_over_the_limit_is_refused_before_it_is_read(
+    files_http: httpx.AsyncClient, files_settings: Settings, files_sql: asyncpg.Connection
+) -> None:
+    """Past the poster limit plus the form's room, the body limit answers 413 on its own."""
+    film_id = await a_film(files_sql)
+    content = image("image/png", 2 * 1024 * 1024, random.Random(5))
+    operations = {"query": UPLOAD, "variables": {"input": {"filmId": film_id, "file": None}}}
+    response = await files_http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": ("poster.png", content, "image/png")},
+        headers={"authorization": f"Bearer {token(files_settings, CLERK)}"},
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    assert await stored(files_sql, film_id) is None
