@@ -286,11 +286,15 @@ class SpecView(GraphQL[Context, None]):
             data: object = self.parse_query_params(request.query_params)
         elif media_type == APPLICATION_JSON:
             data = self.parse_json(await request.get_body())
+        elif self.multipart_uploads_enabled and media_type == "multipart/form-data":
+            # file uploads (GraphQL multipart request spec): uploadFilmPoster (decision 0111)
+            data = await self.parse_multipart(request)
         else:
             raise RequestRefused(
                 415,
                 "UNSUPPORTED_MEDIA_TYPE",
-                "Send the operation as application/json (POST) or in the query string (GET).",
+                "Send the operation as application/json (POST) or in the query string (GET), "
+                "or as multipart/form-data with files (GraphQL multipart request spec).",
             )
         if not isinstance(data, list):
             return await self.request_data(data, protocol)
