@@ -21,6 +21,7 @@ from domain.catalogue.admin import CatalogueUnitOfWork
 from domain.catalogue.availability import StockRepository
 from domain.catalogue.films import FilmRepository
 from domain.catalogue.links import CatalogueLinkRepository
+from domain.catalogue.posters import PosterRepository
 from domain.catalogue.reads import (
     ActorRepository,
     CategoryRepository,
@@ -120,6 +121,9 @@ class ReadUnit(CatalogueReads, CustomerReads, RentalReads, StoreReads, Protocol)
 
     @property
     def reports(self) -> ReportRepository: ...
+
+    @property
+    def posters(self) -> PosterRepository: ...
 
     @property
     def conversations(self) -> ConversationRepository: ...

@@ -45,7 +45,6 @@ from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import event_hub
 from pagila_graph.files import FileEndpoints
 from pagila_graph.http_protocol import RequestRefused, SpecView
-from pagila_graph.logging import configure_logging, get_logger, request_id_var
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
 from pagila_graph.rate_limiter import (
     AuthenticateOnce,

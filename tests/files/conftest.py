@@ -8,8 +8,8 @@ import asyncpg
 import httpx
 import pytest
 
+from config.settings import Settings
 from pagila_graph.app import create_app
-from pagila_graph.config import Settings
 from tests.conftest import open_database, pagila_database, settings_for
 from tests.live.support import SECRET
 

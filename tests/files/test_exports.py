@@ -12,9 +12,9 @@ import asyncpg
 import httpx
 import pytest
 
+from config.settings import Settings
 from domain.auth import Principal, Role
 from graph.permissions import MATRIX, Case
-from pagila_graph.config import Settings
 from tests.live.support import ADMIN, token
 from tests.permissions.world import OWN_STORE, make_world
 

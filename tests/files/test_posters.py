@@ -13,8 +13,8 @@ import asyncpg
 import httpx
 import pytest
 
+from config.settings import Settings
 from domain.auth import Principal
-from pagila_graph.config import Settings
 from tests.files.conftest import POSTER_LIMIT
 from tests.live.support import ADMIN, customer, staff, token
 
