@@ -55,6 +55,18 @@ def search_arguments(links: QuestionLinks, given: Mapping[str, Any]) -> dict[str
     return arguments
 
 
+def planned_arguments(links: QuestionLinks) -> dict[str, Any] | None:
+    """The search the links call for on their own (a film, or criteria by name), or None when
+    the model has to choose (nothing linked, or only loose topic words)."""
+    if not links.about_catalogue:
+        return None
+    film = links.film
+    if film is not None and film.title:
+        return search_arguments(links, {})
+    arguments = _criteria(links)
+    return arguments or None
+
+
 def _criteria(links: QuestionLinks) -> dict[str, Any]:
     arguments: dict[str, Any] = {}
     if links.actors:

@@ -85,6 +85,8 @@ SearchAgent. When you are told the catalogue has no match, say so and help in ge
 class RunLimits:
     max_tool_calls: int = 8
     max_tokens: int = 800
+    #: search without the model when the links name everything (agents.answers.planned_arguments)
+    plan_from_links: bool = True
 
 
 @dataclass
@@ -109,6 +111,8 @@ class RunState:
     spoken: list[str] = field(default_factory=list)
     #: the answer was written from a catalogue tool result (not by the model)
     rendered: bool = False
+    #: the planned search (from the links) has been tried
+    planned: bool = False
 
     def say(self, agent: str, text: str) -> None:
         """Streams `text` as part of the answer (the one place an answer's text comes from)."""
@@ -151,6 +155,11 @@ class ContextualAgent(ChatCompletionAgent):
     @override
     async def invoke_stream(self, messages: Any = None, **kwargs: Any) -> Any:
         state: RunState | None = self.run_state
+        if state is not None and self.name == SEARCH and not state.planned:
+            state.planned = True
+            kernel = kwargs.get("kernel") or self.kernel
+            if state.limits.plan_from_links and await _planned_search(kernel, state):
+                return  # answered (or handed off) from the data: no model call
         notes = state.take_notes(self.name) if state is not None else []
         if notes:
             listed = (
@@ -242,29 +251,70 @@ def tool_filter(
         state.emit(step)
         if agent == SEARCH and searched and ok and not films and state.handoffs < MAX_HANDOFFS:
             # Deterministic: nothing found → the LLMAgent answers, whatever the model wants.
-            state.no_match = True
-            state.note_for(
-                LLM,
-                f"The catalogue search {arguments} found no film; the customer has been told "
-                "the catalogue has no match. Do not name any film; help in general terms.",
-            )
-            await context.kernel.invoke(
-                plugin_name=HANDOFF_PLUGIN, function_name=f"transfer_to_{LLM}"
-            )
-            _record_handoff(state, agent, LLM, "no catalogue match")
-            state.say(LLM, NO_MATCH_NOTICE + " ")
+            await _no_match_handoff(context.kernel, state, arguments)
             context.terminate = True
-        elif agent == SEARCH and plugin == film_search.PLUGIN_NAME and ok and films:
-            await _answer_from_result(context, state, result)
+        elif (
+            agent == SEARCH
+            and plugin == film_search.PLUGIN_NAME
+            and ok
+            and films
+            and await _answer_from_result(context.kernel, state, result)
+        ):
+            context.terminate = True
 
     return on_tool_call
 
 
-async def _answer_from_result(
-    context: AutoFunctionInvocationContext, state: RunState, result: str
-) -> None:
+async def _planned_search(kernel: Kernel, state: RunState) -> bool:
+    """The search the question's links call for, run without the model; True when it answered
+    or handed off (the turn is over), False to let the model choose."""
+    links = state.links
+    arguments = answers.planned_arguments(links) if links is not None else None
+    if arguments is None:
+        return False
+    name = "search_films"
+    state.tool_calls += 1
+    arguments_json = json.dumps(arguments, default=str)
+    state.emit(ToolCallStarted(SEARCH, film_search.PLUGIN_NAME, name, arguments_json))
+    started = time.perf_counter()
+    called = await kernel.invoke(
+        plugin_name=film_search.PLUGIN_NAME, function_name=name, **arguments
+    )
+    duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    result = str(called.value if called is not None else "")
+    films, ok = _films_in(result)
+    for film in films:
+        state.films[film["id"]] = str(film.get("title", ""))
+    step = ToolCallFinished(
+        SEARCH, film_search.PLUGIN_NAME, name, arguments_json, result[:PREVIEW_CHARS], duration_ms
+    )
+    state.steps.append(step)
+    state.emit(step)
+    if ok and films:
+        return await _answer_from_result(kernel, state, result)
+    if ok and not films:
+        await _no_match_handoff(kernel, state, arguments_json)
+        return True
+    return False
+
+
+async def _no_match_handoff(kernel: Kernel, state: RunState, arguments: str) -> None:
+    """Nothing found: the LLMAgent answers, whatever the model would do (deterministic)."""
+    state.no_match = True
+    state.note_for(
+        LLM,
+        f"The catalogue search {arguments} found no film; the customer has been told "
+        "the catalogue has no match. Do not name any film; help in general terms.",
+    )
+    await kernel.invoke(plugin_name=HANDOFF_PLUGIN, function_name=f"transfer_to_{LLM}")
+    _record_handoff(state, SEARCH, LLM, "no catalogue match")
+    state.say(LLM, NO_MATCH_NOTICE + " ")
+
+
+async def _answer_from_result(kernel: Kernel, state: RunState, result: str) -> bool:
     """The SearchAgent's answer written from the catalogue result (agents.answers), spoken, and
-    the task completed: exact titles, the catalogue's facts, the asked fact first."""
+    the task completed: exact titles, the catalogue's facts, the asked fact first. False when
+    the result has nothing to write from."""
     data = json.loads(result)
     links = state.links
     films = answers.films_of(data)
@@ -276,7 +326,7 @@ async def _answer_from_result(
         and not data.get("in_stock")
     ):
         # "do you have X in stock?" without a store: every store's stock
-        stock = await context.kernel.invoke(
+        stock = await kernel.invoke(
             plugin_name=film_search.PLUGIN_NAME,
             function_name="availability",
             film_id=films[0]["id"],
@@ -287,15 +337,15 @@ async def _answer_from_result(
                 data = {**data, "films": [{**films[0], "in_stock": counts}]}
     text = answers.render(data, links)
     if text is None:
-        return
+        return False
     state.say_in_parts(SEARCH, text)
     state.rendered = True
     state.answer = AgentMessage(SEARCH, text)
     state.steps.append(state.answer)
-    await context.kernel.invoke(
+    await kernel.invoke(
         plugin_name=HANDOFF_PLUGIN, function_name="complete_task", task_summary=text[:200]
     )
-    context.terminate = True
+    return True
 
 
 async def _handoff(

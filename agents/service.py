@@ -179,6 +179,7 @@ class AgentRunner:
             limits=orchestration.RunLimits(
                 max_tool_calls=self.settings.agent_max_tool_calls,
                 max_tokens=self.settings.agent_max_tokens,
+                plan_from_links=self.settings.agent_plan_from_links,
             ),
         )
         started = time.perf_counter()

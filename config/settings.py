@@ -181,6 +181,9 @@ class Settings(BaseSettings):
     agent_max_tokens: int = 800
     agent_max_concurrent_runs: int = 8
     agent_history_turns: int = 6
+    #: a catalogue question whose links name everything the search needs (a title, an actor,
+    #: a category, an order…) is searched without asking the model which tool (decision 0065)
+    agent_plan_from_links: bool = True
     # the local model (MODEL_PROVIDER=local, the `local` extra; docs/decisions/0060-0062)
     local_model_threads: int | None = None  # None: the machine's cores (at most 8)
     local_model_context: int = 8192  # KV-cache tokens in all, shared by the slots

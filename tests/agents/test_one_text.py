@@ -91,7 +91,9 @@ async def test_a_false_no_match_is_flagged(agent_settings: Settings, agents_db: 
     def denies(turn: ScriptTurn) -> Reply:
         return Say("Sorry, we don't carry that film.")
 
-    agents = runner(agent_settings, agents_db, denies)
+    # the model answers (no search planned from the links): here it denies the film
+    unplanned = agent_settings.model_copy(update={"agent_plan_from_links": False})
+    agents = runner(unplanned, agents_db, denies)
     answer = await agents.ask("Is Academy Dinosaur in stock?", ANONYMOUS)
     assert answer.denied_titles == ["ACADEMY DINOSAUR"]
     honest = await runner(agent_settings, agents_db, policy).ask(
@@ -119,7 +121,8 @@ async def test_a_model_inventing_facts_about_a_catalogue_film_is_corrected(
     def invents(turn: ScriptTurn) -> Reply:
         return Say(invention)
 
-    agents = runner(agent_settings, agents_db, invents)
+    unplanned = agent_settings.model_copy(update={"agent_plan_from_links": False})
+    agents = runner(unplanned, agents_db, invents)
     events = [e async for e in agents.stream(f"what do you know about {film['title']}?", ANONYMOUS)]
     (completed,) = [e for e in events if isinstance(e, RunCompleted)]
     answer = completed.answer
@@ -136,7 +139,7 @@ async def test_a_model_inventing_facts_about_a_catalogue_film_is_corrected(
             f"${film['rate']} to rent."
         )
 
-    honest = await runner(agent_settings, agents_db, truthful).ask(
+    honest = await runner(unplanned, agents_db, truthful).ask(
         f"what do you know about {film['title']}?", ANONYMOUS
     )
     assert honest.invented_facts == [] and "Correction" not in honest.answer
