@@ -52,6 +52,7 @@ async def test_graphiql_runs_a_query_and_a_subscription_offline(
         tabs = page.locator(".graphiql-tab")
         await expect(tabs).to_have_count(4, timeout=60_000)
         await expect(page.locator('button[aria-label="Show GraphiQL Explorer"]')).to_have_count(1)
+        await expect(page.get_by_role("button", name="Headers")).to_have_count(1)
         await run_tab(page, 0, "query Catalogue")
         result = page.locator(".result-window")
         for title in titles:
