@@ -177,13 +177,20 @@ class QueryStore(Protocol):
     async def put(self, kind: str, hash_: str, query: str) -> None: ...
 
 
-class MemoryStore:
-    """Registered entries without bound (the operator chose them); automatic ones in an LRU."""
+#: Characters of automatic entries kept in memory, whatever their number.
+MEMORY_MAX_CHARS = 16 * 1024 * 1024
 
-    def __init__(self, max_automatic: int) -> None:
+
+class MemoryStore:
+    """Registered entries without bound (the operator chose them); automatic ones in an LRU
+    bounded in entries and in characters, so that clients cannot grow the process."""
+
+    def __init__(self, max_automatic: int, max_chars: int = MEMORY_MAX_CHARS) -> None:
         self.max_automatic = max_automatic
+        self.max_chars = max_chars
         self._registered: dict[str, str] = {}
         self._automatic: OrderedDict[str, str] = OrderedDict()
+        self._chars = 0
 
     async def get(self, kind: str, hash_: str) -> str | None:
         if kind == "registered":
@@ -197,10 +204,15 @@ class MemoryStore:
         if kind == "registered":
             self._registered[hash_] = query
             return
+        previous = self._automatic.pop(hash_, None)
+        self._chars -= len(previous or "")
         self._automatic[hash_] = query
-        self._automatic.move_to_end(hash_)
-        while len(self._automatic) > self.max_automatic:
-            self._automatic.popitem(last=False)
+        self._chars += len(query)
+        while self._automatic and (
+            len(self._automatic) > self.max_automatic or self._chars > self.max_chars
+        ):
+            _, dropped = self._automatic.popitem(last=False)
+            self._chars -= len(dropped)
 
 
 class RedisStore:
@@ -257,9 +269,12 @@ class PersistedQueries:
         mode: PersistedQueriesMode,
         store: QueryStore,
         registered: Mapping[str, str] | None = None,
+        max_query_bytes: int = 100_000,
     ) -> None:
         self.mode = mode
         self.store = store
+        #: larger queries are run (the document gate refuses them) but never stored
+        self.max_query_bytes = max_query_bytes
         self._manifest = dict(registered or {})
 
     async def _registered(self, hash_: str) -> str | None:
@@ -296,7 +311,7 @@ class PersistedQueries:
         if self.mode is PersistedQueriesMode.ONLY:
             if await self._registered(hash_) is None:
                 await self._check_allowed(query)
-        elif await self._registered(hash_) is None:
+        elif len(query) <= self.max_query_bytes and await self._registered(hash_) is None:
             await self.store.put("automatic", hash_, query)
         return query
 
@@ -323,7 +338,9 @@ def persisted_queries_from_settings(settings: Settings) -> PersistedQueries:
             memory,
         )
     registered = read_manifest(settings.persisted_queries_manifest_path)
-    return PersistedQueries(settings.persisted_queries, store, registered)
+    return PersistedQueries(
+        settings.persisted_queries, store, registered, settings.max_document_bytes
+    )
 
 
 def _hash_of(persisted: object) -> str:

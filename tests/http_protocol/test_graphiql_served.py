@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from pagila_graph.app import create_app
 from config.settings import Settings
+from pagila_graph.app import create_app
 from persistence.db import Database
 
 

@@ -221,6 +221,18 @@ async def test_register_operations_refuses_what_the_schema_does_not_have(
     assert not (tmp_path / "manifest.json").exists()
 
 
+async def test_the_memory_cache_is_bounded_in_characters_too() -> None:
+    store = MemoryStore(max_automatic=100, max_chars=1_000)
+    for n in range(10):
+        await store.put("automatic", f"h{n}", str(n) * 300)
+    kept = [n for n in range(10) if await store.get("automatic", f"h{n}") is not None]
+    assert kept == [7, 8, 9]  # 900 characters: the most recent that fit
+    await store.put("automatic", "h9", "9")  # replacing an entry gives its room back
+    await store.put("automatic", "big", "x" * 1_000)
+    assert await store.get("automatic", "big") is not None
+    assert await store.get("automatic", "h9") is None  # dropped to make room
+
+
 async def test_the_memory_cache_is_bounded() -> None:
     store = MemoryStore(max_automatic=3)
     for n in range(5):
