@@ -42,7 +42,13 @@ from domain.assistant import (
 from domain.auth import Principal
 from domain.catalogue.links import QuestionLinks, link_question
 from domain.catalogue.search import MAX_RESULTS, STORES, FilmSearch, FilmSearchService
-from domain.conversations import ConversationRecorder, ConversationService, NewMessage, Turn
+from domain.conversations import (
+    ConversationRecorder,
+    ConversationService,
+    NewMessage,
+    Turn,
+    check_question,
+)
 from domain.errors import DomainError
 from domain.units import UnitOfWorkFactory
 
@@ -125,10 +131,7 @@ class AgentRunner:
     async def _stream(
         self, question: str, principal: Principal, conversation_id: int | None
     ) -> AsyncGenerator[AgentEvent]:
-        if not question:
-            from domain.errors import InvalidInput
-
-            raise InvalidInput("Ask a question.", field="question")
+        question = check_question(question)
         service = self.chat_service()  # ModelUnavailable before anything else
         if self._active >= self.settings.agent_max_concurrent_runs:
             raise AgentBusy()

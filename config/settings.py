@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     db_pool_size: int = 20  # a fixed pool: opening connections per burst costs more (0012)
     db_max_overflow: int = 0
     db_statement_timeout_ms: int = 15_000
+    # client-side: waiting for a pooled connection, opening one, and each statement (the
+    # server's statement_timeout plus a margin; a frozen server never enforces its own)
+    db_pool_timeout_s: float = Field(default=5.0, gt=0)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    db_command_timeout_s: float = Field(default=20.0, gt=0)
     auto_migrate: bool = True
     auto_load_data: bool = True
 
@@ -147,6 +152,8 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=100_000, ge=1_000)
     max_document_tokens: int = Field(default=10_000, ge=100)
     max_document_selections: int = Field(default=2_000, ge=100)  # fragments expanded
+    # any string argument or variable; each field's own limit comes from the domain's rules
+    max_input_string_length: int = Field(default=10_000, ge=100)
     # HTTP request bodies larger than this are refused with 413 before they are read whole
     max_request_body_bytes: int = Field(default=1_000_000, ge=10_000)
     # one SQL statement returning the response JSON for documents the compiler supports

@@ -14,7 +14,24 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from domain.auth import Principal, Role, require_authenticated
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
+
+#: A question is a message from a person: a few sentences. A 10 MB one used to be sent to the
+#: model and stored as one message row (issue 14, item 6).
+MAX_QUESTION_LENGTH = 2_000
+
+
+def check_question(question: str, field: str = "question") -> str:
+    """The question to ask, stripped; `InvalidInput` when empty or too long."""
+    question = question.strip()
+    if not question:
+        raise InvalidInput("Ask a question.", field=field)
+    if len(question) > MAX_QUESTION_LENGTH:
+        raise InvalidInput(
+            f"A question may be at most {MAX_QUESTION_LENGTH} characters long.", field=field
+        )
+    return question
+
 
 TITLE_LENGTH = 80
 

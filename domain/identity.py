@@ -306,18 +306,34 @@ class IdentityService:
         return session
 
     async def login(self, email: str, password: str) -> Session:
+        """The password is checked with no transaction open: argon2 takes ~100 ms of a thread,
+        and a connection held meanwhile let 60 wrong passwords take the whole pool (issue 14).
+        The write transaction then re-reads the account, locked, and refuses if it changed."""
         async with self._uow as uow:
             stored = await uow.identities.by_email(normalise_email(email))
-            if stored is None:
-                await self._hasher.verify_dummy(password)
-                raise InvalidCredentials()
-            if not await self._hasher.verify(stored.password_hash, password):
-                raise InvalidCredentials()
-            if not stored.account.active:
-                raise InvalidCredentials()
-            user_id = stored.account.user_id
-            if self._hasher.needs_rehash(stored.password_hash):
-                await uow.identities.set_password_hash(user_id, await self._hasher.hash(password))
+        if stored is None:
+            await self._hasher.verify_dummy(password)
+            raise InvalidCredentials()
+        if not await self._hasher.verify(stored.password_hash, password):
+            raise InvalidCredentials()
+        if not stored.account.active:
+            raise InvalidCredentials()
+        user_id = stored.account.user_id
+        rehashed = (
+            await self._hasher.hash(password)
+            if self._hasher.needs_rehash(stored.password_hash)
+            else None
+        )
+        async with self._uow as uow:
+            current = await uow.identities.by_id(user_id, lock=True)
+            if (
+                current is None
+                or not current.account.active
+                or current.password_hash != stored.password_hash
+            ):
+                raise InvalidCredentials()  # changed while we checked: sign in again
+            if rehashed is not None:
+                await uow.identities.set_password_hash(user_id, rehashed)
             now = self._now()
             await uow.identities.record_login(user_id, now)
             session = await self._start_session(

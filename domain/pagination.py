@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -143,7 +144,38 @@ def encode_cursor(sort: SortKey, values: Sequence[CursorValue]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
+#: What a cursor value may hold: what PostgreSQL can compare without an error (a cursor is
+#: client input; 10^30, `1e999999`, NaN or a NUL character used to reach the database).
+CURSOR_INT_RANGE = 2**63 - 1
+CURSOR_DECIMAL_EXPONENT = 1000
+CURSOR_TEXT_LENGTH = 10_000
+
+
+def _text_acceptable(value: str) -> bool:
+    if len(value) > CURSOR_TEXT_LENGTH or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _acceptable(value: CursorValue) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -CURSOR_INT_RANGE <= value <= CURSOR_INT_RANGE
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite() and abs(value.adjusted()) <= CURSOR_DECIMAL_EXPONENT
+    return _text_acceptable(value) if isinstance(value, str) else True
+
+
 def _fits(value: CursorValue, expected: type) -> bool:
+    if not _acceptable(value):
+        return False
     if expected is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if expected is int:

@@ -35,6 +35,7 @@ class TextLimits:
     plan_name: int = 50
     special_feature: int = 50
     idempotency_key: int = 255  # also a CHECK in migration 0006
+    search: int = 255  # a search or filter text (`titleContains`, `fulltext`, ...)
 
 
 LIMITS = TextLimits()
@@ -128,3 +129,11 @@ class Checks:
         if value.tzinfo is None or value.utcoffset() is None:
             self.fail(name, f"`{self.path(name)}` must include a time zone offset.")
         return value
+
+
+def check_search_text(value: str | None, field: str, limit: int | None = None) -> None:
+    """A filter's text: at most `LIMITS.search` characters (a 1 MB `titleContains` used to hold
+    a pool connection for 13 s)."""
+    maximum = LIMITS.search if limit is None else limit
+    if value is not None and len(value) > maximum:
+        raise InvalidInput(f"`{field}` may be at most {maximum} characters long.", field=field)

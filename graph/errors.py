@@ -170,11 +170,22 @@ def _should_mask(error: GraphQLError) -> bool:
     return is_unexpected(error) or isinstance(error.original_error, d.DomainError)
 
 
-class ErrorFormatter(MaskErrors):
-    """Adds `extensions.code` to every error raised on purpose; masks the rest."""
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
-    def __init__(self) -> None:
+
+def never(_: BaseException) -> bool:
+    return False
+
+
+class ErrorFormatter(MaskErrors):
+    """Adds `extensions.code` to every error raised on purpose; masks the rest. A failure that
+    `unavailable` recognises (the database down, frozen or too slow; the composition root says
+    which exceptions mean that) becomes `SERVICE_UNAVAILABLE` with `retryable: true`: the same
+    request may succeed later, unlike an internal error."""
+
+    def __init__(self, unavailable: Callable[[BaseException], bool] = never) -> None:
         super().__init__(should_mask_error=_should_mask)
+        self.unavailable = unavailable
 
     @override
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
@@ -194,6 +205,20 @@ class ErrorFormatter(MaskErrors):
                 extensions=extensions,
             )
         request_id = request_id_var.get()
+        if original is not None and self.unavailable(original):
+            return GraphQLError(
+                "The service is unavailable or too slow right now; retry later "
+                f"(request id {request_id}).",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={
+                    "code": SERVICE_UNAVAILABLE,
+                    "retryable": True,
+                    "requestId": request_id,
+                },
+            )
         return GraphQLError(
             f"Internal server error (request id {request_id}).",
             nodes=error.nodes,

@@ -32,11 +32,25 @@ def from_global_id(global_id: str) -> tuple[str, str]:
     return type_name, key
 
 
+#: Every key behind a global ID is a PostgreSQL `integer` (serial) column.
+MAX_KEY = 2**31 - 1
+
+
+def database_key(key: str) -> int | None:
+    """The integer key written in an ID, or None: ASCII digits only (`str.isdigit` also
+    accepts `²`), within the `integer` columns' range (a larger one used to reach the driver)."""
+    if not (key.isascii() and key.isdigit()) or len(key) > len(str(MAX_KEY)):
+        return None
+    value = int(key)
+    return value if value <= MAX_KEY else None
+
+
 def parse_int_id(global_id: str, expected_type: str) -> int:
     type_name, key = from_global_id(global_id)
-    if type_name != expected_type or not key.isdigit():
+    value = database_key(key)
+    if type_name != expected_type or value is None:
         raise InvalidInput(f"{global_id!r} is not a {expected_type} ID.", field="id")
-    return int(key)
+    return value
 
 
 def one_key(global_id: str | None, key: int | None, type_name: str) -> int:
@@ -74,6 +88,7 @@ class Node:
 async def fetch_node(context: Context, global_id: str) -> Any:
     type_name, key = from_global_id(global_id)
     fetch = NODE_FETCHERS.get(type_name)
-    if fetch is None or not key.isdigit():
+    value = database_key(key)
+    if fetch is None or value is None:
         raise InvalidInput(f"{global_id!r} is not the ID of any object.", field="id")
-    return await fetch(context, int(key))
+    return await fetch(context, value)

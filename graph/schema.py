@@ -22,9 +22,16 @@ from graph.context import OperationScopeExtension
 from graph.customers.mutations import CustomersMutation
 from graph.customers.schema import CustomersQuery
 from graph.documents import DocumentGate, DocumentGateExtension, DocumentLimits
-from graph.errors import USER_ERROR_TYPES, ErrorFormatter, StandardErrorCodes, is_unexpected
+from graph.errors import (
+    USER_ERROR_TYPES,
+    ErrorFormatter,
+    StandardErrorCodes,
+    is_unexpected,
+    never,
+)
 from graph.identity.mutations import IdentityMutation
 from graph.identity.schema import IdentityQuery
+from graph.inputs import InputStrings
 from graph.limits import limit_extensions
 from graph.live.schema import LiveSubscription
 from graph.nodes import NodeQuery
@@ -82,13 +89,25 @@ def _declare_permissions() -> None:
 class PagilaSchema(strawberry.Schema):
     #: the document gate its operations (and the compiled read path) share
     gate: DocumentGate | None = None
+    #: tells a dependency's failure (logged in one line: expected, and frequent during an
+    #: outage) from a bug (logged with its traceback)
+    unavailable: Callable[[BaseException], bool] = staticmethod(never)
 
     @override
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            if is_unexpected(error):
+            if not is_unexpected(error):
+                continue
+            original = error.original_error
+            if original is not None and self.unavailable(original):
+                log.warning(
+                    "graphql.service_unavailable",
+                    path=error.path,
+                    error=f"{type(original).__name__}: {original}"[:300],
+                )
+            else:
                 log.error(
                     "graphql.unexpected_error",
                     path=error.path,
@@ -108,7 +127,11 @@ def document_limits(settings: Settings) -> DocumentLimits:
     )
 
 
-def build_schema(settings: Settings) -> PagilaSchema:
+def build_schema(
+    settings: Settings, unavailable: Callable[[BaseException], bool] = never
+) -> PagilaSchema:
+    """`unavailable` tells failures of a dependency (retry later) from bugs; the composition
+    root passes persistence's classifier."""
     _declare_permissions()
     gate = DocumentGate(document_limits(settings))
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
@@ -119,7 +142,9 @@ def build_schema(settings: Settings) -> PagilaSchema:
         # parse and validate within budgets, large documents off the event loop, verdicts cached
         lambda: DocumentGateExtension(gate),
         *limit_extensions(settings),
-        ErrorFormatter,
+        # NUL, lone surrogates and over-long strings refused before anything runs
+        lambda: InputStrings(settings.max_input_string_length),
+        lambda: ErrorFormatter(unavailable),
     ]
     if settings.rate_limits_enabled:
         extensions.append(WebSocketRateLimitExtension)
@@ -133,6 +158,7 @@ def build_schema(settings: Settings) -> PagilaSchema:
         extensions=extensions,
     )
     schema.gate = gate
+    schema.unavailable = unavailable
     return schema
 
 

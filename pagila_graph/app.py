@@ -3,6 +3,7 @@ customers' page (static files built from web/, docs/web.md) at /."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,6 +38,7 @@ from domain.identity import IdentityKit
 from domain.units import UnitOfWorkFactory
 from graph.compiled import Compiler
 from graph.context import Context
+from graph.errors import SERVICE_UNAVAILABLE
 from graph.observability import OperationReport
 from graph.rate_limits import LimitKind
 from graph.schema import build_schema
@@ -44,7 +46,7 @@ from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import event_hub
 from pagila_graph.files import FileEndpoints
-from pagila_graph.http_protocol import RequestRefused, SpecView
+from pagila_graph.http_protocol import GRAPHQL_RESPONSE_JSON, RequestRefused, SpecView
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
 from pagila_graph.rate_limiter import (
     AuthenticateOnce,
@@ -59,7 +61,7 @@ from pagila_graph.telemetry import (
     collect_operation_names,
     stop_collecting_operation_names,
 )
-from persistence.db import Database, create_engine
+from persistence.db import Database, create_engine, is_unavailable
 from persistence.migrate import current_revision, head_revision
 from persistence.read_sql import ENTITIES, ReadCompiler, needs_fallback
 from persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -139,6 +141,15 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+def wholly_unavailable(result: ExecutionResult) -> bool:
+    """No field was answered and every error says a dependency is unavailable."""
+    errors = result.errors or []
+    data = result.data
+    if not errors or (data is not None and any(v is not None for v in data.values())):
+        return False
+    return all((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in errors)
+
+
 class CredentialRejected(RequestRefused):
     """A bad access token on HTTP: 401 with a GraphQL error body (RFC 6750 `invalid_token`)."""
 
@@ -188,7 +199,7 @@ class GraphQLApp(SpecView):
         agents: AgentRunner | None = None,
         **kwargs: Any,
     ) -> None:
-        schema = build_schema(settings)
+        schema = build_schema(settings, unavailable=is_unavailable)
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
@@ -273,9 +284,17 @@ class GraphQLApp(SpecView):
                 report.type = "query"
             if compiled is not None:
                 return compiled
-        return await super().execute_operation(
+        result = await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+        if isinstance(result, ExecutionResult) and wholly_unavailable(result):
+            # nothing was answered and the cause is a dependency: 503 (under the spec's media
+            # type; legacy application/json keeps 200), so that clients and proxies retry; the
+            # body says SERVICE_UNAVAILABLE, retryable, per error either way
+            sub_response.headers["Retry-After"] = "1"
+            if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = 503
+        return result
 
     async def _batched(  # noqa: PLR0917
         self,
@@ -336,8 +355,11 @@ class GraphQLApp(SpecView):
             if statement is None:
                 return None
             data = await self.database.fetch_json(statement.sql, statement.params)
-        except Exception:  # a compiler bug must not cost the client its answer
-            log.exception("compiled.failed")
+        except Exception as exc:  # a compiler bug must not cost the client its answer
+            if is_unavailable(exc):  # the normal path reports it (SERVICE_UNAVAILABLE)
+                log.warning("compiled.database_unavailable", error=type(exc).__name__)
+            else:
+                log.exception("compiled.failed")
             return None
         if needs_fallback(data):
             return None
@@ -426,17 +448,21 @@ def _database_of(settings: Settings) -> Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             statement_timeout_ms=settings.db_statement_timeout_ms,
+            pool_timeout_s=settings.db_pool_timeout_s,
+            connect_timeout_s=settings.db_connect_timeout_s,
+            command_timeout_s=settings.db_command_timeout_s,
         )
     )
 
 
-def _readyz(db: Database) -> Callable[[Request], Awaitable[Response]]:
-    """`/readyz`: the database answers and its schema is at the head revision."""
+def _readyz(db: Database, timeout_s: float) -> Callable[[Request], Awaitable[Response]]:
+    """`/readyz`: the database answers (within `timeout_s`) and its schema is at the head
+    revision."""
 
     async def readyz(_: Request) -> Response:
         checks: dict[str, str] = {}
-        try:
-            revision = await current_revision(db.engine)
+        try:  # bounded: a frozen database must not hang the probe
+            revision = await asyncio.wait_for(current_revision(db.engine), timeout_s)
             checks["database"] = "ok"
             head = head_revision()
             checks["migrations"] = "ok" if revision == head else f"at {revision}, head is {head}"
@@ -518,7 +544,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql),
         *FileEndpoints(db, authenticator).routes(),
         Route("/healthz", healthz),
-        Route("/readyz", _readyz(db)),
+        Route("/readyz", _readyz(db, settings.db_connect_timeout_s)),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(GRAPHIQL_ASSETS_PATH, StaticFiles(directory=GRAPHIQL_DIR)))

@@ -166,7 +166,20 @@ class JwtCodec:
             raise InvalidToken("The access token has expired; refresh it.") from exc
         except jwt.InvalidTokenError as exc:
             raise InvalidToken("The access token is not valid.") from exc
+        self._check_lifetime(claims)
         return _principal(claims)
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        """We never issue a token living longer than the TTL, nor one from the future: a token
+        that does (a far-future `exp`, signed with a leaked or test key) is refused."""
+        now = self._now().timestamp()
+        slack = self._leeway.total_seconds()
+        exp, iat = claims["exp"], claims["iat"]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (exp, iat)):
+            raise InvalidToken("The access token is not valid.")
+        ttl = self._ttl.total_seconds()
+        if iat > now + slack or exp - iat > ttl + slack or exp > now + ttl + slack:
+            raise InvalidToken("The access token's lifetime is longer than this server issues.")
 
 
 def _principal(claims: Mapping[str, Any]) -> Principal:

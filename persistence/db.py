@@ -52,16 +52,29 @@ def create_engine(
     max_overflow: int = 10,
     statement_timeout_ms: int | None = None,
     application_name: str = "pagila-graph",
+    pool_timeout_s: float = 30.0,
+    connect_timeout_s: float = 60.0,
+    command_timeout_s: float | None = None,
 ) -> AsyncEngine:
+    """`pool_timeout_s` bounds the wait for a free connection, `connect_timeout_s` the opening
+    of one, `command_timeout_s` each statement on the client's side: a frozen server (SIGSTOP,
+    a network partition) never answers, so its own `statement_timeout` cannot fire."""
     server_settings: dict[str, str] = {"application_name": application_name}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
+    connect_args: dict[str, Any] = {
+        "server_settings": server_settings,
+        "timeout": connect_timeout_s,
+    }
+    if command_timeout_s:
+        connect_args["command_timeout"] = command_timeout_s
     engine = create_async_engine(
         to_async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=False,
-        connect_args={"server_settings": server_settings},
+        pool_timeout=pool_timeout_s,
+        connect_args=connect_args,
     )
     event.listen(engine.sync_engine, "checkout", _discard_closed)
     return engine
@@ -75,6 +88,61 @@ def _discard_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     driver = getattr(dbapi_connection, "driver_connection", None)
     if driver is not None and driver.is_closed():
         raise exc.DisconnectionError("connection closed while in the pool")
+
+
+#: SQLSTATEs meaning "the database cannot serve this now; the same request may succeed later":
+#: query canceled (statement timeout), lock timeout, admin shutdown, crash shutdown, cannot
+#: connect now, too many connections, serialization failure, deadlock.
+RETRYABLE_SQLSTATES = frozenset(
+    {
+        "57014",
+        "55P03",
+        "57P01",
+        "57P02",
+        "57P03",
+        "53300",
+        "40001",
+        "40P01",
+        "08000",
+        "08003",
+        "08006",
+        "08001",
+        "08004",
+    }
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether this failure means the database is unavailable or too slow (retry later), as
+    opposed to a bug: pool and client timeouts, lost connections, the SQLSTATEs above."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, exc.TimeoutError | TimeoutError | ConnectionError):
+            return True
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and sqlstate in RETRYABLE_SQLSTATES:
+            return True
+        if type(current).__name__ in _ASYNCPG_UNAVAILABLE:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
+#: asyncpg's exceptions for a connection lost or closed under us (by class name: the adapted
+#: DBAPI error keeps the original in `.orig`, sometimes without a SQLSTATE).
+_ASYNCPG_UNAVAILABLE = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "PostgresConnectionError",
+        "CannotConnectNowError",
+        "QueryCanceledError",
+    }
+)
 
 
 class Database:
@@ -153,6 +221,7 @@ __all__ = [
     "Database",
     "StatementCounter",
     "create_engine",
+    "is_unavailable",
     "redact",
     "to_async_url",
     "to_libpq_url",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     FromClause,
     Integer,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    literal,
     select,
     true,
     tuple_,
@@ -51,16 +53,27 @@ def any_of(column: ColumnElement[int], values: Sequence[int], name: str = "ids")
     return column == any_(int_array(name, values))
 
 
+def _cursor_values(values: Sequence[Any]) -> ColumnElement[Any]:
+    """A cursor's values as bound parameters; integers as `bigint`, so that a value beyond a
+    `smallint`/`integer` column's range compares (and finds nothing) instead of failing to bind."""
+    return tuple_(
+        *(
+            literal(v, BigInteger) if isinstance(v, int) and not isinstance(v, bool) else literal(v)
+            for v in values
+        )
+    )
+
+
 def _keyed(statement: Select[Any], keys: SortColumns, request: PageRequest) -> Select[Any]:
     """Add the cursor conditions, the order (reversed for `last`), LIMIT n + 1 and the key
     values as `_k0.._kn` output columns."""
     descending = request.sort.descending
     row = tuple_(*keys)
     if request.after is not None:
-        after = tuple_(*request.after)
+        after = _cursor_values(request.after)
         statement = statement.where(row < after if descending else row > after)
     if request.before is not None:
-        before = tuple_(*request.before)
+        before = _cursor_values(request.before)
         statement = statement.where(row > before if descending else row < before)
     reverse = descending != request.backward
     return (

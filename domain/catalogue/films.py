@@ -12,6 +12,7 @@ from typing import Protocol
 from domain.errors import InvalidInput, NotFound
 from domain.pagination import Page, PageLimits, PageRequest, SortDirection, SortKey
 from domain.reading import ListRepository, read_page, sort_key
+from domain.validation import check_search_text
 
 __all__ = ["PageLimits"]  # re-exported: the operation scope builds it from settings
 
@@ -58,6 +59,11 @@ class FilmFilter:
     min_rental_rate: Decimal | None = None
     max_rental_rate: Decimal | None = None
     streaming_available: bool | None = None
+
+    def __post_init__(self) -> None:
+        check_search_text(self.title_contains, "filter.titleContains")
+        check_search_text(self.fulltext, "filter.fulltext")
+
     in_stock_at_store: int | None = None
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.reading import ListRepository
+from domain.validation import check_search_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,9 @@ class Inventory:
 @dataclass(frozen=True, slots=True)
 class ActorFilter:
     name_contains: str | None = None  # first or last name, case-insensitive
+
+    def __post_init__(self) -> None:
+        check_search_text(self.name_contains, "filter.nameContains")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from domain.auth import Principal, Role, can_see_customer, require_authenticated
 from domain.errors import DomainError, PermissionDenied
 from domain.pagination import Page, PageRequest
 from domain.reading import ListRepository, read_page
+from domain.validation import check_search_text
 
 T = TypeVar("T")
 
@@ -90,6 +91,10 @@ class CustomerFilter:
     store_id: int | None = None
     active: bool | None = None
     scope: CustomerScope = EVERYONE  # set by the service, never by the client
+
+    def __post_init__(self) -> None:
+        check_search_text(self.name_contains, "filter.nameContains")
+        check_search_text(self.email_contains, "filter.emailContains")
 
 
 class CustomerOrderField(StrEnum):

@@ -230,3 +230,15 @@ async def test_agent_stream_over_http_multipart(http: httpx.AsyncClient) -> None
     deltas = "".join(e["delta"] for e in events if e["__typename"] == "AgentMessageDelta")
     assert deltas.strip() == events[-1]["answer"]
     assert events[-1]["films"]
+
+
+async def test_a_question_longer_than_the_limit_is_refused_and_not_stored(
+    http: httpx.AsyncClient, sql: Sql
+) -> None:
+    """Issue 14, item 6: a 10 MB question was sent to the model and stored."""
+    before = await sql.rows("SELECT count(*) AS n FROM message")
+    body = await post(http, ASK, {"q": "why? " * 1_000}, customer=1)
+    errors = body["data"]["askAgent"]["errors"]
+    assert [(e["__typename"], e["code"]) for e in errors] == [("ValidationError", "INVALID_INPUT")]
+    assert "2000 characters" in errors[0]["message"]
+    assert await sql.rows("SELECT count(*) AS n FROM message") == before

@@ -139,9 +139,11 @@ class FakeUnitOfWork:
         self.identities = store
         self.customer_writes: Any = None
         self.commits = 0
+        self.open = False
 
     async def __aenter__(self) -> Self:
         self._saved = (dict(self.identities.accounts), dict(self.identities.tokens))
+        self.open = True
         return self
 
     async def __aexit__(
@@ -151,6 +153,7 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.identities.accounts, self.identities.tokens = self._saved
+        self.open = False
 
     async def commit(self) -> None:
         self.commits += 1
@@ -314,3 +317,54 @@ async def test_me_and_change_password_need_a_caller(service: IdentityService) ->
         await service.me(ANONYMOUS)
     with pytest.raises(Unauthenticated):
         await service.change_password(ANONYMOUS, GOOD, "another long phrase")
+
+
+async def test_passwords_are_hashed_and_checked_with_no_transaction_open(
+    store: FakeStore, clock: Clock
+) -> None:
+    """Issue 14, item 4: argon2 inside the login transaction held a pooled connection for its
+    ~100 ms; 60 wrong passwords took the whole pool. Every hasher call must find none open."""
+    uow = FakeUnitOfWork(store)
+    calls: list[bool] = []
+
+    class Watching(FakeHasher):
+        async def hash(self, password: str) -> str:
+            calls.append(uow.open)
+            return await super().hash(password)
+
+        async def verify(self, password_hash: str, password: str) -> bool:
+            calls.append(uow.open)
+            return await super().verify(password_hash, password)
+
+        async def verify_dummy(self, password: str) -> None:
+            calls.append(uow.open)
+            await super().verify_dummy(password)
+
+    hasher = Watching(version=2)
+    service = IdentityService(uow, hasher, FakeTokens(), now=clock)
+    account = store.add("ada@example.org", f"v1:{GOOD}")
+    await service.login("ada@example.org", GOOD)  # verifies, then rehashes to v2
+    with pytest.raises(InvalidCredentials):
+        await service.login("ada@example.org", "wrong " + GOOD)
+    with pytest.raises(InvalidCredentials):
+        await service.login("nobody@example.org", GOOD)
+    assert store.accounts[account.user_id].password_hash == f"v2:{GOOD}"
+    assert len(calls) == 4 and not any(calls)
+
+
+async def test_a_password_changed_during_the_check_refuses_the_login(
+    store: FakeStore, clock: Clock
+) -> None:
+    account = store.add("ada@example.org", f"v1:{GOOD}")
+
+    class Racing(FakeHasher):
+        async def verify(self, password_hash: str, password: str) -> bool:
+            ok = await super().verify(password_hash, password)
+            store.accounts[account.user_id] = replace(
+                store.accounts[account.user_id], password_hash="v1:changed meanwhile"
+            )
+            return ok
+
+    service = IdentityService(FakeUnitOfWork(store), Racing(), FakeTokens(), now=clock)
+    with pytest.raises(InvalidCredentials):
+        await service.login("ada@example.org", GOOD)

@@ -138,3 +138,12 @@ async def test_issued_tokens_carry_the_documented_claims(
     assert claims["role"] == "customer" and claims["store_id"] == 1
     assert claims["exp"] - claims["iat"] == auth_settings.access_token_ttl_s
     assert claims["nbf"] == claims["iat"]
+
+
+@pytest.mark.parametrize("ttl", [dt.timedelta(days=365 * 100), dt.timedelta(hours=1)])
+async def test_a_token_living_longer_than_we_issue_is_refused(
+    auth_api: AuthApi, auth_settings: Settings, ttl: dt.timedelta
+) -> None:
+    """Issue 14, item 10: a far-future `exp` (signed with our key) used to be accepted."""
+    assert ttl.total_seconds() > auth_settings.access_token_ttl_s
+    await refused(auth_api, customer_token(auth_settings, ttl=ttl), "lifetime")
