@@ -153,19 +153,34 @@ BAD_STRINGS = {"NUL": "a\x00b", "lone surrogate": "a\ud800b", "too long": "x" * 
 async def test_bad_strings_in_variables_are_refused_before_anything_runs(
     client: httpx.AsyncClient, kind: str
 ) -> None:
-    body = await post(
-        client,
-        "query($t: String) { films(filter: {titleContains: $t}) { totalCount } }",
-        {"t": BAD_STRINGS[kind]},
+    content = json.dumps(
+        {
+            "query": "query($t: String) { films(filter: {titleContains: $t}) { totalCount } }",
+            "variables": {"t": BAD_STRINGS[kind]},
+        }
     )
+    response = await client.post(
+        "/graphql", content=content.encode(), headers={"content-type": "application/json"}
+    )
+    body = response.json()
+    if kind == "lone surrogate" and response.status_code == 400:
+        # the HTTP layer's JSON parser refuses the escape itself: typed, before GraphQL
+        assert codes(body) == ["BAD_REQUEST"], body
+        return
+    assert response.status_code == 200, body
     assert codes(body) == ["INVALID_INPUT"], body
     assert body["errors"][0]["extensions"]["field"] == "$t"
 
 
+@pytest.mark.parametrize("escape", ["\\u0000", "\\ud800"])
 async def test_bad_strings_in_literals_are_refused_with_their_location(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, escape: str
 ) -> None:
-    body = await post(client, '{ films(filter: {titleContains: "a\\u0000b"}) { totalCount } }', {})
+    document = '{ films(filter: {titleContains: "a' + escape + 'b"}) { totalCount } }'
+    body = await post(client, document, {})
+    if escape == "\\ud800":  # the GraphQL lexer refuses a lone surrogate escape itself
+        assert codes(body) == ["GRAPHQL_PARSE_FAILED"], body
+        return
     assert codes(body) == ["INVALID_INPUT"], body
     assert body["errors"][0]["extensions"]["field"] == "filter.titleContains"
     assert body["errors"][0]["locations"]
