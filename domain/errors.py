@@ -7,6 +7,15 @@ for every new kind of refusal; never signal a business refusal with a bare excep
 from __future__ import annotations
 
 
+class InputField(str):
+    """A field of a command, named as the domain names it: `film_id`, `actor_ids[2]`,
+    `address.postal_code`. Each entry point renders it in its own vocabulary (the GraphQL
+    layer: `input.filmId`, graph/errors.py); a message names the field as the domain does, in
+    backquotes, and is rendered the same way."""
+
+    __slots__ = ()
+
+
 class DomainError(Exception):
     code = "DOMAIN_ERROR"
 
@@ -26,7 +35,7 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Bad input; `field` is the input path, e.g. `input.amount`."""
+    """Bad input; `field` names the offending value (an `InputField` for a command's field)."""
 
     code = "INVALID_INPUT"
 

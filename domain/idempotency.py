@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.auth import Principal
-from domain.errors import Conflict
+from domain.errors import Conflict, InputField
 from domain.validation import LIMITS, Checks
 
 Result = Mapping[str, int | str]
@@ -43,7 +43,7 @@ class IdempotencyKeyReused(Conflict):
     def __init__(self) -> None:
         super().__init__(
             "This idempotency key was already used for a different request.",
-            field="input.idempotencyKey",
+            field=InputField("idempotency_key"),
         )
 
 
@@ -64,7 +64,7 @@ def request_hash(request: Mapping[str, object]) -> str:
 
 
 def check_key(checks: Checks, key: str | None) -> str | None:
-    return checks.optional_text("idempotencyKey", key, LIMITS.idempotency_key)
+    return checks.optional_text("idempotency_key", key, LIMITS.idempotency_key)
 
 
 def replayed(outcome: StoredOutcome | None, fingerprint: str) -> Result | None:

@@ -27,6 +27,7 @@ from domain.auth import Principal, Role, require_authenticated
 from domain.customers.admin import AddressDraft, CustomerWrites, check_address, store_address
 from domain.errors import (
     EmailTaken,
+    InputField,
     InvalidCredentials,
     InvalidToken,
     NotFound,
@@ -268,21 +269,21 @@ class IdentityService:
         checks = Checks()
         email = checks.email("email", normalise_email(registration.email))
         if email is None:
-            checks.fail("email", "`input.email` must not be empty.")
+            checks.fail("email", "`email` must not be empty.")
         self._passwords.check(checks, "password", registration.password, email=email)
-        checks.positive_id("storeId", registration.store_id)
-        first = checks.text("firstName", registration.first_name, LIMITS.name)
-        last = checks.text("lastName", registration.last_name, LIMITS.name)
+        checks.positive_id("store_id", registration.store_id)
+        first = checks.text("first_name", registration.first_name, LIMITS.name)
+        last = checks.text("last_name", registration.last_name, LIMITS.name)
         address = check_address(checks, registration.address, "address")
         checks.done()
         assert email is not None
         password_hash = await self._hasher.hash(registration.password)
         async with self._uow as uow:
             if await uow.identities.email_taken(email):
-                raise EmailTaken("An account with this e-mail exists.", field="input.email")
+                raise EmailTaken("An account with this e-mail exists.", field=InputField("email"))
             writes = uow.customer_writes
             if not await writes.store_exists(registration.store_id):
-                raise NotFound("Store", registration.store_id, field="input.storeId")
+                raise NotFound("Store", registration.store_id, field=InputField("store_id"))
             address_id = await store_address(writes, address, "address")
             customer = await writes.insert_customer(
                 {
@@ -392,12 +393,12 @@ class IdentityService:
                 raise Unauthenticated("This account no longer exists or is disabled.")
             if not await self._hasher.verify(stored.password_hash, current_password):
                 raise InvalidCredentials(
-                    "The current password is wrong.", field="input.currentPassword"
+                    "The current password is wrong.", field=InputField("current_password")
                 )
             checks = Checks()
-            self._passwords.check(checks, "newPassword", new_password, email=stored.account.email)
+            self._passwords.check(checks, "new_password", new_password, email=stored.account.email)
             if new_password == current_password:
-                checks.fail("newPassword", "`input.newPassword` must differ from the current one.")
+                checks.fail("new_password", "`new_password` must differ from the current one.")
             checks.done()
             await store.set_password_hash(principal.user_id, await self._hasher.hash(new_password))
             await store.revoke_all(principal.user_id, self._now())

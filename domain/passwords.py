@@ -43,7 +43,7 @@ class PasswordPolicy:
     max_length: int = 256
 
     def check(self, checks: Checks, name: str, password: str, *, email: str | None) -> None:
-        """Adds a problem naming `name` (e.g. `password` → `input.password`) when it fails."""
+        """Adds a problem naming the field `name` (e.g. `new_password`) when it fails."""
         path = checks.path(name)
         if len(password) < self.min_length:
             checks.fail(name, f"`{path}` must be at least {self.min_length} characters.")

@@ -1,7 +1,8 @@
 """Input checks shared by every write: collect all problems, then refuse once.
 
-`Checks` gathers one `InvalidInput` per bad value (each naming its input path, e.g.
-`input.rentalRate`) and `done()` raises them together as `ValidationFailed`. The limits follow
+`Checks` gathers one `InvalidInput` per bad value (each naming the command's field as the
+domain does, e.g. `rental_rate`: an `InputField`) and `done()` raises them together as
+`ValidationFailed`. The limits follow
 the columns (decision 0033): numeric precision from the column type, and for Pagila's `text`
 columns (which have no length) the limits in `TextLimits` below.
 """
@@ -12,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from domain.errors import InvalidInput, ValidationFailed
+from domain.errors import InputField, InvalidInput, ValidationFailed
 
 CENTS = Decimal("0.01")
 
@@ -44,12 +45,12 @@ LIMITS = TextLimits()
 class Checks:
     """Collects invalid inputs; `done()` raises them all at once."""
 
-    def __init__(self, prefix: str = "input") -> None:
+    def __init__(self, prefix: str = "") -> None:
         self._prefix = prefix
         self.problems: list[InvalidInput] = []
 
-    def path(self, name: str) -> str:
-        return f"{self._prefix}.{name}" if self._prefix else name
+    def path(self, name: str) -> InputField:
+        return InputField(f"{self._prefix}.{name}" if self._prefix else name)
 
     def fail(self, name: str, message: str) -> None:
         self.problems.append(InvalidInput(message, field=self.path(name)))

@@ -11,10 +11,15 @@
 To add a refusal: subclass `DomainError` in domain/errors.py; if it needs fields of its own,
 add a `UserError` type here and register it in `_TYPED`; otherwise it maps to the type of its
 nearest registered base class.
+
+The domain names a command's fields its own way (`InputField`: `actor_ids[2]`); this module
+renders them as the input path a client sent (`input.actorIds[2]`: Strawberry's camelCase of
+the same name), in `field` and in the message alike.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 
@@ -96,6 +101,35 @@ class GenericUserError(UserError):
     pass
 
 
+def _camel(part: str) -> str:
+    head, *rest = part.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def input_path(field: str) -> str:
+    """A command's field as the domain names it → the input path: `address.postal_code` →
+    `input.address.postalCode`, `actor_ids[2]` → `input.actorIds[2]`."""
+    return "input." + ".".join(_camel(part) for part in field.split("."))
+
+
+#: A field named in a message, in backquotes: `film_id`, `actor_ids[2]`, `address.postal_code`.
+_NAMED_FIELD = re.compile(r"`([a-z][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z][a-z0-9_]*(?:\[\d+\])?)*)`")
+
+
+def field_of(exc: d.DomainError) -> str | None:
+    """The error's field as the API names it."""
+    if isinstance(exc.field, d.InputField):
+        return input_path(exc.field)
+    return exc.field
+
+
+def message_of(exc: d.DomainError) -> str:
+    """The error's message, naming a command's fields as the API does."""
+    if isinstance(exc.field, d.InputField) or isinstance(exc, d.ValidationFailed):
+        return _NAMED_FIELD.sub(lambda m: f"`{input_path(m.group(1))}`", exc.message)
+    return exc.message
+
+
 def _code(exc: d.DomainError) -> ErrorCode:
     try:
         return ErrorCode(exc.code)
@@ -105,7 +139,7 @@ def _code(exc: d.DomainError) -> ErrorCode:
 
 def _simple(cls: type[UserError]) -> Callable[[d.DomainError], UserError]:
     def build(exc: d.DomainError) -> UserError:
-        return cls(code=_code(exc), message=exc.message, field=exc.field)
+        return cls(code=_code(exc), message=message_of(exc), field=field_of(exc))
 
     return build
 
@@ -155,7 +189,7 @@ def user_errors(exc: d.DomainError) -> list[UserError]:
         builder = _TYPED.get(cls)
         if builder is not None:
             return [builder(exc)]
-    return [GenericUserError(code=_code(exc), message=exc.message, field=exc.field)]
+    return [GenericUserError(code=_code(exc), message=message_of(exc), field=field_of(exc))]
 
 
 # --- queries: GraphQL errors with extensions.code --------------------------------------------
@@ -192,12 +226,13 @@ class ErrorFormatter(MaskErrors):
         original = error.original_error
         if isinstance(original, d.DomainError):
             extensions: dict[str, object] = {"code": original.code}
-            if original.field is not None:
-                extensions["field"] = original.field
+            field = field_of(original)
+            if field is not None:
+                extensions["field"] = field
             if isinstance(original, d.RateLimited):
                 extensions["retryAfterSeconds"] = original.retry_after_seconds
             return GraphQLError(
-                original.message,
+                message_of(original),
                 nodes=error.nodes,
                 source=error.source,
                 positions=error.positions,

@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 from domain.auth import Principal, require_staff
 from domain.catalogue.film_input import FILM_FIELD_PATHS, film_values
 from domain.catalogue.films import Film, MpaaRating
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, InputField, NotFound
 from domain.events import NO_EVENTS, DomainEvent, EventKind, EventPublisher, utc_now
 from domain.rentals.counter import require_store_staff
 from domain.transaction import Transaction
@@ -154,7 +154,7 @@ async def _check_languages(writes: CatalogueWrites, values: dict[str, object]) -
     ):
         language = values.get(column)
         if isinstance(language, int) and await writes.missing_languages([language]):
-            raise NotFound("Language", language, field=f"input.{path}")
+            raise NotFound("Language", language, field=InputField(f"{path}"))
 
 
 # --- service -------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class CatalogueAdminService:
 
     async def update_film(self, principal: Principal, film_id: int, changes: FilmChanges) -> Film:
         checks = Checks()
-        checks.positive_id("filmId", film_id)
+        checks.positive_id("film_id", film_id)
         given = {
             name: getattr(changes, name)
             for name in FILM_FIELD_PATHS
@@ -208,7 +208,7 @@ class CatalogueAdminService:
             await _check_languages(uow.catalogue_writes, values)
             film = await uow.catalogue_writes.update_film(film_id, values)
             if film is None:
-                raise NotFound("Film", film_id, field="input.filmId")
+                raise NotFound("Film", film_id, field=InputField("film_id"))
             await uow.commit()
         await self._events.publish([film_changed(film_id, "updated")])
         return film
@@ -225,16 +225,17 @@ class CatalogueAdminService:
         async with self._uow as uow:
             writes = uow.catalogue_writes
             if await writes.update_film(film_id, {}) is None:  # locks the film row
-                raise NotFound("Film", film_id, field="input.filmId")
+                raise NotFound("Film", film_id, field=InputField("film_id"))
             rented_out = await writes.film_copies_rented_out(film_id)
             if rented_out:
                 raise Conflict(
-                    f"Film {film_id} has {rented_out} copies rented out.", field="input.filmId"
+                    f"Film {film_id} has {rented_out} copies rented out.",
+                    field=InputField("film_id"),
                 )
             if await writes.film_has_rentals(film_id):
                 raise Conflict(
                     f"Film {film_id} has rental history and cannot be deleted.",
-                    field="input.filmId",
+                    field=InputField("film_id"),
                 )
             await writes.delete_film(film_id)
             await uow.commit()
@@ -252,11 +253,11 @@ class CatalogueAdminService:
             writes = uow.catalogue_writes
             film = await writes.update_film(film_id, {})
             if film is None:
-                raise NotFound("Film", film_id, field="input.filmId")
+                raise NotFound("Film", film_id, field=InputField("film_id"))
             missing = await writes.missing_actors(ids)
             if missing:
                 raise NotFound(
-                    "Actor", missing[0], field=f"input.actorIds[{ids.index(missing[0])}]"
+                    "Actor", missing[0], field=InputField(f"actor_ids[{ids.index(missing[0])}]")
                 )
             await writes.replace_film_actors(film_id, ids)
             await uow.commit()
@@ -274,11 +275,13 @@ class CatalogueAdminService:
             writes = uow.catalogue_writes
             film = await writes.update_film(film_id, {})
             if film is None:
-                raise NotFound("Film", film_id, field="input.filmId")
+                raise NotFound("Film", film_id, field=InputField("film_id"))
             missing = await writes.missing_categories(ids)
             if missing:
                 raise NotFound(
-                    "Category", missing[0], field=f"input.categoryIds[{ids.index(missing[0])}]"
+                    "Category",
+                    missing[0],
+                    field=InputField(f"category_ids[{ids.index(missing[0])}]"),
                 )
             await writes.replace_film_categories(film_id, ids)
             await uow.commit()
@@ -292,7 +295,7 @@ class CatalogueAdminService:
         require_staff(principal)
         async with self._uow as uow:
             if await uow.catalogue_writes.category_named(name) is not None:
-                raise Conflict(f"A category named {name!r} exists.", field="input.name")
+                raise Conflict(f"A category named {name!r} exists.", field=InputField("name"))
             category = await uow.catalogue_writes.insert_category(name)
             await uow.commit()
         return category
@@ -307,10 +310,10 @@ class CatalogueAdminService:
         async with self._uow as uow:
             same_name = await uow.catalogue_writes.category_named(name)
             if same_name is not None and same_name.category_id != category_id:
-                raise Conflict(f"A category named {name!r} exists.", field="input.name")
+                raise Conflict(f"A category named {name!r} exists.", field=InputField("name"))
             category = await uow.catalogue_writes.update_category(category_id, name)
             if category is None:
-                raise NotFound("Category", category_id, field="input.categoryId")
+                raise NotFound("Category", category_id, field=InputField("category_id"))
             await uow.commit()
         return category
 
@@ -320,10 +323,11 @@ class CatalogueAdminService:
             films = await uow.catalogue_writes.category_film_count(category_id)
             if films:
                 raise Conflict(
-                    f"Category {category_id} still has {films} films.", field="input.categoryId"
+                    f"Category {category_id} still has {films} films.",
+                    field=InputField("category_id"),
                 )
             if not await uow.catalogue_writes.delete_category(category_id):
-                raise NotFound("Category", category_id, field="input.categoryId")
+                raise NotFound("Category", category_id, field=InputField("category_id"))
             await uow.commit()
         return category_id
 
@@ -332,9 +336,9 @@ class CatalogueAdminService:
         async with self._uow as uow:
             writes = uow.catalogue_writes
             if await writes.update_film(film_id, {}) is None:
-                raise NotFound("Film", film_id, field="input.filmId")
+                raise NotFound("Film", film_id, field=InputField("film_id"))
             if not await writes.store_exists(store_id):
-                raise NotFound("Store", store_id, field="input.storeId")
+                raise NotFound("Store", store_id, field=InputField("store_id"))
             copy = await writes.insert_copy(film_id, store_id)
             await uow.commit()
         await self._events.publish([inventory_changed(copy, "added")])
@@ -346,14 +350,16 @@ class CatalogueAdminService:
             writes = uow.catalogue_writes
             copy = await writes.lock_copy(inventory_id)
             if copy is None:
-                raise NotFound("Inventory", inventory_id, field="input.inventoryId")
+                raise NotFound("Inventory", inventory_id, field=InputField("inventory_id"))
             require_store_staff(principal, copy.store_id)
             if await writes.copy_rented_out(inventory_id):
-                raise Conflict(f"Copy {inventory_id} is rented out.", field="input.inventoryId")
+                raise Conflict(
+                    f"Copy {inventory_id} is rented out.", field=InputField("inventory_id")
+                )
             if await writes.copy_has_rentals(inventory_id):
                 raise Conflict(
                     f"Copy {inventory_id} has rental history and cannot be removed.",
-                    field="input.inventoryId",
+                    field=InputField("inventory_id"),
                 )
             await writes.delete_copy(inventory_id)
             await uow.commit()

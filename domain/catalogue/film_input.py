@@ -68,20 +68,20 @@ def _flag(checks: Checks, path: str, value: object) -> object:
     return bool(value)
 
 
-#: film field → (input path, check returning the column value). Limits: decision 0033.
+#: film field → (its name in errors, check returning the column value). Limits: decision 0033.
 _FILM_FIELDS: dict[str, tuple[str, FieldCheck]] = {
     "title": ("title", _text(LIMITS.title, optional=False)),
     "description": ("description", _text(LIMITS.description, optional=True)),
-    "release_year": ("releaseYear", _int(1901, 2155)),  # the `year` domain
-    "language_id": ("languageId", _id),
-    "original_language_id": ("originalLanguageId", _id),
-    "rental_duration": ("rentalDuration", _int(1, 365)),
-    "rental_rate": ("rentalRate", _money(4)),  # numeric(4,2)
+    "release_year": ("release_year", _int(1901, 2155)),  # the `year` domain
+    "language_id": ("language_id", _id),
+    "original_language_id": ("original_language_id", _id),
+    "rental_duration": ("rental_duration", _int(1, 365)),
+    "rental_rate": ("rental_rate", _money(4)),  # numeric(4,2)
     "length": ("length", _int(1, 32767)),  # smallint minutes
-    "replacement_cost": ("replacementCost", _money(5)),  # numeric(5,2)
+    "replacement_cost": ("replacement_cost", _money(5)),  # numeric(5,2)
     "rating": ("rating", _rating),
-    "special_features": ("specialFeatures", _features),
-    "streaming_available": ("streamingAvailable", _flag),
+    "special_features": ("special_features", _features),
+    "streaming_available": ("streaming_available", _flag),
 }
 FILM_FIELD_PATHS = {name: path for name, (path, _) in _FILM_FIELDS.items()}
 _NOT_NULL = (

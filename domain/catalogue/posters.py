@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.auth import Principal, require_staff
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InputField, InvalidInput, NotFound
 from domain.events import NO_EVENTS, DomainEvent, EventKind, EventPublisher, utc_now
 from domain.transaction import Transaction
 
@@ -96,17 +96,17 @@ class PosterService:
         require_staff(principal)
         if len(content) > self._max_bytes:
             raise FileTooLarge(
-                f"The poster is larger than {self._max_bytes} bytes.", field="input.file"
+                f"The poster is larger than {self._max_bytes} bytes.", field=InputField("file")
             )
         content_type = sniff_image_type(content[:16])
         if content_type is None:
             raise UnsupportedFileType(
-                "The poster must be a PNG, JPEG or WebP image.", field="input.file"
+                "The poster must be a PNG, JPEG or WebP image.", field=InputField("file")
             )
         etag = hashlib.sha256(content).hexdigest()
         async with self._uow as uow:
             if not await uow.posters.film_exists(film_id):
-                raise NotFound("Film", film_id, field="input.filmId")
+                raise NotFound("Film", film_id, field=InputField("film_id"))
             poster = await uow.posters.put(film_id, content_type, content, etag)
             await uow.commit()
         await self._events.publish(

@@ -21,7 +21,14 @@ from typing import Protocol
 
 from domain.auth import Principal, Role, require_authenticated, require_staff
 from domain.catalogue.admin import KEEP, Keep
-from domain.errors import Conflict, CustomerInactive, InvalidInput, NotFound, PermissionDenied
+from domain.errors import (
+    Conflict,
+    CustomerInactive,
+    InputField,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from domain.events import NO_EVENTS, DomainEvent, EventKind, EventPublisher, utc_now
 from domain.rentals.counter import require_store_staff
 from domain.transaction import Transaction
@@ -133,7 +140,7 @@ def _check_address(checks: Checks, address: AddressDraft, prefix: str) -> Addres
         city=checks.text(path("city"), address.city, LIMITS.city),
         country=checks.text(path("country"), address.country, LIMITS.country),
         postal_code=checks.optional_text(
-            path("postalCode"), address.postal_code, LIMITS.postal_code
+            path("postal_code"), address.postal_code, LIMITS.postal_code
         ),
         phone=checks.text(path("phone"), address.phone, LIMITS.phone),
     )
@@ -142,7 +149,7 @@ def _check_address(checks: Checks, address: AddressDraft, prefix: str) -> Addres
 async def _store_address(writes: CustomerWrites, address: AddressDraft, prefix: str) -> int:
     country_id = await writes.country_id(address.country)
     if country_id is None:
-        raise NotFound("Country", repr(address.country), field=f"input.{prefix}.country")
+        raise NotFound("Country", repr(address.country), field=InputField(f"{prefix}.country"))
     city_id = await writes.city_id(address.city, country_id)
     if city_id is None:
         city_id = await writes.insert_city(address.city, country_id)
@@ -190,9 +197,9 @@ class CustomerAdminService:
 
     async def create_customer(self, principal: Principal, draft: CustomerDraft) -> CustomerRecord:
         checks = Checks()
-        checks.positive_id("storeId", draft.store_id)
-        first = checks.text("firstName", draft.first_name, LIMITS.name)
-        last = checks.text("lastName", draft.last_name, LIMITS.name)
+        checks.positive_id("store_id", draft.store_id)
+        first = checks.text("first_name", draft.first_name, LIMITS.name)
+        last = checks.text("last_name", draft.last_name, LIMITS.name)
         email = checks.email("email", draft.email)
         address = _check_address(checks, draft.address, "address")
         checks.done()
@@ -200,7 +207,7 @@ class CustomerAdminService:
         async with self._uow as uow:
             writes = uow.customer_writes
             if not await writes.store_exists(draft.store_id):
-                raise NotFound("Store", draft.store_id, field="input.storeId")
+                raise NotFound("Store", draft.store_id, field=InputField("store_id"))
             address_id = await _store_address(writes, address, "address")
             customer = await writes.insert_customer(
                 {
@@ -225,13 +232,13 @@ class CustomerAdminService:
         checks = Checks()
         values: dict[str, object] = {}
         if not isinstance(changes.first_name, Keep):
-            values["first_name"] = checks.text("firstName", changes.first_name, LIMITS.name)
+            values["first_name"] = checks.text("first_name", changes.first_name, LIMITS.name)
         if not isinstance(changes.last_name, Keep):
-            values["last_name"] = checks.text("lastName", changes.last_name, LIMITS.name)
+            values["last_name"] = checks.text("last_name", changes.last_name, LIMITS.name)
         if not isinstance(changes.email, Keep):
             values["email"] = checks.email("email", changes.email)
         if not isinstance(changes.store_id, Keep):
-            values["store_id"] = checks.positive_id("storeId", changes.store_id)
+            values["store_id"] = checks.positive_id("store_id", changes.store_id)
         address = None
         if not isinstance(changes.address, Keep):
             address = _check_address(checks, changes.address, "address")
@@ -241,13 +248,13 @@ class CustomerAdminService:
             writes = uow.customer_writes
             customer = await writes.lock_customer(customer_id)
             if customer is None:
-                raise NotFound("Customer", customer_id, field="input.customerId")
+                raise NotFound("Customer", customer_id, field=InputField("customer_id"))
             _may_manage(principal, customer, self_service="store_id" not in values)
             if "store_id" in values:
                 store_id = int(str(values["store_id"]))
                 require_store_staff(principal, store_id)  # staff of the new store too
                 if not await writes.store_exists(store_id):
-                    raise NotFound("Store", store_id, field="input.storeId")
+                    raise NotFound("Store", store_id, field=InputField("store_id"))
             if address is not None:
                 values["address_id"] = await _store_address(writes, address, "address")
             customer = await writes.update_customer(customer_id, values)
@@ -263,7 +270,7 @@ class CustomerAdminService:
             writes = uow.customer_writes
             customer = await writes.lock_customer(customer_id)
             if customer is None:
-                raise NotFound("Customer", customer_id, field="input.customerId")
+                raise NotFound("Customer", customer_id, field=InputField("customer_id"))
             require_store_staff(principal, customer.store_id)
             if customer.active:
                 customer = await writes.update_customer(
@@ -284,28 +291,28 @@ class CustomerAdminService:
         end: dt.date | None = None,
     ) -> SubscriptionRecord:
         checks = Checks()
-        plan = checks.text("planName", plan_name, LIMITS.plan_name)
+        plan = checks.text("plan_name", plan_name, LIMITS.plan_name)
         start = start or self._today()
         if end is not None and end <= start:
-            checks.fail("endDate", "`input.endDate` must be after the start date.")
+            checks.fail("end_date", "`end_date` must be after the start date.")
         checks.done()
         require_authenticated(principal)
         async with self._uow as uow:
             writes = uow.customer_writes
             customer = await writes.lock_customer(customer_id)  # serialises this customer's starts
             if customer is None:
-                raise NotFound("Customer", customer_id, field="input.customerId")
+                raise NotFound("Customer", customer_id, field=InputField("customer_id"))
             _may_manage(principal, customer, self_service=True)
             if not customer.active:
                 raise CustomerInactive(
-                    f"Customer {customer_id} is inactive.", field="input.customerId"
+                    f"Customer {customer_id} is inactive.", field=InputField("customer_id")
                 )
             for existing in await writes.subscriptions_of(customer_id):
                 if existing.overlaps(start, end):
                     raise Conflict(
                         f"Subscription {existing.subscription_id} ({existing.start_date} to "
                         f"{existing.end_date or 'open'}) overlaps these dates.",
-                        field="input.startDate",
+                        field=InputField("start_date"),
                     )
             subscription = await writes.insert_subscription(customer_id, plan, start, end)
             await uow.commit()
@@ -324,7 +331,7 @@ class CustomerAdminService:
             writes = uow.customer_writes
             subscription = await writes.lock_subscription(subscription_id)
             if subscription is None:
-                raise NotFound("Subscription", subscription_id, field="input.subscriptionId")
+                raise NotFound("Subscription", subscription_id, field=InputField("subscription_id"))
             customer = await writes.lock_customer(subscription.customer_id)
             assert customer is not None  # foreign key
             _may_manage(principal, customer, self_service=True)
@@ -332,19 +339,19 @@ class CustomerAdminService:
             if subscription.end_date is not None and subscription.end_date <= today:
                 raise Conflict(
                     f"Subscription {subscription_id} ended on {subscription.end_date}.",
-                    field="input.subscriptionId",
+                    field=InputField("subscription_id"),
                 )
             if end is None:
                 end = max(today, subscription.start_date) + dt.timedelta(days=1)
             elif end <= subscription.start_date or end < today:
                 raise InvalidInput(
-                    "`input.endDate` must be after the start date and not in the past.",
-                    field="input.endDate",
+                    "`end_date` must be after the start date and not in the past.",
+                    field=InputField("end_date"),
                 )
             if subscription.end_date is not None and end > subscription.end_date:
                 raise InvalidInput(
-                    f"`input.endDate` must not be after the current end {subscription.end_date}.",
-                    field="input.endDate",
+                    f"`end_date` must not be after the current end {subscription.end_date}.",
+                    field=InputField("end_date"),
                 )
             subscription = await writes.end_subscription(subscription_id, end)
             await uow.commit()

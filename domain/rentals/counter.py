@@ -24,6 +24,7 @@ from domain.auth import Principal, Role, require_authenticated, require_staff
 from domain.errors import (
     AlreadyReturned,
     CustomerInactive,
+    InputField,
     InvalidInput,
     NotFound,
     NotInStock,
@@ -235,13 +236,14 @@ async def acting_staff(
         chosen = await directory.counter_staff(store_id)
         if chosen is None:
             raise InvalidInput(
-                f"Store {store_id} has no staff to record this rental.", field="input.storeId"
+                f"Store {store_id} has no staff to record this rental.",
+                field=InputField("store_id"),
             )
     if chosen is None:
-        raise InvalidInput("`input.staffId` is required for this caller.", field="input.staffId")
+        raise InvalidInput("`staff_id` is required for this caller.", field=InputField("staff_id"))
     staff_store = await directory.staff_store(chosen)
     if staff_store is None:
-        raise NotFound("Staff", chosen, field="input.staffId")
+        raise NotFound("Staff", chosen, field=InputField("staff_id"))
     if staff_store != store_id and principal.role is not Role.ADMIN:
         raise PermissionDenied("That staff member works at another store.")
     return chosen
@@ -279,10 +281,10 @@ class RentingService:
 
     async def rent_film(self, principal: Principal, command: RentFilm) -> RentalRecord:
         checks = Checks()
-        checks.positive_id("customerId", command.customer_id)
-        checks.positive_id("storeId", command.store_id)
+        checks.positive_id("customer_id", command.customer_id)
+        checks.positive_id("store_id", command.store_id)
         if (command.film_id is None) == (command.inventory_id is None):
-            checks.fail("filmId", "Give exactly one of `input.filmId` or `input.inventoryId`.")
+            checks.fail("film_id", "Give exactly one of `film_id` or `inventory_id`.")
         key = check_key(checks, command.idempotency_key)
         checks.done()
         if not self_service(principal, command.customer_id):
@@ -309,14 +311,14 @@ class RentingService:
                         raise NotFound("Rental", prior["rentalId"])
                     return rental
             if not await uow.lookups.store_exists(command.store_id):
-                raise NotFound("Store", command.store_id, field="input.storeId")
+                raise NotFound("Store", command.store_id, field=InputField("store_id"))
             customer = await uow.lookups.customer_standing(command.customer_id)
             if customer is None:
-                raise NotFound("Customer", command.customer_id, field="input.customerId")
+                raise NotFound("Customer", command.customer_id, field=InputField("customer_id"))
             if not customer.active:
                 raise CustomerInactive(
                     f"Customer {customer.customer_id} is inactive and cannot rent.",
-                    field="input.customerId",
+                    field=InputField("customer_id"),
                 )
             staff_id = await acting_staff(
                 uow.lookups, principal, command.staff_id, command.store_id
@@ -341,23 +343,25 @@ class RentingService:
             copy = await uow.rental_writes.lock_available_copy(command.film_id, command.store_id)
             if copy is None:
                 if not await uow.lookups.film_exists(command.film_id):
-                    raise NotFound("Film", command.film_id, field="input.filmId")
+                    raise NotFound("Film", command.film_id, field=InputField("film_id"))
                 raise NotInStock(
                     f"No copy of film {command.film_id} is available at store {command.store_id}.",
-                    field="input.filmId",
+                    field=InputField("film_id"),
                 )
             return copy
         assert command.inventory_id is not None
         copy = await uow.rental_writes.lock_copy(command.inventory_id)
         if copy is None:
-            raise NotFound("Inventory", command.inventory_id, field="input.inventoryId")
+            raise NotFound("Inventory", command.inventory_id, field=InputField("inventory_id"))
         if copy.store_id != command.store_id:
             raise InvalidInput(
                 f"Copy {copy.inventory_id} belongs to store {copy.store_id}.",
-                field="input.inventoryId",
+                field=InputField("inventory_id"),
             )
         if await uow.rental_writes.has_open_rental(copy.inventory_id):
-            raise NotInStock(f"Copy {copy.inventory_id} is rented out.", field="input.inventoryId")
+            raise NotInStock(
+                f"Copy {copy.inventory_id} is rented out.", field=InputField("inventory_id")
+            )
         return copy
 
     async def return_rental(
@@ -368,9 +372,9 @@ class RentingService:
         checks = Checks()
         now = self._clock()
         if returned_at is not None:
-            checks.aware("returnedAt", returned_at)
+            checks.aware("returned_at", returned_at)
             if returned_at.utcoffset() is not None and returned_at > now:
-                checks.fail("returnedAt", "`input.returnedAt` must not be in the future.")
+                checks.fail("returned_at", "`returned_at` must not be in the future.")
         checks.done()
         customer_returning = self_service(principal)
         if not customer_returning:
@@ -378,13 +382,13 @@ class RentingService:
         async with self._uow as uow:
             rental = await uow.rental_writes.lock(rental_id)
             if rental is None:
-                raise NotFound("Rental", rental_id, field="input.rentalId")
+                raise NotFound("Rental", rental_id, field=InputField("rental_id"))
             if customer_returning and rental.customer_id != principal.customer_id:
                 raise PermissionDenied("Customers may only return their own rentals.")
             if rental.returned_at is not None:
                 raise AlreadyReturned(
                     f"Rental {rental_id} was returned at {rental.returned_at.isoformat()}.",
-                    field="input.rentalId",
+                    field=InputField("rental_id"),
                 )
             copy = await uow.rental_writes.lock_copy(rental.inventory_id)
             assert copy is not None  # a rental's copy exists (foreign key)
@@ -394,8 +398,8 @@ class RentingService:
                 returned_at = max(now, rental.rented_at)
             elif returned_at < rental.rented_at:
                 raise InvalidInput(
-                    f"`input.returnedAt` is before the rental ({rental.rented_at.isoformat()}).",
-                    field="input.returnedAt",
+                    f"`returned_at` is before the rental ({rental.rented_at.isoformat()}).",
+                    field=InputField("returned_at"),
                 )
             rental = await uow.rental_writes.mark_returned(rental_id, returned_at)
             terms = await uow.rental_writes.terms_of_copy(rental.inventory_id)
@@ -411,10 +415,10 @@ class RentingService:
 
     async def record_payment(self, principal: Principal, command: RecordPayment) -> PaymentRecord:
         checks = Checks()
-        checks.positive_id("customerId", command.customer_id)
+        checks.positive_id("customer_id", command.customer_id)
         amount = checks.money("amount", command.amount, max_digits=5, positive=True)
         if command.rental_id is not None:
-            checks.positive_id("rentalId", command.rental_id)
+            checks.positive_id("rental_id", command.rental_id)
         key = check_key(checks, command.idempotency_key)
         checks.done()
         require_staff(principal)
@@ -441,7 +445,7 @@ class RentingService:
                     return payment
             customer = await uow.lookups.customer_standing(command.customer_id)
             if customer is None:
-                raise NotFound("Customer", command.customer_id, field="input.customerId")
+                raise NotFound("Customer", command.customer_id, field=InputField("customer_id"))
             require_store_staff(principal, customer.store_id)
             rental_id = command.rental_id
             if rental_id is None:
@@ -449,15 +453,16 @@ class RentingService:
                 if rental_id is None:
                     raise InvalidInput(
                         "The customer has no rentals: name the rental this payment is for.",
-                        field="input.rentalId",
+                        field=InputField("rental_id"),
                     )
             else:
                 rental = await uow.rental_writes.get(rental_id)
                 if rental is None:
-                    raise NotFound("Rental", rental_id, field="input.rentalId")
+                    raise NotFound("Rental", rental_id, field=InputField("rental_id"))
                 if rental.customer_id != customer.customer_id:
                     raise InvalidInput(
-                        f"Rental {rental_id} belongs to another customer.", field="input.rentalId"
+                        f"Rental {rental_id} belongs to another customer.",
+                        field=InputField("rental_id"),
                     )
             staff_id = await acting_staff(
                 uow.lookups, principal, command.staff_id, customer.store_id

@@ -208,7 +208,7 @@ def test_password_policy(password: str, why: str) -> None:
     checks = Checks()
     PasswordPolicy().check(checks, "password", password, email="ada.lovelace@example.org")
     (problem,) = checks.problems
-    assert problem.field == "input.password" and why in problem.message
+    assert problem.field == "password" and why in problem.message
 
 
 def test_a_long_phrase_passes() -> None:
@@ -223,11 +223,11 @@ async def test_register_validates_before_touching_storage(service: IdentityServi
     with pytest.raises(ValidationFailed) as refused:
         await service.register(bad)
     assert problems(refused.value) == {
-        "input.email",
-        "input.password",
-        "input.firstName",
-        "input.storeId",
-        "input.address.address",
+        "email",
+        "password",
+        "first_name",
+        "store_id",
+        "address.address",
     }
 
 

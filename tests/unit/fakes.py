@@ -8,7 +8,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from domain.errors import NotInStock
+from domain.errors import InputField, NotInStock
 from domain.idempotency import Result, StoredOutcome
 from domain.rentals.billing import RentalTerms
 from domain.rentals.counter import Copy, CustomerStanding, PaymentRecord, RentalRecord
@@ -89,7 +89,7 @@ class FakeRentals:
         self, *, customer_id: int, inventory_id: int, staff_id: int, rented_at: dt.datetime
     ) -> RentalRecord:
         if self._open(inventory_id):  # what the partial unique index does
-            raise NotInStock("rented out", field="input.inventoryId")
+            raise NotInStock("rented out", field=InputField("inventory_id"))
         rental_id = max(self._uow.work.rentals, default=0) + 1
         rental = RentalRecord(rental_id, rented_at, inventory_id, customer_id, staff_id, None)
         self._uow.work.rentals[rental_id] = rental

@@ -64,7 +64,7 @@ async def test_rent_by_film_takes_the_first_free_copy_of_the_store() -> None:
     assert first.staff_id == 1 and first.rented_at == T0 and uow.commits == 2
     with pytest.raises(NotInStock) as refused:
         await svc.rent_film(CLERK, RentFilm(customer_id=10, store_id=1, film_id=100))
-    assert refused.value.field == "input.filmId"
+    assert refused.value.field == "film_id"
     assert len(w.rentals) == 2
 
 
@@ -106,10 +106,10 @@ async def test_several_bad_inputs_at_once() -> None:
             CLERK, RentFilm(customer_id=0, store_id=-1, idempotency_key=" " + "x" * 300)
         )
     assert [p.field for p in failed.value.problems] == [
-        "input.customerId",
-        "input.storeId",
-        "input.filmId",
-        "input.idempotencyKey",
+        "customer_id",
+        "store_id",
+        "film_id",
+        "idempotency_key",
     ]
 
 
@@ -160,7 +160,7 @@ async def test_payment_amounts(amount: str) -> None:
     svc, _ = service(world())
     with pytest.raises(InvalidInput) as bad:
         await svc.record_payment(CLERK, RecordPayment(customer_id=10, amount=Decimal(amount)))
-    assert bad.value.field == "input.amount"
+    assert bad.value.field == "amount"
 
 
 # --- self-service: a customer renting for themself and returning their own (decision 0120) ---
@@ -219,5 +219,5 @@ async def test_a_store_without_staff_cannot_record_a_customers_own_rental() -> N
     svc, uow = service(w)
     with pytest.raises(InvalidInput) as refused:
         await svc.rent_film(SELF[10], RentFilm(customer_id=10, store_id=3, film_id=100))
-    assert refused.value.field == "input.storeId"
+    assert refused.value.field == "store_id"
     assert w.rentals == {} and uow.commits == 0

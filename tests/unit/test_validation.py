@@ -18,8 +18,8 @@ def test_text_is_trimmed_and_limited() -> None:
     checks.text("title", "x" * 5, 4)
     checks.text("name", "  ", 4)
     assert [(p.field, p.message) for p in checks.problems] == [
-        ("input.title", "`input.title` must be at most 4 characters."),
-        ("input.name", "`input.name` must not be empty."),
+        ("title", "`title` must be at most 4 characters."),
+        ("name", "`name` must not be empty."),
     ]
     with pytest.raises(ValidationFailed):
         checks.done()
@@ -38,12 +38,12 @@ def test_text_is_trimmed_and_limited() -> None:
 )
 def test_money(amount: str, ok: bool) -> None:
     checks = Checks()
-    checks.money("rentalRate", Decimal(amount), max_digits=4)
+    checks.money("rental_rate", Decimal(amount), max_digits=4)
     assert (checks.problems == []) is ok
     if not ok:
         with pytest.raises(InvalidInput) as bad:
             checks.done()
-        assert bad.value.field == "input.rentalRate"
+        assert bad.value.field == "rental_rate"
 
 
 def test_datetimes_need_an_offset() -> None:
@@ -51,7 +51,7 @@ def test_datetimes_need_an_offset() -> None:
     checks.aware("when", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     assert checks.problems == []
     checks.aware("when", dt.datetime(2026, 1, 1))
-    assert [p.field for p in checks.problems] == ["input.when"]
+    assert [p.field for p in checks.problems] == ["when"]
 
 
 def test_email_shape() -> None:
