@@ -80,6 +80,23 @@ class AgentRunner:
         self._active = 0
         self.observer = observer
 
+    async def warm_up(self) -> float:
+        """Runs one general and one catalogue question (answers discarded) so that Semantic
+        Kernel's imports, the model's first prompt and the database pool are warm before the
+        first customer; seconds taken. A failure is logged, never raised: the app still serves."""
+        from domain.auth import ANONYMOUS
+
+        started = time.perf_counter()
+        for question in ("Give me one tip for a movie night.", "How long is ACADEMY DINOSAUR?"):
+            try:
+                await self.ask(question, ANONYMOUS)
+            except Exception as exc:  # a missing model says so on the first real question
+                log.warning("agents.warm_up_failed", question=question, error=str(exc))
+                break
+        seconds = round(time.perf_counter() - started, 2)
+        log.info("agents.warmed_up", seconds=seconds)
+        return seconds
+
     def chat_service(self) -> ChatCompletionClientBase:
         if self._service is None:
             from agents.providers import build_chat_service

@@ -191,6 +191,10 @@ class Settings(BaseSettings):
     #: a catalogue question whose links name everything the search needs (a title, an actor,
     #: a category, an order…) is searched without asking the model which tool (decision 0065)
     agent_plan_from_links: bool = True
+    #: answer two questions (one general, one about the catalogue) at start-up, before the app
+    #: serves /readyz: Semantic Kernel's imports, the model's first prompt and the database
+    #: pool are warm for the first customer (`pagila-graph serve` turns it on)
+    agent_warm_up: bool = False
     # the local model (MODEL_PROVIDER=local, the `local` extra; docs/decisions/0060-0062)
     local_model_threads: int | None = None  # None: the machine's cores (at most 8)
     local_model_context: int = 8192  # KV-cache tokens in all, shared by the slots

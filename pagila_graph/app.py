@@ -532,6 +532,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         log.info("app.started", graphiql=settings.graphiql_enabled)
+        if settings.agent_warm_up:
+            # before the app serves anything (readiness included): the first customer's
+            # question does not pay for imports and the model's first prompt
+            await agents.warm_up()
         try:
             yield
         finally:

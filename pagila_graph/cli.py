@@ -145,6 +145,10 @@ def serve(
         + (" (embedded PostgreSQL)" if prepared.embedded else "")
     )
     _prepare_model(settings, load=workers == 1)
+    if "agent_warm_up" not in settings.model_fields_set:
+        # warm before serving (/readyz included): the first question pays no start-up cost
+        settings = settings.model_copy(update={"agent_warm_up": True})
+        os.environ.setdefault("AGENT_WARM_UP", "true")  # the workers read the environment
     if workers > 1:
         console.print(f"[bold green]GraphQL:[/] http://{host}:{port}/graphql")
         os.environ["DATABASE_URL"] = prepared.url
