@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool | None = None  # None: on, except in ENVIRONMENT=test
     rate_limit_requests: str = "120/minute"  # HTTP requests and WebSocket operations
     rate_limit_agent: str = "10/minute"  # askAgent and agentStream, on top of the above
+    # every request from one IP, signed in or not (five self-made accounts used to get five
+    # buckets), new accounts per IP, and wrong passwords per account (each window must allow:
+    # a back-off growing from a minute to a day)
+    rate_limit_requests_per_ip: str = "300/minute"
+    rate_limit_register: str = "10/hour"
+    rate_limit_login_failures: str = "5/minute;20/hour;50/day"
     rate_limit_key_prefix: str = "pagila-graph"  # Redis key namespace
     # the Redis pub/sub channel every process of one deployment shares for domain events
     # (decision 0100); without REDIS_URL events stay in the process

@@ -26,8 +26,11 @@ if TYPE_CHECKING:
 
 
 class LimitKind(StrEnum):
-    REQUESTS = "requests"
+    REQUESTS = "requests"  # per caller: the user when signed in, else the IP
     AGENT = "agent"
+    PER_IP = "ip"  # every HTTP request of an IP, whoever signs in (accounts are free to make)
+    REGISTER = "register"  # new accounts per IP
+    LOGIN_FAILURES = "login-failures"  # wrong passwords per account: a stepped back-off
 
 
 class CallerLimiter(Protocol):
@@ -38,8 +41,16 @@ class CallerLimiter(Protocol):
         """The key a caller is counted under."""
         ...
 
+    def ip_identity(self, connection: HTTPConnection) -> str:
+        """The client IP as a key, whoever is signed in."""
+        ...
+
     async def check(self, kind: LimitKind, identity: str) -> None:
         """Count one hit of `kind` for `identity`; raises `RateLimited` when over the limit."""
+        ...
+
+    async def blocked(self, kind: LimitKind, identity: str) -> None:
+        """Raises `RateLimited` when one more hit would be refused; counts nothing."""
         ...
 
 

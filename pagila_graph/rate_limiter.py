@@ -12,6 +12,7 @@ WebSocket operations and the agent limit are checked by the GraphQL layer (graph
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import math
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
@@ -64,7 +65,11 @@ class RateLimiter:
         key_prefix: str = "pagila-graph",
         trusted_proxies: Sequence[str] = (),
     ) -> None:
-        self.items: dict[LimitKind, RateLimitItem] = {k: parse(v) for k, v in limits.items()}
+        #: each kind may have several windows ("5/minute;20/hour": a stepped back-off); a hit
+        #: is allowed when every window allows it
+        self.items: dict[LimitKind, list[RateLimitItem]] = {
+            k: parse_many(v) for k, v in limits.items()
+        }
         self.key_prefix = key_prefix
         #: told about every refusal (the metrics of pagila_graph/telemetry.py)
         self.on_refused: Callable[[LimitKind], None] | None = None
@@ -84,6 +89,7 @@ class RateLimiter:
             )
             self._redis = MovingWindowRateLimiter(self._redis_storage)
         self._redis_down_until = 0.0
+        self._probing = False  # one request at a time finds out whether Redis is back
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter | None:
@@ -94,6 +100,9 @@ class RateLimiter:
             {
                 LimitKind.REQUESTS: settings.rate_limit_requests,
                 LimitKind.AGENT: settings.rate_limit_agent,
+                LimitKind.PER_IP: settings.rate_limit_requests_per_ip,
+                LimitKind.REGISTER: settings.rate_limit_register,
+                LimitKind.LOGIN_FAILURES: settings.rate_limit_login_failures,
             },
             redis_url=settings.redis_url,
             key_prefix=settings.rate_limit_key_prefix,
@@ -146,30 +155,85 @@ class RateLimiter:
             self.on_refused(kind)
         return verdict
 
-    async def _count(self, kind: LimitKind, identity: str) -> Verdict:
-        item = self.items[kind]
-        if self._redis is not None and time.monotonic() >= self._redis_down_until:
-            try:
-                return await self._hit(self._redis, item, kind, identity)
-            except (StorageError, OSError, TimeoutError) as exc:
-                self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
-                log.warning(
-                    "ratelimit.redis_unavailable",
-                    error=str(exc),
-                    fallback="memory, per process",
-                    retry_in_s=REDIS_RETRY_AFTER_S,
-                )
-        return await self._hit(self._memory, item, kind, identity)
+    def ip_identity(self, connection: HTTPConnection) -> str:
+        """The client IP as a key, whoever is signed in."""
+        return f"ip:{self.client_ip(connection)}"
 
-    async def _hit(
+    def _redis_usable(self) -> bool:
+        """A circuit breaker: after a failure Redis is left alone for REDIS_RETRY_AFTER_S, then
+        one request (the probe) tries it while the others keep to memory, so a hung Redis
+        costs one request one timeout per retry period, not every request."""
+        if self._redis is None or time.monotonic() < self._redis_down_until:
+            return False
+        return not (self._redis_down_until and self._probing)
+
+    async def _count(self, kind: LimitKind, identity: str, *, test_only: bool = False) -> Verdict:
+        """Memory always counts too (per process): when Redis fails, the window goes on from
+        what this process saw instead of starting afresh, and a Redis that comes back empty
+        (restarted) cannot hand out a second full window while memory still remembers."""
+        items = self.items[kind]
+        local = await self._apply(self._memory, items, kind, identity, test_only)
+        if not local.allowed or not self._redis_usable():
+            return local
+        probing = bool(self._redis_down_until)
+        self._probing = probing
+        assert self._redis is not None
+        try:
+            verdict = await asyncio.wait_for(
+                self._apply(self._redis, items, kind, identity, test_only), REDIS_TIMEOUT_S
+            )
+        except (StorageError, OSError, TimeoutError) as exc:
+            self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER_S
+            log.warning(
+                "ratelimit.redis_unavailable",
+                error=str(exc) or type(exc).__name__,
+                fallback="memory, per process",
+                retry_in_s=REDIS_RETRY_AFTER_S,
+            )
+            return local
+        finally:
+            if probing:
+                self._probing = False
+        self._redis_down_until = 0.0
+        return verdict
+
+    async def _apply(
+        self,
+        strategy: MovingWindowRateLimiter,
+        items: Sequence[RateLimitItem],
+        kind: str,
+        identity: str,
+        test_only: bool,
+    ) -> Verdict:
+        for item in items:  # refused by any window: nothing is counted
+            if not await strategy.test(item, kind, identity):
+                return await self._refusal(strategy, item, kind, identity)
+        if not test_only:
+            for item in items:
+                if not await strategy.hit(item, kind, identity):
+                    return await self._refusal(strategy, item, kind, identity)
+        return Verdict(allowed=True)
+
+    async def _refusal(
         self, strategy: MovingWindowRateLimiter, item: RateLimitItem, kind: str, identity: str
     ) -> Verdict:
-        if await strategy.hit(item, kind, identity):
-            return Verdict(allowed=True)
         stats = await strategy.get_window_stats(item, kind, identity)
         # the oldest hit of a full window leaves it at reset_time: one more is allowed then
         wait = stats.reset_time - time.time()
         return Verdict(allowed=False, retry_after_seconds=float(max(1, math.ceil(wait))))
+
+    async def allowed(self, kind: LimitKind, identity: str) -> Verdict:
+        """Whether one more hit would be allowed, without counting it (a login is counted only
+        when it fails)."""
+        return await self._count(kind, identity, test_only=True)
+
+    async def blocked(self, kind: LimitKind, identity: str) -> None:
+        """Raises `RateLimited` when one more hit would be refused; counts nothing."""
+        verdict = await self.allowed(kind, identity)
+        if not verdict.allowed:
+            if self.on_refused is not None:
+                self.on_refused(kind)
+            raise RateLimited(verdict.retry_after_seconds)
 
     async def check(self, kind: LimitKind, identity: str) -> None:
         """`hit`, raising `RateLimited` when refused."""
@@ -228,9 +292,11 @@ class RateLimitMiddleware:
             principal = await self.authenticator.authenticate(request)
         except DomainError:  # a bad credential: count by IP; the GraphQL layer answers it
             principal = ANONYMOUS
-        verdict = await self.limiter.hit(
-            LimitKind.REQUESTS, self.limiter.identity(principal, request)
-        )
+        verdict = await self.limiter.hit(LimitKind.PER_IP, self.limiter.ip_identity(request))
+        if verdict.allowed:
+            verdict = await self.limiter.hit(
+                LimitKind.REQUESTS, self.limiter.identity(principal, request)
+            )
         if verdict.allowed:
             await self.app(scope, receive, send)
             return

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.errors import InvalidCredentials
 from domain.identity import IdentityService, Registration
 from graph.customers.mutations import AddressInput
 from graph.identity.types import Account, AuthTokens
 from graph.mutations import Payload, run_mutation
+from graph.rate_limits import LimitKind
 from graph.writing import Info, caller, write_uow
 
 
@@ -103,6 +105,9 @@ class IdentityMutation:
         )
 
         async def action() -> RegisterPayload:
+            limiter = info.context.rate_limiter
+            if limiter is not None:  # accounts are free: a few per IP, or limits are walkable
+                await limiter.check(LimitKind.REGISTER, limiter.ip_identity(info.context.request))
             session = await _service(info).register(registration)
             return RegisterPayload(
                 account=Account.from_entity(session.account),
@@ -114,7 +119,16 @@ class IdentityMutation:
     @strawberry.mutation(description="Sign in with e-mail and password: a new session.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         async def action() -> LoginPayload:
-            session = await _service(info).login(input.email, input.password)
+            limiter = info.context.rate_limiter
+            account = f"account:{input.email.strip().lower()}"
+            if limiter is not None:  # wrong passwords per account, however many IPs send them
+                await limiter.blocked(LimitKind.LOGIN_FAILURES, account)
+            try:
+                session = await _service(info).login(input.email, input.password)
+            except InvalidCredentials:
+                if limiter is not None:
+                    await limiter.check(LimitKind.LOGIN_FAILURES, account)
+                raise
             return LoginPayload(
                 account=Account.from_entity(session.account),
                 tokens=AuthTokens.from_session(session),

@@ -33,7 +33,7 @@ def client_for(request: pytest.FixtureRequest, settings: Settings, database: Dat
 
     @asynccontextmanager
     async def make(
-        requests: str = "3/minute", trusted_proxies: tuple[str, ...] = ()
+        requests: str = "3/minute", trusted_proxies: tuple[str, ...] = (), **updates: object
     ) -> AsyncIterator[httpx.AsyncClient]:
         prefix = unique_prefix()
         async with limiter_for(storage, prefix=prefix):  # skips without Redis; cleans up
@@ -44,6 +44,7 @@ def client_for(request: pytest.FixtureRequest, settings: Settings, database: Dat
                     "redis_url": redis_url_for(storage),
                     "rate_limit_key_prefix": prefix,
                     "trusted_proxies": list(trusted_proxies),
+                    **updates,
                 }
             )
             app = create_app(limited, database, UserHeaderAuthenticator())
