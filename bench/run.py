@@ -64,7 +64,8 @@ def wait_for(url: str, body: dict[str, Any], seconds: float = 60) -> None:
 
 def wrk(
     url: str, body: dict[str, Any], headers: dict[str, str], duration: int, conns: int
-) -> float:
+) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         lines = [
             'wrk.method = "POST"',
@@ -74,7 +75,7 @@ def wrk(
         lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
         script.write("\n".join(lines) + "\n")
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "-s", script.name, url],
+        ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--latency", "-s", script.name, url],
         capture_output=True,
         text=True,
         check=True,
@@ -84,7 +85,15 @@ def wrk(
         raise SystemExit(f"wrk saw errors:\n{out}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert match, out
-    return float(match.group(1))
+    return float(match.group(1)), _percentile(out, "50"), _percentile(out, "99")
+
+
+def _percentile(out: str, which: str) -> float:
+    """A latency percentile of wrk's `--latency` table, in milliseconds."""
+    found = re.search(rf"^\s*{which}(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    assert found, out
+    value, unit = float(found.group(1)), found.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
 async def prepare_database(server_url: str) -> str:
@@ -150,7 +159,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--only", nargs="*", help="pair names, e.g. Q3 Q7 (default: all)")
     args = parser.parse_args()
+    queries = [q for q in QUERIES if not args.only or q.name in args.only]
     server_url = to_libpq_url(
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
@@ -163,15 +174,19 @@ def main() -> None:
         first = QUERIES[0]
         wait_for(ours_url, {"query": first.ours})
         wait_for(reference_url, {"query": first.reference})
-        for query in QUERIES:
+        for query in queries:
             ours_data = query.extract_ours(post(ours_url, {"query": query.ours}, query.headers()))
             ref_data = query.extract_reference(post(reference_url, {"query": query.reference}))
             if normalise(ours_data) != normalise(ref_data):
-                raise SystemExit(f"{query.name}: the two servers return different data")
-            ours_rps = wrk(
+                raise SystemExit(
+                    f"{query.name}: the two servers return different data:\n"
+                    f"ours {json.dumps(normalise(ours_data))[:600]}\n"
+                    f"ref  {json.dumps(normalise(ref_data))[:600]}"
+                )
+            ours_rps, ours_p50, ours_p99 = wrk(
                 ours_url, {"query": query.ours}, query.headers(), args.duration, args.connections
             )
-            ref_rps = wrk(
+            ref_rps, ref_p50, ref_p99 = wrk(
                 reference_url, {"query": query.reference}, {}, args.duration, args.connections
             )
             row = {
@@ -180,11 +195,17 @@ def main() -> None:
                 "ours_rps": ours_rps,
                 "postgraphile_rps": ref_rps,
                 "ratio": round(ours_rps / ref_rps, 3),
+                "ours_p50_ms": ours_p50,
+                "ours_p99_ms": ours_p99,
+                "postgraphile_p50_ms": ref_p50,
+                "postgraphile_p99_ms": ref_p99,
+                "load_average": os.getloadavg()[0],
             }
             results.append(row)
             print(
-                f"{query.name:4} {query.description:48} ours {ours_rps:8.0f} r/s   "
-                f"PostGraphile {ref_rps:8.0f} r/s   ratio {row['ratio']:.2f}x",
+                f"| {query.name} | {query.description} | {ours_rps:,.0f} | {ref_rps:,.0f} | "
+                f"{row['ratio']:.2f}x | {ours_p50:.1f} / {ours_p99:.1f} | "
+                f"{ref_p50:.1f} / {ref_p99:.1f} | {row['load_average']:.1f} |",
                 flush=True,
             )
     finally:

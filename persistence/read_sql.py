@@ -365,7 +365,8 @@ class ReadCompiler:
             elif isinstance(part, PageInfoPlan):
                 parts.append((part.key, _page_info(part, request, cursor, display_keys, kept)))
             else:
-                counted = select(func.count()).select_from(from_).where(*where)
+                counted = select(func.count()).select_from(_count_from(listing, from_, plan))
+                counted = counted.where(*where)
                 if parent is not None:
                     counted = counted.correlate(parent[1])
                 parts.append((part.key, counted.scalar_subquery()))
@@ -389,6 +390,22 @@ class ReadCompiler:
             else:
                 pairs.append((item.key, self._object(build, item.target, page)))
         return _json_object(pairs)
+
+
+def _count_from(listing: Listing[Any], from_: FromClause, plan: ListPlan) -> FromClause:
+    """What a nested `totalCount` counts: the link table alone when every one of its rows
+    reaches exactly one listed row (a non-null foreign key to the listing's id) — film_actor
+    rows of an actor, not film joined to them; otherwise the link's FROM."""
+    link = listing.links.get(plan.relation) if plan.relation is not None else None
+    if link is None:
+        return from_
+    table = getattr(link.parent, "table", None)
+    if not isinstance(table, Table) or table is listing.from_:
+        return from_
+    for key in table.foreign_keys:
+        if key.column is listing.id_column and not key.parent.nullable:
+            return table
+    return from_
 
 
 def _cursor_conditions(keys: SortColumns, request: PageRequest) -> list[ColumnElement[bool]]:
