@@ -61,8 +61,13 @@ def test_share_of_read_fields_that_compile() -> None:
     print(f"\n{len(compiled)} of {len(fields)} read fields compile ({share:.0%}); executor:")
     print(" ".join(left))
     assert share >= FLOOR
-    # the catalogue is wholly compiled
-    for name in ("Film", "Actor", "Category", "Language", "Inventory", "Store"):
+    # every stored attribute of an entity compiles (a new resolver field may not yet)
+    for name in ENTITIES:
         owner = schema._schema.get_type(name)
         assert isinstance(owner, GraphQLObjectType)
-        assert all(planner.field_supported(owner, f) for f in owner.fields), name
+        stored = [
+            f
+            for f, d in owner.fields.items()
+            if d.extensions["strawberry-definition"].base_resolver is None and not d.args
+        ]
+        assert all(planner.field_supported(owner, f) for f in stored), name
