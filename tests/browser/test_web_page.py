@@ -4,6 +4,7 @@ an account renting and returning, and a refusal for going too fast."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
+from agents.providers.scripted import Reply, Say, ScriptedChatCompletion, ScriptTurn
+from agents.service import AgentRunner, install_runner
 from config.settings import ModelProvider
 from pagila_graph.app import create_app
 from persistence.db import to_libpq_url
@@ -63,6 +66,45 @@ async def strict_site(web_db_url: str) -> AsyncIterator[str]:
 
 
 PREV_IS = "document.querySelector('#prev-page')?.disabled === {disabled}"
+
+
+@pytest.fixture(scope="session")
+async def modelless_site(web_db_url: str) -> AsyncIterator[str]:
+    """The same, with no language model configured."""
+    settings = settings_for(web_db_url, model_provider=ModelProvider.NONE)
+    async with AsyncExitStack() as stack:
+        database = await stack.enter_async_context(open_database(web_db_url))
+        port = await stack.enter_async_context(serving(create_app(settings, database)))
+        yield f"http://127.0.0.1:{port}"
+
+
+class Stuck:
+    """A model that never answers until cancelled; records the cancellation."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.cancelled = asyncio.Event()
+
+    async def __call__(self, turn: ScriptTurn) -> Reply:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        return Say("never")
+
+
+@pytest.fixture
+async def stuck_site(web_db_url: str) -> AsyncIterator[tuple[str, Stuck]]:
+    """A server whose model hangs (a fresh one per test: the runner belongs to its database)."""
+    settings = settings_for(web_db_url, model_provider=ModelProvider.SCRIPTED, agent_timeout_s=300)
+    model = Stuck()
+    async with AsyncExitStack() as stack:
+        database = await stack.enter_async_context(open_database(web_db_url))
+        install_runner(AgentRunner(settings, database, ScriptedChatCompletion(model)))
+        port = await stack.enter_async_context(serving(create_app(settings, database)))
+        yield f"http://127.0.0.1:{port}", model
 
 
 async def titles(page: Page) -> list[str]:
@@ -279,6 +321,32 @@ async def test_going_too_fast_says_how_long_to_wait(page: Page, strict_site: str
     await page.screenshot(path=artifact("chat-rate-limited"))
 
 
+async def test_cancel_stops_the_run_on_the_server(
+    page: Page, stuck_site: tuple[str, Stuck]
+) -> None:
+    url, model = stuck_site
+    await page.goto(url + "/")
+    await page.fill("#chat-question", "Is ACADEMY DINOSAUR in stock?")
+    await page.press("#chat-question", "Enter")
+    await page.wait_for_selector("#chat-cancel", state="visible")
+    await asyncio.wait_for(model.started.wait(), timeout=120)
+    assert await page.is_disabled("#chat-send")
+    await page.click("#chat-cancel")
+    await page.wait_for_selector(".msg-assistant >> text=Cancelled.")
+    assert not await page.is_disabled("#chat-send")
+    assert await page.is_hidden("#chat-cancel")
+    # the page ended the subscription; the server cancelled the model call
+    await asyncio.wait_for(model.cancelled.wait(), timeout=120)
+
+
+async def test_without_a_model_the_assistant_says_so(page: Page, modelless_site: str) -> None:
+    await page.goto(modelless_site + "/")
+    await ask(page, "Is ACADEMY DINOSAUR in stock?")
+    message = await page.inner_text(".msg-assistant .kind-model_unavailable")
+    assert message.startswith("The assistant is not available right now")
+    assert not await page.is_disabled("#chat-send")  # nothing to wait for: ask again later
+
+
 async def test_on_a_phone_the_assistant_opens_from_the_header(page: Page, site: str) -> None:
     await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     await page.goto(site + "/")
@@ -286,8 +354,17 @@ async def test_on_a_phone_the_assistant_opens_from_the_header(page: Page, site: 
     assert not await page.is_visible("#chat")
     await page.click(".chat-toggle")
     assert await page.is_visible("#chat-question")
+    assert not await page.is_visible("#film-list")
+    assert await page.get_attribute(".chat-toggle", "aria-expanded") == "true"
     assert await page.evaluate("document.activeElement.id") == "chat-question"
+    await ask(page, "Is ACADEMY DINOSAUR in stock at store 1?")
     await page.screenshot(path=artifact("phone-assistant"))
+    # a film card takes the phone to the film, closing the assistant
+    await page.click(".msg-assistant .film-link >> text=ACADEMY DINOSAUR")
+    await page.wait_for_selector("#film-title >> text=ACADEMY DINOSAUR")
+    assert not await page.is_visible("#chat")
+    # no sideways scrolling on a phone
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 async def test_keyboard_only_search(page: Page, site: str) -> None:

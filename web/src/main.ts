@@ -21,6 +21,7 @@ const chatToggle = h(
 chatToggle.addEventListener("click", () => {
   const open = document.body.classList.toggle("chat-open");
   chatToggle.setAttribute("aria-expanded", String(open));
+  chatToggle.textContent = open ? "Close assistant" : "Assistant";
   if (open) document.getElementById("chat-question")?.focus();
 });
 
@@ -66,6 +67,7 @@ onAccountChange(() => {
   if (location.hash.startsWith("#/account")) renderAccount(main);
 });
 window.addEventListener("hashchange", () => {
+  if (document.body.classList.contains("chat-open")) chatToggle.click();
   route();
   main.focus({ preventScroll: true });
 });
