@@ -448,15 +448,15 @@ async def test_a_lost_connection_is_shown_and_reconnected(page: Page, site: str)
 
     await page.route_web_socket(re.compile(r".*/graphql$"), relay)
     await page.goto(site + "/")
-    await page.wait_for_selector("#film-list")
-    while not sockets:  # the page keeps one socket open from the start
-        await page.wait_for_timeout(100)
+    # the page keeps one socket open from the start
+    await page.wait_for_selector("#chat-connection[data-state=connected]", state="attached")
     away = True
     await sockets[-1].close(code=1012, reason="cut by the test")
     banner = page.locator("#chat-connection")
     await banner.filter(has_text="reconnecting automatically").wait_for()
     away = False
-    await page.wait_for_function("document.querySelector('#chat-connection').textContent === ''")
+    await page.wait_for_selector("#chat-connection[data-state=connected]", state="attached")
+    assert await banner.inner_text() == ""
     assert len(sockets) >= 2
     await ask(page, "What can you do?")
     assert await page.inner_text(".msg-assistant .msg-text")

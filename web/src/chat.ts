@@ -39,6 +39,7 @@ export function createChat(): HTMLElement {
   const connection = h("p", { id: "chat-connection", class: "muted", role: "status" });
 
   onConnectionState((state) => {
+    connection.dataset.state = state;
     connection.textContent =
       state === "reconnecting"
         ? "Disconnected from the assistant — reconnecting automatically…"
