@@ -45,6 +45,7 @@ export function filmCard(film: FilmCardFragment): HTMLElement {
   return h(
     "li",
     { class: "film-card" },
+    film.posterUrl ? h("img", { class: "poster-thumb", src: film.posterUrl, alt: "", loading: "lazy" }) : null,
     h(
       "a",
       { href: `#/film/${film.filmId}`, class: "film-link", "data-film-id": film.filmId },
@@ -292,6 +293,7 @@ export function renderFilm(root: HTMLElement, filmId: number): void {
       replace(
         body,
         h("h1", { id: "film-title" }, film.title),
+        film.posterUrl ? h("img", { class: "poster", src: film.posterUrl, alt: `Poster of ${film.title}` }) : null,
         h(
           "p",
           { class: "film-meta" },
