@@ -77,6 +77,8 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL URL. Unset: an embedded PostgreSQL is started under data_dir.",
     )
+    # a read replica for the reports and CSV exports (docs/deployment.md); unset: DATABASE_URL
+    database_read_url: str | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
     embedded_database_name: str = "pagila"
     db_pool_size: int = 20  # a fixed pool: opening connections per burst costs more (0012)
@@ -172,6 +174,11 @@ class Settings(BaseSettings):
     # distinct operation names kept as metric labels; later ones are counted as "other"
     metrics_max_operation_names: int = 200
 
+    # --- response cache of public catalogue reads (decision 0112) ----------------------------
+    response_cache: bool | None = None  # None: on, except in ENVIRONMENT=test
+    response_cache_ttl_s: float = Field(default=300.0, gt=0)
+    response_cache_max_entries: int = Field(default=4096, ge=1)  # in memory (no REDIS_URL)
+
     # --- files (decision 0111) ---------------------------------------------------------------
     max_poster_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
@@ -255,6 +262,16 @@ class Settings(BaseSettings):
         if self.rate_limit_enabled is None:
             return self.environment is not Environment.TEST
         return self.rate_limit_enabled
+
+    @property
+    def response_cache_enabled(self) -> bool:
+        """Off with several workers and no Redis: a write in one worker would not move the
+        others' in-memory generation (decision 0112)."""
+        if self.workers > 1 and not self.redis_url:
+            return False
+        if self.response_cache is None:
+            return self.environment is not Environment.TEST
+        return self.response_cache
 
     @property
     def allowed_hosts(self) -> list[str]:

@@ -163,3 +163,8 @@ class UnitOfWorkFactory(Protocol):
     def read_write(self) -> WriteUnit:
         """A fresh transaction, not yet entered."""
         ...
+
+    def for_reports(self) -> ReadUnit:
+        """A fresh read-only unit for reads that tolerate a read replica's lag (the reports):
+        on the replica when one is configured (DATABASE_READ_URL), else as `read_only`."""
+        ...

@@ -41,6 +41,7 @@ class OperationScope:
         self._units = context.units
         self._settings = context.settings
         self._uow: ReadUnit | None = None
+        self._replica_uow: ReadUnit | None = None
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
     async def uow(self) -> ReadUnit:
@@ -49,6 +50,15 @@ class OperationScope:
             await uow.__aenter__()
             self._uow = uow
         return self._uow
+
+    async def replica_uow(self) -> ReadUnit:
+        """For reads that tolerate a replica's lag (the reports): the read replica when
+        DATABASE_READ_URL is set, else the same database as `uow`."""
+        if self._replica_uow is None:
+            uow = self._units.for_reports()
+            await uow.__aenter__()
+            self._replica_uow = uow
+        return self._replica_uow
 
     @property
     def page_limits(self) -> PageLimits:
@@ -82,6 +92,9 @@ class OperationScope:
         if self._uow is not None:
             uow, self._uow = self._uow, None
             await uow.__aexit__(None, None, None)
+        if self._replica_uow is not None:
+            replica, self._replica_uow = self._replica_uow, None
+            await replica.__aexit__(None, None, None)
 
 
 _scope: ContextVar[OperationScope | None] = ContextVar("graphql_operation_scope", default=None)

@@ -4,6 +4,7 @@ customers' page (static files built from web/, docs/web.md) at /."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -44,7 +46,7 @@ from graph.rate_limits import LimitKind
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
-from pagila_graph.events import event_hub
+from pagila_graph.events import LocalEventHub, event_hub
 from pagila_graph.files import FileEndpoints
 from pagila_graph.http_protocol import GRAPHQL_RESPONSE_JSON, RequestRefused, SpecView
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
@@ -52,6 +54,12 @@ from pagila_graph.rate_limiter import (
     AuthenticateOnce,
     RateLimiter,
     RateLimitMiddleware,
+)
+from pagila_graph.response_cache import (
+    InvalidatingHub,
+    ResponseCache,
+    cache_key,
+    response_cache,
 )
 from pagila_graph.security import JwtCodec, identity_kit
 from pagila_graph.telemetry import (
@@ -169,6 +177,15 @@ class CompiledResult(ExecutionResult):
         self.operation_name = operation_name
 
 
+def _cacheable_json(result: object) -> str | None:
+    """The `data` JSON of an answer without errors (what the response cache keeps)."""
+    if isinstance(result, CompiledResult):
+        return result.data_json
+    if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
+        return json.dumps(result.data, separators=(",", ":"))
+    return None
+
+
 class RawResponse(dict[str, object]):
     """`{"data": …}` already encoded; `encode_json` writes it out as is."""
 
@@ -197,6 +214,7 @@ class GraphQLApp(SpecView):
         events: EventHub | None = None,
         metrics: Metrics | None = None,
         agents: AgentRunner | None = None,
+        cache: ResponseCache | None = None,
         **kwargs: Any,
     ) -> None:
         schema = build_schema(settings, unavailable=is_unavailable)
@@ -224,6 +242,7 @@ class GraphQLApp(SpecView):
         self.identity = identity
         self.events = events
         self.metrics = metrics
+        self.cache = cache
         self.observer = Observers(OperationNamesForLog(), *([metrics] if metrics else []))
         self.compiler = (
             Compiler(
@@ -262,9 +281,54 @@ class GraphQLApp(SpecView):
         root_value: None,
         sub_response: Response,
     ) -> Any:
-        """A compilable query (COMPILED_READS) is answered by one statement; any other
-        operation, or any doubt, goes to the normal executor unchanged. A batch runs its
-        operations one after the other, each as if it came alone."""
+        """A cacheable catalogue read (decision 0112) may be answered from the cache; a
+        compilable query (COMPILED_READS) is answered by one statement; any other operation,
+        or any doubt, goes to the normal executor unchanged. A batch runs its operations one
+        after the other, each as if it came alone."""
+        key = self._cache_key(request_data, context)
+        if key is None:
+            return await self._execute(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        assert self.cache is not None and isinstance(request_data, GraphQLRequestData)
+        found, versioned = await self.cache.get(key)
+        if found is not None:
+            return CompiledResult(found, request_data.operation_name)
+        result = await self._execute(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        data_json = _cacheable_json(result)
+        if versioned is not None and data_json is not None:
+            await self.cache.put(versioned, data_json)
+        return result
+
+    def _cache_key(
+        self, request_data: GraphQLRequestData | list[GraphQLRequestData], context: Context
+    ) -> str | None:
+        if (
+            self.cache is None
+            or not isinstance(request_data, GraphQLRequestData)
+            or request_data.query is None
+            or request_data.protocol != "http"
+        ):
+            return None
+        role = context.principal.role
+        return cache_key(
+            request_data.query,
+            request_data.operation_name,
+            request_data.variables,
+            "anonymous" if role is None else role.value,
+        )
+
+    async def _execute(  # noqa: PLR0917 (Strawberry's arguments, passed on)
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
         if isinstance(request_data, list):
             request.state.graphql_batch = True
             return [
@@ -442,9 +506,10 @@ def _metrics(
 def _database_of(settings: Settings) -> Database:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set; `pagila-graph serve` starts one for you.")
-    return Database(
-        create_engine(
-            settings.database_url,
+
+    def engine(url: str) -> AsyncEngine:
+        return create_engine(
+            url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             statement_timeout_ms=settings.db_statement_timeout_ms,
@@ -452,7 +517,26 @@ def _database_of(settings: Settings) -> Database:
             connect_timeout_s=settings.db_connect_timeout_s,
             command_timeout_s=settings.db_command_timeout_s,
         )
+
+    replica = engine(settings.database_read_url) if settings.database_read_url else None
+    return Database(engine(settings.database_url), replica=replica)
+
+
+def _response_cache(settings: Settings) -> ResponseCache | None:
+    if not settings.response_cache_enabled:
+        return None
+    return response_cache(
+        settings.redis_url,
+        settings.rate_limit_key_prefix,
+        settings.response_cache_ttl_s,
+        settings.response_cache_max_entries,
     )
+
+
+async def _close_live(events: LocalEventHub, cache: ResponseCache | None) -> None:
+    await events.aclose()
+    if cache is not None:
+        await cache.aclose()
 
 
 def _readyz(db: Database, timeout_s: float) -> Callable[[Request], Awaitable[Response]]:
@@ -511,6 +595,7 @@ def create_app(
     authenticator = AuthenticateOnce(authenticator or JwtAuthenticator(codec))
     rate_limiter = RateLimiter.from_settings(settings)
     events = event_hub(settings.redis_url, settings.events_channel)
+    cache = _response_cache(settings)
     units = SqlUnitOfWorkFactory(db)
     agents = agents or AgentRunner(settings, units)
     metrics = _metrics(settings, db, rate_limiter, agents)
@@ -521,9 +606,11 @@ def create_app(
         authenticator,
         rate_limiter=rate_limiter,
         identity=identity_kit(settings, codec),
-        events=events,
+        # writes move the cache's generation before the subscribers hear of them
+        events=events if cache is None else InvalidatingHub(events, cache),
         metrics=metrics,
         agents=agents,
+        cache=cache,
     )
 
     async def healthz(_: Request) -> Response:
@@ -539,7 +626,7 @@ def create_app(
         try:
             yield
         finally:
-            await events.aclose()
+            await _close_live(events, cache)
             if owns_database:
                 await db.dispose()
 

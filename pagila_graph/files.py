@@ -163,7 +163,7 @@ class FileEndpoints:
     async def _sales(
         self, report: str, principal: Principal, period: Period, store_id: int | None
     ) -> Response:
-        async with SqlAlchemyUnitOfWork(self._database, read_only=True) as uow:
+        async with SqlAlchemyUnitOfWork(self._database, replica=True) as uow:
             service = ReportService(uow, principal)
             rows: list[Sequence[Any]]
             if report == "sales-by-store":
@@ -197,7 +197,7 @@ class FileEndpoints:
     async def _rentals(
         self, principal: Principal, period: Period, store_id: int | None
     ) -> Response:
-        uow = SqlAlchemyUnitOfWork(self._database, read_only=True)
+        uow = SqlAlchemyUnitOfWork(self._database, replica=True)
         # the checks run now (a refusal is still a status code); the rows are read while sent
         batches = await ReportService(uow, principal).rentals(period, store_id)
 

@@ -149,8 +149,17 @@ class Database:
     """Owns the engine and the session factory. One per process (tests may bind one to a
     connection so that everything a test does happens inside one transaction)."""
 
-    def __init__(self, engine: AsyncEngine, *, bind: AsyncConnection | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        bind: AsyncConnection | None = None,
+        replica: AsyncEngine | None = None,
+    ) -> None:
+        """`replica`: a read replica (DATABASE_READ_URL) for reads that tolerate its lag:
+        the reports (docs/deployment.md)."""
         self.engine = engine
+        self.replica = replica
         self._bind = bind
         self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         if bind is None:
@@ -163,6 +172,13 @@ class Database:
                 bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
             )
             self.read_sessions = self.sessions
+        self.replica_sessions = (
+            self.read_sessions
+            if replica is None
+            else async_sessionmaker(
+                replica.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+        )
 
     def session(self) -> AsyncSession:
         return self.sessions()
@@ -170,6 +186,10 @@ class Database:
     def read_session(self) -> AsyncSession:
         """A session for reads only: autocommit, so no BEGIN/ROLLBACK round trips."""
         return self.read_sessions()
+
+    def replica_session(self) -> AsyncSession:
+        """Like `read_session`, on the read replica when there is one."""
+        return self.replica_sessions()
 
     async def fetch_json(self, sql: str, params: Sequence[Any]) -> str:
         """Runs a compiled read (persistence/read_sql.py, `$n` parameters): one row, one
@@ -188,6 +208,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()
 
 
 class StatementCounter:

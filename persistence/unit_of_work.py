@@ -51,11 +51,15 @@ class SqlAlchemyUnitOfWork:
     """One session, one transaction. Repositories are made on first use and forgotten when the
     unit is left: a GraphQL operation or a tool call pays only for the ones it touches."""
 
-    def __init__(self, database: Database, *, read_only: bool = False) -> None:
+    def __init__(
+        self, database: Database, *, read_only: bool = False, replica: bool = False
+    ) -> None:
         """`read_only`: statements run in autocommit, sparing the BEGIN/ROLLBACK round trips
         that a GraphQL read would otherwise pay; `commit()` is then refused."""
         self._database = database
-        self._read_only = read_only
+        self._read_only = read_only or replica
+        #: reads on the read replica (DATABASE_READ_URL), when there is one
+        self._replica = replica
         self._runner: StatementRunner | None = None
         self._made: dict[Callable[[StatementRunner], Any], object] = {}
 
@@ -181,7 +185,12 @@ class SqlAlchemyUnitOfWork:
         return self._repository(SqlCatalogueLinkRepository)
 
     async def __aenter__(self) -> Self:
-        session = self._database.read_session() if self._read_only else self._database.session()
+        if self._replica:
+            session = self._database.replica_session()
+        elif self._read_only:
+            session = self._database.read_session()
+        else:
+            session = self._database.session()
         self._runner = StatementRunner(session)
         return self
 
@@ -218,3 +227,6 @@ class SqlUnitOfWorkFactory:
 
     def read_write(self) -> WriteUnit:
         return SqlAlchemyUnitOfWork(self.database)
+
+    def for_reports(self) -> ReadUnit:
+        return SqlAlchemyUnitOfWork(self.database, replica=True)

@@ -19,7 +19,8 @@ STORE_ID = strawberry.argument(
 
 
 async def _service(info: Info) -> ReportService:
-    return ReportService(await info.context.scope.uow(), info.context.principal)
+    # reports tolerate a read replica's lag (DATABASE_READ_URL)
+    return ReportService(await info.context.scope.replica_uow(), info.context.principal)
 
 
 def _period(period: ReportPeriod | None) -> ReportPeriod:

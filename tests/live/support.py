@@ -80,6 +80,18 @@ class Http:
         data: dict[str, Any] = body["data"]
         return data
 
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal | None = None
+    ) -> dict[str, Any]:
+        """The whole body, errors included."""
+        headers = {"authorization": f"Bearer {token(self.settings, as_)}"} if as_ else {}
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=DUE) as http:
+            response = await http.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+        body: dict[str, Any] = response.json()
+        return body
+
     async def mutate(
         self, name: str, selection: str, input: dict[str, Any], *, as_: Principal
     ) -> dict[str, Any]:

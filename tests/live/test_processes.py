@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,17 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from config.settings import Settings
-from tests.live.support import DUE, REDIS_URL, SECRET, Http, Subscriber, channel, clerk, subscribed
+from tests.live.support import (
+    ADMIN,
+    DUE,
+    REDIS_URL,
+    SECRET,
+    Http,
+    Subscriber,
+    channel,
+    clerk,
+    subscribed,
+)
 from tests.live.support import customer as customer_principal
 from tests.live.test_events import RENTAL_EVENTS, active_customer, free_film
 
@@ -101,6 +112,8 @@ async def processes(live_url: str) -> AsyncIterator[tuple[Process, Process]]:
         "AUTO_MIGRATE": "false",
         "AUTO_LOAD_DATA": "false",
         "LOG_LEVEL": "WARNING",
+        "RESPONSE_CACHE": "true",
+        "RATE_LIMIT_KEY_PREFIX": f"pagila-graph-test:{uuid.uuid4().hex}",
     }
     settings = Settings(_env_file=None, jwt_secret=SECRET)  # type: ignore[call-arg]
     with server_process("A", env, settings) as a, server_process("B", env, settings) as b:
@@ -211,3 +224,45 @@ async def test_a_conversation_started_on_one_process_continues_on_the_other(
         found = (await process.http(CONVERSATION, {"id": conversation}, as_=me))["conversation"]
         assert [m["role"] for m in found["messages"]] == ["user", "assistant"] * 2, found
         assert found["messages"][2]["content"] == "And any under $1?"
+
+
+FILM = "query($f: Int!) { film(filmId: $f) { title availableCopies(storeId: 1) } }"
+
+
+async def test_cached_reads_are_never_stale_after_a_write_on_the_other_process(
+    processes: tuple[Process, Process], live_sql: asyncpg.Connection
+) -> None:
+    a, b = processes
+    film_id = await free_film(live_sql, 1, minimum=3)
+    first = (await b.http(FILM, {"f": film_id}))["film"]
+    await live_sql.execute("UPDATE film SET title = 'BEHIND' WHERE film_id = $1", film_id)
+    # both processes answer from the one (Redis) cache: the SQL change is not seen
+    assert (await b.http(FILM, {"f": film_id}))["film"] == first
+    assert (await a.http(FILM, {"f": film_id}))["film"] == first
+
+    staff = await clerk(live_sql, 1)
+    copies = first["availableCopies"]
+    for round_ in range(3):
+        writer, reader = (a, b) if round_ % 2 == 0 else (b, a)
+        title = f"ROUND {round_}"
+        done = await writer.http.mutate(
+            "updateFilm", "film { title }", {"filmId": film_id, "title": title}, as_=ADMIN
+        )
+        assert done["errors"] == []
+        assert (await reader.http(FILM, {"f": film_id}))["film"] == {
+            "title": title,
+            "availableCopies": copies,
+        }
+        rented = await writer.http.mutate(
+            "rentFilm",
+            "rental { rentalId }",
+            {
+                "filmId": film_id,
+                "customerId": await active_customer(live_sql, 1, 40 + round_),
+                "storeId": 1,
+            },
+            as_=staff,
+        )
+        assert rented["errors"] == []
+        copies -= 1
+        assert (await reader.http(FILM, {"f": film_id}))["film"]["availableCopies"] == copies
