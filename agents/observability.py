@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +40,20 @@ class RunObserver(Protocol):
     def run(self, report: RunReport) -> AbstractContextManager[RunReport]:
         """Enters as the run is asked for, exits when it has ended (report filled in)."""
         ...
+
+
+class RunObservers:
+    """Several run observers as one (metrics, traces)."""
+
+    def __init__(self, *observers: RunObserver) -> None:
+        self.observers = observers
+
+    @contextmanager
+    def run(self, report: RunReport) -> Iterator[RunReport]:
+        with ExitStack() as stack:
+            for observer in self.observers:
+                stack.enter_context(observer.run(report))
+            yield report
 
 
 class NoObserver:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -127,16 +127,24 @@ def document_limits(settings: Settings) -> DocumentLimits:
     )
 
 
+#: What Strawberry accepts in `extensions=`: an extension class, or a function making one.
+SchemaExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
+
+
 def build_schema(
-    settings: Settings, unavailable: Callable[[BaseException], bool] = never
+    settings: Settings,
+    unavailable: Callable[[BaseException], bool] = never,
+    extra_extensions: Sequence[SchemaExtensionFactory] = (),
 ) -> PagilaSchema:
     """`unavailable` tells failures of a dependency (retry later) from bugs; the composition
-    root passes persistence's classifier."""
+    root passes persistence's classifier. `extra_extensions` (the composition root's, e.g.
+    tracing) run just inside `ObserveOperations`, around everything else."""
     _declare_permissions()
     gate = DocumentGate(document_limits(settings))
-    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+    extensions: list[SchemaExtensionFactory] = [
         # first: its end runs last, after the errors got their codes
         ObserveOperations,
+        *extra_extensions,
         StandardErrorCodes,  # next: every error has its code before ObserveOperations counts it
         OperationScopeExtension,
         # parse and validate within budgets, large documents off the event loop, verdicts cached

@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from typing_extensions import override
 
+from agents.observability import RunObservers
 from agents.service import AgentRunner
 from config.logging import configure_logging, get_logger, request_id_var
 from config.settings import Settings, get_settings
@@ -69,6 +70,7 @@ from pagila_graph.telemetry import (
     collect_operation_names,
     stop_collecting_operation_names,
 )
+from pagila_graph.tracing import Tracing, tracing_from_env
 from persistence.db import Database, create_engine, is_unavailable
 from persistence.migrate import current_revision, head_revision
 from persistence.read_sql import ENTITIES, ReadCompiler, needs_fallback
@@ -215,9 +217,14 @@ class GraphQLApp(SpecView):
         metrics: Metrics | None = None,
         agents: AgentRunner | None = None,
         cache: ResponseCache | None = None,
+        tracing: Tracing | None = None,
         **kwargs: Any,
     ) -> None:
-        schema = build_schema(settings, unavailable=is_unavailable)
+        schema = build_schema(
+            settings,
+            unavailable=is_unavailable,
+            extra_extensions=tracing.schema_extensions() if tracing else (),
+        )
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
@@ -243,7 +250,9 @@ class GraphQLApp(SpecView):
         self.events = events
         self.metrics = metrics
         self.cache = cache
-        self.observer = Observers(OperationNamesForLog(), *([metrics] if metrics else []))
+        self.observer = Observers(
+            OperationNamesForLog(), *(o for o in (metrics, tracing) if o is not None)
+        )
         self.compiler = (
             Compiler(
                 schema,
@@ -581,13 +590,15 @@ def create_app(
     database: Database | None = None,
     authenticator: Authenticator | None = None,
     agents: AgentRunner | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
     """Build the app: the composition root. Without `database`, the engine is made from
     `settings.database_url` at start-up (run `pagila-graph serve` to get the embedded server when
     no URL is set). The unit-of-work factory and the agents' runner (unless `agents` brings one,
     e.g. over another chat service) are built here once and reach the layers through the
-    GraphQL context."""
+    GraphQL context. `tracing`: by default as the OTEL_* variables ask (pagila_graph/tracing.py)."""
     settings = settings or get_settings()
+    tracing = tracing or tracing_from_env()
     owns_database = database is None
     db = database if database is not None else _database_of(settings)
     # asked by the rate-limit middleware and by the GraphQL context: authenticate once
@@ -599,6 +610,8 @@ def create_app(
     units = SqlUnitOfWorkFactory(db)
     agents = agents or AgentRunner(settings, units)
     metrics = _metrics(settings, db, rate_limiter, agents)
+    if tracing is not None:
+        agents.observer = RunObservers(agents.observer, tracing)
     graphql = GraphQLApp(
         settings,
         db,
@@ -611,6 +624,7 @@ def create_app(
         metrics=metrics,
         agents=agents,
         cache=cache,
+        tracing=tracing,
     )
 
     async def healthz(_: Request) -> Response:
@@ -658,6 +672,8 @@ def create_app(
     _add_cors(app, settings)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(RequestIdMiddleware)
+    if tracing is not None:
+        tracing.instrument(app, db.engine)
     app.state.database = db
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter
