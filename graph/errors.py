@@ -275,7 +275,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
-def _add_code(errors: Iterable[GraphQLError] | None, code: str) -> None:
+def add_code(errors: Iterable[GraphQLError] | None, code: str) -> None:
     for error in errors or ():
         extensions = error.extensions or {}
         if "code" not in extensions:
@@ -291,12 +291,12 @@ class StandardErrorCodes(SchemaExtension):
     @override
     def on_parse(self) -> Iterator[None]:
         yield
-        _add_code(self.execution_context.pre_execution_errors, GRAPHQL_PARSE_FAILED)
+        add_code(self.execution_context.pre_execution_errors, GRAPHQL_PARSE_FAILED)
 
     @override
     def on_validate(self) -> Iterator[None]:
         yield
-        _add_code(self.execution_context.pre_execution_errors, GRAPHQL_VALIDATION_FAILED)
+        add_code(self.execution_context.pre_execution_errors, GRAPHQL_VALIDATION_FAILED)
 
     @override
     def on_operation(self) -> Iterator[None]:
@@ -306,7 +306,7 @@ class StandardErrorCodes(SchemaExtension):
             # ParserCache parses while the parsing hooks are entered, so a syntax error skips
             # on_parse and leaves the operation as an exception (Strawberry then answers it)
             if self.execution_context.graphql_document is None:
-                _add_code([raised], GRAPHQL_PARSE_FAILED)
+                add_code([raised], GRAPHQL_PARSE_FAILED)
             raise
         result = self.execution_context.result
         errors: list[GraphQLError] | None = getattr(result, "errors", None)
@@ -315,4 +315,4 @@ class StandardErrorCodes(SchemaExtension):
         for error in errors:
             # no path: raised before any field ran (a variable's value); else graphql-core's
             # own execution errors (a null for a non-null field): ours to fix, not the client's
-            _add_code([error], BAD_USER_INPUT if error.path is None else INTERNAL_SERVER_ERROR)
+            add_code([error], BAD_USER_INPUT if error.path is None else INTERNAL_SERVER_ERROR)

@@ -8,8 +8,10 @@ import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
 from typing_extensions import override
 
 from config.logging import get_logger
@@ -23,9 +25,11 @@ from graph.customers.mutations import CustomersMutation
 from graph.customers.schema import CustomersQuery
 from graph.documents import DocumentGate, DocumentGateExtension, DocumentLimits
 from graph.errors import (
+    GRAPHQL_PARSE_FAILED,
     USER_ERROR_TYPES,
     ErrorFormatter,
     StandardErrorCodes,
+    add_code,
     is_unexpected,
     never,
 )
@@ -92,6 +96,21 @@ class PagilaSchema(strawberry.Schema):
     #: tells a dependency's failure (logged in one line: expected, and frequent during an
     #: outage) from a bug (logged with its traceback)
     unavailable: Callable[[BaseException], bool] = staticmethod(never)
+
+    @override
+    async def _prepare_operation_async(
+        self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
+    ) -> PreExecutionError | None:
+        """A document refused while the parsing hooks are entered (the document gate parses
+        there) is a request error like any other. Strawberry lets that exception escape, which
+        over graphql-transport-ws ended the subscription with a bare `complete`."""
+        try:
+            return await super()._prepare_operation_async(context, extensions_runner)
+        except GraphQLError as error:
+            if context.graphql_document is None:
+                add_code([error], GRAPHQL_PARSE_FAILED)
+            context.pre_execution_errors = [error]
+            return PreExecutionError(data=None, errors=[error])
 
     @override
     def process_errors(

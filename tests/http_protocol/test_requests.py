@@ -11,6 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from config.settings import Settings
+from pagila_graph.app import create_app
+from persistence.db import Database
+from tests.loopback import serving
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 ACCEPTS = {
     "graphql-response": GRAPHQL_RESPONSE,
@@ -231,3 +236,34 @@ async def test_any_bytes_are_answered_as_json_never_500(
     assert response.status_code < 500, response.text
     for error in response.json().get("errors", []):
         assert error["extensions"]["code"]
+
+
+async def test_websocket_request_errors_are_answered(
+    settings: Settings, database: Database
+) -> None:
+    """graphql-transport-ws: a subscription that does not validate is an `error` message whose
+    errors have the same codes as over HTTP; one that does not parse closes the socket with 4400
+    and the syntax error (Strawberry's handling of that protocol), never a silent `complete`."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosedError
+
+    async with serving(create_app(settings, database)) as port:
+        url = f"ws://127.0.0.1:{port}/graphql"
+        async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            invalid = "subscription { agentStream(question: 1) { __typename } }"
+            await ws.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": invalid}})
+            )
+            message = json.loads(await ws.recv())
+            assert message["type"] == "error", message
+            assert {e["extensions"]["code"] for e in message["payload"]} == {INVALID}
+            unparsable = "subscription { agentStream("
+            await ws.send(
+                json.dumps({"id": "2", "type": "subscribe", "payload": {"query": unparsable}})
+            )
+            with pytest.raises(ConnectionClosedError) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+            assert "Syntax Error" in closed.value.rcvd.reason
