@@ -634,11 +634,12 @@ def _title_links(
         titles.append((question.lower().find(hit.phrase.lower()), link))
     titles.sort(key=lambda item: (item[0], item[1].kind != MatchKind.EXACT))
     chosen: list[TitleLink] = []
+    exact = any(link.kind is MatchKind.EXACT for _, link in titles)
     for _, link in titles:
         if any(c.film_id == link.film_id for c in chosen):
             continue
-        if link.kind is MatchKind.CLOSE and any(c.kind is MatchKind.EXACT for c in chosen):
-            continue
+        if link.kind is MatchKind.CLOSE and exact:
+            continue  # "If I lose BIRD INDEPENDENCE": the title written wins over LOST BIRD
         chosen.append(link)
     return chosen
 

@@ -172,3 +172,11 @@ def test_edit_distance_and_closeness() -> None:
     assert close_to("Baby Hayl", "BABY HALL", named=True) == 1
     assert close_to("The Godfather", "GODFATHER DIARY", named=True) is None
     assert close_to("Bbay Hlal", "BABY HALL", named=False) is None  # no word right, not named
+
+
+async def test_a_title_written_exactly_wins_over_a_look_alike_elsewhere(
+    agents_db: Database,
+) -> None:
+    links = await link(agents_db, "If I lose BIRD INDEPENDENCE, what is the replacement cost?")
+    assert [(t.kind, t.title) for t in links.titles] == [(MatchKind.EXACT, "BIRD INDEPENDENCE")]
+    assert FactAsked.REPLACEMENT_COST in links.asks and FactAsked.PRICE not in links.asks
