@@ -18,14 +18,18 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-OURS = ("pagila_graph", "graph", "domain", "persistence", "agents")
+ROOT = Path(__file__).resolve().parent.parent
+OURS = ("pagila_graph", "config", "graph", "domain", "persistence", "agents")
 # Construction is ours to define: a subclass's __init__ legitimately differs from its base's.
 NOT_OVERRIDES = {
     "__init__",
@@ -205,3 +209,43 @@ def test_the_signature_check_can_fail() -> None:
         "missing keyword parameter 'strict'",
     ]
     assert _accepts(sig(flexible), sig(library)) == []
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_library_we_override_is_bounded_above() -> None:
+    """An upgrade of a library whose methods we replace is a deliberate edit of pyproject.toml
+    (then `./dev lock` and this suite), never a side effect of resolving afresh."""
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = pyproject["project"]
+    declared = [*project["dependencies"]]
+    for extra in project.get("optional-dependencies", {}).values():
+        declared += extra
+    requirements: dict[str, list[Requirement]] = {}
+    for line in declared:
+        requirement = Requirement(line)
+        requirements.setdefault(_normalized(requirement.name), []).append(requirement)
+    distributions = packages_distributions()
+    overridden: set[str] = set()
+    for _, cls, name, _ in CASES:
+        counterpart = _library_counterpart(cls, name)
+        if counterpart is not None:
+            top = _top(counterpart[0].__module__)
+            overridden.update(_normalized(d) for d in distributions.get(top, [top]))
+    assert {"strawberry-graphql", "starlette"} <= overridden  # the walk found them
+    unbounded = sorted(
+        dist
+        for dist in overridden
+        if not any(
+            spec.operator in ("<", "<=", "==", "~=")
+            for requirement in requirements.get(dist, [])
+            for spec in requirement.specifier
+        )
+    )
+    assert not unbounded, f"declare an upper bound in pyproject.toml for: {unbounded}"
