@@ -49,6 +49,11 @@ StoreRepository = ListRepository[Store, NoFilter, StoresOf]
 StaffRepository = ListRepository[Staff, NoFilter, StaffOf]
 
 
+def require_staff_contact_access(principal: Principal) -> None:
+    """Staff e-mail addresses are sign-in names (the admin's too): for staff eyes only."""
+    require_staff(principal)
+
+
 def require_private_address_access(principal: Principal) -> None:
     """Home addresses (staff, and addresses fetched by id) are for staff eyes only."""
     require_staff(principal)

@@ -159,6 +159,9 @@ MATRIX: Mapping[str, Rule] = {
     "Query.filmSummary": AGENT,
     "Store.address": Rule(Access.PUBLIC, Scope.EVERYONE, note="a store's address"),
     "Staff.address": Rule(Access.STAFF, Scope.ANY_STAFF, note="a home address"),
+    "Staff.email": Rule(
+        Access.STAFF, Scope.ANY_STAFF, note="a sign-in name (the admin's too): not public"
+    ),
     # --- customer data --------------------------------------------------------------------
     "Query.customer": CUSTOMER_DATA,
     "Query.customers": CUSTOMER_LIST,

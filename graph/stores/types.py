@@ -10,7 +10,7 @@ import strawberry
 from domain.catalogue.reads import InventoryOf
 from domain.pagination import SortDirection, SortKey
 from domain.stores import Staff as StaffEntity
-from domain.stores import StaffOf, require_private_address_access
+from domain.stores import StaffOf, require_private_address_access, require_staff_contact_access
 from domain.stores import Store as StoreEntity
 from graph.catalogue.types import INVENTORY_BY_ID, Inventory
 from graph.loading import NestedList
@@ -103,7 +103,7 @@ class Staff(Node):
     staff_id: int = strawberry.field(description="The staff member's key in Pagila.")
     first_name: str = strawberry.field(description="Given name.")
     last_name: str = strawberry.field(description="Family name.")
-    email: str | None = strawberry.field(description="Work e-mail address.")
+    email_address: strawberry.Private[str | None]
     active: bool = strawberry.field(description="Whether they still work here.")
     username: str = strawberry.field(description="Login name at the till.")
     last_update: dt.datetime = strawberry.field(description="When the row last changed.")
@@ -113,6 +113,11 @@ class Staff(Node):
     @strawberry.field(description="The store they work at.")
     async def store(self, info: Info) -> Store:
         return await load_store(info, self.store_id)
+
+    @strawberry.field(description="Work e-mail address.")
+    def email(self, info: Info) -> str | None:
+        require_staff_contact_access(info.context.principal)
+        return self.email_address
 
     @strawberry.field(description="Home address. Staff only.")
     async def address(
@@ -129,7 +134,7 @@ class Staff(Node):
             staff_id=staff.id,
             first_name=staff.first_name,
             last_name=staff.last_name,
-            email=staff.email,
+            email_address=staff.email,
             active=staff.active,
             username=staff.username,
             last_update=staff.last_update,

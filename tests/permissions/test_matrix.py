@@ -52,6 +52,9 @@ PRIVATE_TYPES = frozenset(
         "Address",
     }
 )
+#: Scalar fields of public types that are private themselves (issue 14: the admin's e-mail,
+#: a sign-in name, was readable anonymously).
+PRIVATE_FIELDS = frozenset({"Staff.email"})
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +88,13 @@ def needed_entries(schema: graphql.GraphQLSchema) -> set[str]:
         ):
             continue
         for name, f in t.fields.items():
-            if type_name in ROOT_TYPES or reached(f.type) in PRIVATE_TYPES:
-                needed.add(f"{type_name}.{name}")
+            coordinate = f"{type_name}.{name}"
+            if (
+                type_name in ROOT_TYPES
+                or reached(f.type) in PRIVATE_TYPES
+                or coordinate in PRIVATE_FIELDS
+            ):
+                needed.add(coordinate)
     return needed
 
 

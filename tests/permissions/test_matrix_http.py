@@ -106,6 +106,10 @@ OPS: dict[str, Op] = {
         "query($s: Int!) { staffMember(staffId: $s) { address { address } } }",
         lambda w: {"s": w.own_staff_id},
     ),
+    "Staff.email": q(
+        "query($s: Int!) { staffMember(staffId: $s) { email } }",
+        lambda w: {"s": w.own_staff_id},
+    ),
     "Query.customer": q(
         "query($c: Int!) { customer(customerId: $c) { customerId } }",
         lambda w: {"c": w.customer_id},
@@ -296,7 +300,17 @@ async def test_matrix(
         if op.is_mutation:
             assert await checksums(perms_sql) == before, "a refused mutation wrote something"
         else:
-            assert data.get(root) is None  # the refused field (or its non-null parent) is null
+            # the refused field (or its non-null parent) is null
+            assert all(null_at(data, e.get("path") or [root]) for e in errors), body
+
+
+def null_at(data: Any, path: list[str | int]) -> bool:
+    """Whether the value at `path`, or an ancestor of it, is null."""
+    for key in path:
+        if data is None:
+            return True
+        data = data.get(key) if isinstance(data, dict) else data[key]
+    return data is None
 
 
 async def test_me_is_the_callers_own_account(perms_api: Api, perms_sql: asyncpg.Connection) -> None:
