@@ -1,6 +1,6 @@
 """Our server alone under wrk, in several set-ups measured in one run on one database: 1 vs 2
 worker processes, and the response cache off, in memory and in Redis (docs/deployment.md,
-decision 0112). Prints requests/s per query and set-up, with the load average beside each.
+decision 0116). Prints requests/s per query and set-up, with the load average beside each.
 
     .venv/bin/python bench/scale.py --duration 8 --connections 32
 

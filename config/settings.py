@@ -174,12 +174,12 @@ class Settings(BaseSettings):
     # distinct operation names kept as metric labels; later ones are counted as "other"
     metrics_max_operation_names: int = 200
 
-    # --- response cache of public catalogue reads (decision 0112) ----------------------------
+    # --- response cache of public catalogue reads (decision 0116) ----------------------------
     response_cache: bool | None = None  # None: on, except in ENVIRONMENT=test
     response_cache_ttl_s: float = Field(default=300.0, gt=0)
     response_cache_max_entries: int = Field(default=4096, ge=1)  # in memory (no REDIS_URL)
 
-    # --- files (decision 0111) ---------------------------------------------------------------
+    # --- files (decision 0115) ---------------------------------------------------------------
     max_poster_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
 
     # --- logging --------------------------------------------------------------------------
@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     @property
     def response_cache_enabled(self) -> bool:
         """Off with several workers and no Redis: a write in one worker would not move the
-        others' in-memory generation (decision 0112)."""
+        others' in-memory generation (decision 0116)."""
         if self.workers > 1 and not self.redis_url:
             return False
         if self.response_cache is None:

@@ -290,7 +290,7 @@ class GraphQLApp(SpecView):
         root_value: None,
         sub_response: Response,
     ) -> Any:
-        """A cacheable catalogue read (decision 0112) may be answered from the cache; a
+        """A cacheable catalogue read (decision 0116) may be answered from the cache; a
         compilable query (COMPILED_READS) is answered by one statement; any other operation,
         or any doubt, goes to the normal executor unchanged. A batch runs its operations one
         after the other, each as if it came alone."""

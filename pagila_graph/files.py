@@ -1,7 +1,7 @@
 """Plain HTTP endpoints beside GraphQL: poster images and CSV exports of the reports.
 
 * `GET /files/posters/{filmId}`: the poster (public, like the catalogue), with a strong ETag
-  (its sha256); `If-None-Match` with it answers 304 without the body (decision 0111).
+  (its sha256); `If-None-Match` with it answers 304 without the body (decision 0115).
 * `GET /exports/{report}.csv` (`sales-by-store`, `sales-by-film-category`, `rentals`):
   managers (their store) and admins, exactly as the GraphQL reports (`ReportService` checks);
   `from`/`to` (ISO 8601 with a UTC offset) bound the period, `storeId` narrows it. The rows are

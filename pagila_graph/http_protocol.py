@@ -287,7 +287,7 @@ class SpecView(GraphQL[Context, None]):
         elif media_type == APPLICATION_JSON:
             data = self.parse_json(await request.get_body())
         elif self.multipart_uploads_enabled and media_type == "multipart/form-data":
-            # file uploads (GraphQL multipart request spec): uploadFilmPoster (decision 0111)
+            # file uploads (GraphQL multipart request spec): uploadFilmPoster (decision 0115)
             data = await self.parse_multipart(request)
         else:
             raise RequestRefused(

@@ -1,4 +1,4 @@
-"""Cached answers to public catalogue reads (decision 0112).
+"""Cached answers to public catalogue reads (decision 0116).
 
 A query is cacheable when every root field is a catalogue read (`CATALOGUE_ROOTS`); its key is
 the normalised document (printed from its syntax tree), the operation name, the variables (sorted

@@ -399,7 +399,7 @@ class RefreshToken(Base):
 
 
 class FilmPoster(Base):
-    """A film's poster image (migration 0011, decision 0111)."""
+    """A film's poster image (migration 0011, decision 0115)."""
 
     __tablename__ = "film_poster"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Film posters: staff upload one image per film; anyone may download it (decision 0111).
+"""Film posters: staff upload one image per film; anyone may download it (decision 0115).
 
 The type is read from the file's first bytes, never from the name or the declared type: PNG,
 JPEG and WebP are accepted, anything else is refused, as is a file over the size limit or a

@@ -1,4 +1,4 @@
-"""Film posters (issue 16): one image per film, stored in PostgreSQL (decision 0111).
+"""Film posters (issue 16): one image per film, stored in PostgreSQL (decision 0115).
 
 Revision ID: 0011
 Revises: 0010
