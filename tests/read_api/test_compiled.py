@@ -161,7 +161,7 @@ COMPILED: list[tuple[str, dict[str, Any] | None]] = [
         "{ username } } inventory(first: 2) { totalCount nodes { inventoryId } } } } }",
         None,
     ),
-    ("{ staff { nodes { staffId email active store { id } } } }", None),
+    ("{ staff { nodes { staffId username active store { id } } } }", None),
     (
         "{ stores { nodes { address { id address address2 district postalCode phone "
         "city { city country { id country } } } } } }",
