@@ -49,6 +49,7 @@ from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import LocalEventHub, event_hub
 from pagila_graph.files import FileEndpoints
+from pagila_graph.http_caching import ConditionalGetMiddleware
 from pagila_graph.http_protocol import GRAPHQL_RESPONSE_JSON, RequestRefused, SpecView
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
 from pagila_graph.rate_limiter import (
@@ -657,8 +658,10 @@ def create_app(
         routes.append(Route("/metrics", metrics.endpoint))
     routes.extend(web_app_routes())  # last: it answers every path the others do not
     app = Starlette(routes=routes, lifespan=lifespan)
-    # outermost last: request id → trusted hosts → CORS → rate limit → body limit → routes.
-    # CORS wraps the rate limit so that a browser can read a 429 and its Retry-After.
+    # outermost last: request id → trusted hosts → CORS → rate limit → body limit →
+    # conditional GET → routes. CORS wraps the rate limit so that a browser can read a 429 and
+    # its Retry-After.
+    app.add_middleware(ConditionalGetMiddleware, path="/graphql")
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_body_bytes,
