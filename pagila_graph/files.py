@@ -28,6 +28,7 @@ from domain.catalogue.posters import PosterDownloads
 from domain.errors import DomainError, InvalidInput, NotFound, PermissionDenied, Unauthenticated
 from domain.reports import Period, ReportService
 from pagila_graph.auth import Authenticator
+from pagila_graph.http_caching import etag_matches
 from persistence.db import Database
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -51,14 +52,6 @@ def refusal(exc: DomainError) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": exc.message, "extensions": extensions}]}, status_code=status
     )
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """RFC 9110 If-None-Match: `*` or any listed tag equal to ours (weak comparison)."""
-    if header is None:
-        return False
-    tags = [tag.strip() for tag in header.split(",")]
-    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
 def _rows_csv(rows: Iterable[Sequence[object]]) -> str:

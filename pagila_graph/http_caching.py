@@ -28,11 +28,12 @@ def entity_tag(body: bytes) -> str:
     return '"' + base64.urlsafe_b64encode(digest).decode("ascii") + '"'
 
 
-def matches(if_none_match: str | None, tag: str) -> bool:
-    if not if_none_match:
+def etag_matches(header: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: `*` or any listed tag equal to ours (weak comparison)."""
+    if header is None:
         return False
-    candidates = {c.strip().removeprefix("W/") for c in if_none_match.split(",")}
-    return "*" in candidates or tag in candidates
+    tags = [tag.strip() for tag in header.split(",")]
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
 def _has_errors(body: bytes) -> bool:
@@ -105,7 +106,7 @@ class ConditionalGetMiddleware:
         headers["cache-control"] = "public, no-cache" if shared else "private, no-cache"
         vary = {v.strip() for v in headers.get("vary", "").split(",") if v.strip()}
         headers["vary"] = ", ".join(sorted(vary | {"Accept", "Authorization"}))
-        if matches(request.get("if-none-match"), tag):
+        if etag_matches(request.get("if-none-match"), tag):
             del headers["content-length"]
             if "content-type" in headers:
                 del headers["content-type"]
