@@ -3,15 +3,16 @@
 A declared `Content-Length` over the limit is refused without reading a byte; a body sent in
 chunks (or with a false length) is counted as it arrives and refused at the first byte past the
 limit, so memory never holds more than the limit per request (50 MB `variables` bodies used to
-be read, parsed and kept). The refusal is a GraphQL-shaped JSON error with `code`
-`REQUEST_TOO_LARGE` and the limit, so clients can tell it from other failures.
+be read, parsed and kept). The refusal is the GraphQL-shaped error every refusal has
+(`http_protocol.refusal_response`: the negotiated media type, `code` `REQUEST_TOO_LARGE`, the
+request id) plus the limit, so clients can tell it from other failures.
 """
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pagila_graph.http_protocol import RequestRefused, send_refusal
 
 REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 
@@ -20,18 +21,15 @@ class _TooLarge(Exception):
     pass
 
 
-def too_large_body(limit: int) -> bytes:
-    return json.dumps(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": f"The request body is larger than {limit} bytes.",
-                    "extensions": {"code": REQUEST_TOO_LARGE, "maxBytes": limit},
-                }
-            ],
-        }
-    ).encode()
+def too_large(limit: int) -> RequestRefused:
+    return RequestRefused(
+        413,
+        REQUEST_TOO_LARGE,
+        f"The request body is larger than {limit} bytes.",
+        # the rest of the body is not read: the connection cannot be reused
+        {"connection": "close"},
+        extensions={"maxBytes": limit},
+    )
 
 
 class BodySizeLimitMiddleware:
@@ -43,20 +41,8 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
         self.multipart_max_bytes = max(multipart_max_bytes, max_bytes)
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        body = too_large_body(limit)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await send_refusal(too_large(limit), scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,7 +60,7 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = 0
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await self._refuse(scope, receive, send, limit)
                     return
         received = 0
         started = False
@@ -99,4 +85,4 @@ class BodySizeLimitMiddleware:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(send, limit)
+            await self._refuse(scope, receive, send, limit)

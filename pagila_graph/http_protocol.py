@@ -124,12 +124,15 @@ class RequestRefused(Exception):
         headers: Mapping[str, str] | None = None,
         *,
         request_error: bool = False,
+        extensions: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        #: more `extensions` entries besides `code` and `requestId` (e.g. `retryAfterSeconds`)
+        self.extensions = dict(extensions or {})
         #: a GraphQL request error (e.g. PERSISTED_QUERY_NOT_FOUND) rather than a malformed
         #: request: application/json clients get it with status 200, as other request errors
         self.request_error = request_error
@@ -147,15 +150,10 @@ CODE_BY_STATUS: Mapping[int, str] = {
 
 
 def refusal_response(refused: RequestRefused, accept: str | None) -> Response:
-    """The JSON answer to a refused request, with its code and the request id."""
-    body = {
-        "errors": [
-            {
-                "message": refused.message,
-                "extensions": {"code": refused.code, "requestId": request_id_var.get()},
-            }
-        ]
-    }
+    """The JSON answer to a refused request, with its code and the request id: one shape for
+    every refusal, from a malformed body to the rate limit's 429 and the body limit's 413."""
+    extensions = {**refused.extensions, "code": refused.code, "requestId": request_id_var.get()}
+    body = {"errors": [{"message": refused.message, "extensions": extensions}]}
     media_type = negotiate(accept)
     # a malformed request gets its 4xx whatever the client accepts
     legacy = refused.request_error and media_type == APPLICATION_JSON
@@ -164,6 +162,19 @@ def refusal_response(refused: RequestRefused, accept: str | None) -> Response:
         status_code=200 if legacy else refused.status,
         headers={**refused.headers, "content-type": content_type(media_type), "vary": "Accept"},
     )
+
+
+def accept_of(scope: Scope) -> str | None:
+    """The `Accept` header of an ASGI scope (for middlewares that refuse before any view)."""
+    for name, value in scope.get("headers") or ():
+        if name == b"accept":
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def send_refusal(refused: RequestRefused, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a request refused by a middleware (rate limit, body limit) like any other."""
+    await refusal_response(refused, accept_of(scope))(scope, receive, send)
 
 
 class SpecView(GraphQL[Context, None]):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from domain.auth import ANONYMOUS, Principal
 from domain.errors import DomainError, RateLimited
 from graph.rate_limits import LimitKind
 from pagila_graph.auth import Authenticator
+from pagila_graph.http_protocol import RequestRefused, send_refusal
 
 log = get_logger(__name__)
 
@@ -300,34 +300,17 @@ class RateLimitMiddleware:
         if verdict.allowed:
             await self.app(scope, receive, send)
             return
-        await refuse(send, verdict.retry_after_seconds)
+        await send_refusal(rate_limited(verdict.retry_after_seconds), scope, receive, send)
 
 
-async def refuse(send: Send, retry_after_seconds: float) -> None:
+def rate_limited(retry_after_seconds: float) -> RequestRefused:
+    """The 429 answer: the shape of every refusal (http_protocol.refusal_response) plus
+    `retryAfterSeconds`, and `Retry-After` in whole seconds."""
     refusal = RateLimited(retry_after_seconds)
-    body = json.dumps(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": refusal.message,
-                    "extensions": {
-                        "code": refusal.code,
-                        "retryAfterSeconds": retry_after_seconds,
-                    },
-                }
-            ],
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(math.ceil(retry_after_seconds)).encode()),
-            ],
-        }
+    return RequestRefused(
+        429,
+        refusal.code,
+        refusal.message,
+        {"retry-after": str(math.ceil(retry_after_seconds))},
+        extensions={"retryAfterSeconds": retry_after_seconds},
     )
-    await send({"type": "http.response.body", "body": body})

@@ -102,6 +102,7 @@ async def test_bodies_over_the_limit_are_refused_with_413(client: httpx.AsyncCli
     assert response.json()["errors"][0]["extensions"] == {
         "code": "REQUEST_TOO_LARGE",
         "maxBytes": 1_000_000,
+        "requestId": response.headers["x-request-id"],
     }
 
     async def chunks() -> Any:  # no Content-Length: counted as it arrives
