@@ -33,9 +33,9 @@ def build_chat_service(settings: Settings) -> ChatCompletionClientBase:
     if provider is ModelProvider.NONE:
         raise ModelUnavailable()
     if provider is ModelProvider.SCRIPTED:
-        from agents.providers.scripted import ScriptedChatCompletion
+        from agents.providers.demo import DemoChatCompletion
 
-        return ScriptedChatCompletion()
+        return DemoChatCompletion()
     if provider is ModelProvider.OPENAI:
         return _openai(settings)
     if provider is ModelProvider.OPENAI_COMPATIBLE:

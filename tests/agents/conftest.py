@@ -57,7 +57,7 @@ def sql(agents_url: str) -> Sql:
 
 
 def runner(settings: Settings, database: Database, policy: object) -> AgentRunner:
-    from agents.providers.scripted import ScriptedChatCompletion
+    from tests.agents.scripted import ScriptedChatCompletion
 
     service = ScriptedChatCompletion(policy)
     return AgentRunner(settings, SqlUnitOfWorkFactory(database), service)  # type: ignore[arg-type]

@@ -12,13 +12,13 @@ import pytest
 
 from agents.events import ToolCallFinished
 from agents.plugins.customer import CustomerPlugin
-from agents.providers.scripted import Call, Reply, Say, ScriptTurn
 from config.settings import Settings
 from domain.auth import Principal, Role
 from domain.errors import NotFound
 from persistence.db import Database
 from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.agents.conftest import Sql, runner
+from tests.agents.scripted import Call, Reply, Say, ScriptTurn
 from tests.agents.support import customer
 
 ME, OTHER = 5, 6

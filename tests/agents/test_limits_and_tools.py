@@ -8,12 +8,12 @@ import json
 import pytest
 
 from agents.events import RunStarted, ToolCallFinished
-from agents.providers.scripted import Call, Reply, Say, ScriptTurn
 from config.settings import Settings
 from domain.assistant import AgentBusy, AgentFailed, AgentTimeout
 from domain.auth import ANONYMOUS
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
+from tests.agents.scripted import Call, Reply, Say, ScriptTurn
 from tests.agents.support import customer
 
 

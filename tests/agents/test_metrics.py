@@ -6,11 +6,11 @@ import asyncio
 
 import httpx
 
-from agents.providers.scripted import Reply, Say, ScriptTurn
 from config.settings import Settings
 from pagila_graph.app import create_app
 from persistence.db import Database
 from tests.agents.conftest import runner
+from tests.agents.scripted import Reply, Say, ScriptTurn
 from tests.agents.test_orchestration import no_match_policy
 from tests.test_metrics import scrape, value
 

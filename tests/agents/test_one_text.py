@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from agents.events import MessageDelta, RunCompleted
-from agents.providers.scripted import Call, Reply, Say, ScriptTurn
 from config.settings import Settings
 from domain.assistant import AgentFailed
 from domain.auth import ANONYMOUS
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
+from tests.agents.scripted import Call, Reply, Say, ScriptTurn
 
 
 def policy(turn: ScriptTurn) -> Reply:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from agents.events import AgentMessage, Handoff, ToolCallFinished
-from agents.providers.scripted import Call, Reply, Say, ScriptTurn
 from config.settings import Settings
 from domain.auth import ANONYMOUS
 from persistence.db import Database
 from tests.agents.conftest import Sql, runner
+from tests.agents.scripted import Call, Reply, Say, ScriptTurn
 
 
 def list_films(turn: ScriptTurn) -> str:
@@ -133,7 +133,7 @@ async def test_llm_agent_hands_catalogue_questions_back(
 async def test_malformed_tool_call_is_reported_to_the_model_which_recovers(
     agent_settings: Settings, agents_db: Database, sql: Sql
 ) -> None:
-    from agents.providers.scripted import Malformed
+    from tests.agents.scripted import Malformed
 
     results_seen: list[list[tuple[str, str]]] = []
 

@@ -60,7 +60,7 @@ def test_connectors_are_semantic_kernels_own() -> None:
     )
     assert type(azure).__name__ == "AzureChatCompletion"
     assert type(build_chat_service(settings(model_provider="scripted"))).__name__ == (
-        "ScriptedChatCompletion"
+        "DemoChatCompletion"
     )
 
 

@@ -90,7 +90,7 @@ def test_turns_pair_questions_with_answers() -> None:
 async def test_film_summary_retries_once_then_refuses(
     agent_settings: Settings, agents_db: Database, sql: Sql
 ) -> None:
-    from agents.providers.scripted import Say, ScriptTurn
+    from tests.agents.scripted import Say, ScriptTurn
 
     (row,) = await sql.rows("SELECT title, rating::text AS rating FROM film WHERE film_id = 3")
     replies = [

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from agents.providers.scripted import Reply, Say, ScriptTurn
 from agents.service import AgentRunner
 from config.settings import Settings
 from pagila_graph.app import create_app
 from persistence.db import Database
 from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.agents.conftest import Sql, runner
+from tests.agents.scripted import Reply, Say, ScriptTurn
 from tests.agents.support import HeaderAuthenticator
 from tests.loopback import serving
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from agents.providers.scripted import ScriptTurn
 from config.settings import Settings
 from pagila_graph.app import create_app
 from persistence.db import Database, create_engine
 from tests.agents.conftest import runner
+from tests.agents.scripted import ScriptTurn
 from tests.agents.test_orchestration import no_match_policy
 from tests.test_tracing import tracing_into
 

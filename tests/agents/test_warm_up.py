@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 
-from agents.providers.scripted import Reply, ScriptTurn, demo_policy
 from config.settings import Settings
 from pagila_graph.app import create_app
 from persistence.db import Database
 from tests.agents.conftest import runner
+from tests.agents.scripted import Reply, ScriptTurn, demo_policy
 from tests.loopback import serving
 
 

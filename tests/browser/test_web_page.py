@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from agents.providers.scripted import Reply, Say, ScriptedChatCompletion, ScriptTurn
 from agents.service import AgentRunner
 from config.settings import ModelProvider
 from pagila_graph.app import create_app
 from persistence.db import to_libpq_url
 from persistence.unit_of_work import SqlUnitOfWorkFactory
+from tests.agents.scripted import Reply, Say, ScriptedChatCompletion, ScriptTurn
 from tests.browser.conftest import PHONE, artifact
 from tests.conftest import open_database, pagila_database, settings_for
 from tests.loopback import serving

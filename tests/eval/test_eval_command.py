@@ -13,7 +13,7 @@ from config.settings import get_settings
 from pagila_graph.cli import app
 
 # Since the questions are linked to the catalogue before any model call (decision 0065), the
-# scripted model (agents/providers/scripted.py, demo_policy) only picks a tool; arguments and
+# demo model (agents/providers/demo.py, demo_policy) only picks a tool; arguments and
 # answers come from the links and the results. On these questions:
 #   rate-1     ACADEMY DINOSAUR's $0.99                                         → right fact
 #   rate-3     "Freaky Pocus" in Title Case: linked, found, its $2.99             → right fact

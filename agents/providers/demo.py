@@ -1,19 +1,20 @@
-"""A deterministic chat-completion service: the model is a Python function (a "policy").
+"""`MODEL_PROVIDER=scripted`: the demo model — a small rule-based "model" (`demo_policy`) behind a
+real Semantic Kernel connector, to try the agents in GraphiQL or the web page with no language
+model installed (decision 0146).
 
-It implements Semantic Kernel's `ChatCompletionClientBase` like any connector — streaming, and
-function calling through SK's auto-invoke loop — so the agents run unchanged on it. The tests
-drive every path with their own policies; `MODEL_PROVIDER=scripted` runs `demo_policy`, a small
-rule-based "model" good enough for a demo in GraphiQL without any model installed.
+It implements `ChatCompletionClientBase` like any connector — streaming, and function calling
+through SK's auto-invoke loop — so the agents run unchanged on it. It is no test double: its
+rules are fixed (nothing can be injected), and it is documented for demos. The tests' own
+scripted model, which replaces the rules with a test's policy, lives in `tests/agents/scripted.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import re
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -46,17 +47,11 @@ class Say:
 class Call:
     function: str  # fully qualified: "FilmSearch-search_films"
     arguments: dict[str, Any] = field(default_factory=dict)
+    #: the arguments as written, when not `arguments` as JSON (a model may write broken JSON)
+    raw_arguments: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Malformed:
-    """A tool call whose arguments are not valid JSON (small models write these)."""
-
-    function: str
-    raw_arguments: str
-
-
-Reply = Say | Call | Malformed
+Reply = Say | Call
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,22 +95,21 @@ def _is_context(message: ChatMessageContent) -> bool:
     return (message.content or "").startswith(CONTEXT_PREFIX)
 
 
-Policy = Callable[[ScriptTurn], Reply | Awaitable[Reply]]
-
-
 def count_tokens(text: str) -> int:
     return len(text.split())
 
 
-class ScriptedChatCompletion(ChatCompletionClientBase):
+class DemoChatCompletion(ChatCompletionClientBase):
+    """The demo model as an SK connector; `decide` is the model."""
+
     SUPPORTS_FUNCTION_CALLING: ClassVar[bool] = True
 
-    policy: Any = None
-    calls: int = 0
-
-    def __init__(self, policy: Policy | None = None, ai_model_id: str = "scripted") -> None:
+    def __init__(self, ai_model_id: str = "scripted") -> None:
         super().__init__(ai_model_id=ai_model_id, service_id="scripted")
-        self.policy = policy or demo_policy
+
+    async def decide(self, turn: ScriptTurn) -> Reply:
+        """The next reply: the demo's rules."""
+        return demo_policy(turn)
 
     @override
     def _update_function_choice_settings_callback(self) -> Callable[..., None]:
@@ -126,7 +120,6 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
         return remember
 
     async def _reply(self, history: ChatHistory, settings: PromptExecutionSettings) -> Reply:
-        self.calls += 1
         system = "\n".join(m.content or "" for m in history.messages if m.role is AuthorRole.SYSTEM)
         turn = ScriptTurn(
             system=system,
@@ -134,10 +127,9 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
             functions=list(settings.extension_data.get(FUNCTIONS_KEY, [])),
             max_tokens=settings.extension_data.get("max_tokens"),
         )
-        reply = self.policy(turn)
-        if inspect.isawaitable(reply):
-            reply = await reply
-        assert isinstance(reply, Say | Call | Malformed)
+        reply = await self.decide(turn)
+        if not isinstance(reply, Say | Call):
+            raise TypeError(f"a reply is Say or Call, not {type(reply).__name__}")
         return reply
 
     def _usage(self, history: ChatHistory, completion: str) -> CompletionUsage:
@@ -218,8 +210,10 @@ class ScriptedChatCompletion(ChatCompletionClientBase):
         ]
 
 
-def _call_content(reply: Call | Malformed) -> FunctionCallContent:
-    arguments = reply.raw_arguments if isinstance(reply, Malformed) else json.dumps(reply.arguments)
+def _call_content(reply: Call) -> FunctionCallContent:
+    arguments = (
+        reply.raw_arguments if reply.raw_arguments is not None else json.dumps(reply.arguments)
+    )
     plugin, _, function = reply.function.partition("-")
     return FunctionCallContent(
         id=f"call_{uuid.uuid4().hex[:12]}",
@@ -389,6 +383,7 @@ def demo_policy(turn: ScriptTurn) -> Reply:  # noqa: PLR0911 (one rule per case)
         return Say(f"{where}: {listed}.")
     if (
         not turn.context_notes
+        and not turn.tool_results  # a transfer refused: answer
         and turn.offers("Handoff-transfer_to_SearchAgent")
         and looks_like_catalogue_question(question)
     ):
