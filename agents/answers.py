@@ -27,6 +27,14 @@ SUITABILITY: dict[str, tuple[bool, str]] = {
     "R": (False, "rated R: restricted, under-17s need a parent or guardian"),
     "NC-17": (False, "rated NC-17: adults only, no one 17 or under admitted"),
 }
+#: the MPA's own names of the ratings, for "what does PG-13 mean?"
+RATING_MEANINGS: dict[str, str] = {
+    "G": "General Audiences: all ages admitted",
+    "PG": "Parental Guidance Suggested: some material may not be suitable for children",
+    "PG-13": "Parents Strongly Cautioned: some material may be inappropriate for children under 13",
+    "R": "Restricted: under 17 requires an accompanying parent or adult guardian",
+    "NC-17": "Adults Only: no one 17 and under admitted",
+}
 _SORT_WORDS: dict[tuple[SortField, bool], str] = {
     (SortField.LENGTH, True): "longest first",
     (SortField.LENGTH, False): "shortest first",
@@ -37,6 +45,20 @@ _SORT_WORDS: dict[tuple[SortField, bool], str] = {
     (SortField.RELEASE_YEAR, True): "newest first",
     (SortField.RELEASE_YEAR, False): "oldest first",
 }
+
+
+def rating_meanings(links: QuestionLinks) -> str | None:
+    """ "What does an MPAA rating of PG mean?": the ratings' meanings from the store's own
+    table (a small model gets them wrong), when the question asks what ratings it names mean
+    and names no film; None otherwise."""
+    if not links.asks_meaning or not links.ratings or links.titles:
+        return None
+    said = [
+        f"{rating.value} is the MPAA rating {RATING_MEANINGS[rating.value]}."
+        for rating in links.ratings
+        if rating.value in RATING_MEANINGS
+    ]
+    return " ".join(said) or None
 
 
 def search_arguments(links: QuestionLinks, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -75,10 +75,19 @@ Answer questions about films, their availability and the customer's own account 
 tool results. Always call a tool first. Name films exactly as the tools write their titles
 (upper case). If a question is not about the catalogue, transfer to LLMAgent."""
 
-LLM_INSTRUCTIONS = """You are LLMAgent, the DVD store's friendly general assistant.
-Answer general questions briefly. Never name a film that no tool result gave you. For any
-question about the catalogue (films, actors, categories, prices, stock, rentals) transfer to
-SearchAgent. When you are told the catalogue has no match, say so and help in general terms."""
+LLM_INSTRUCTIONS = """You are LLMAgent, the assistant of a DVD rental store. You are here to
+help customers find and rent films: the SearchAgent searches the store's catalogue, you answer
+the rest briefly (movie nights, looking after DVDs, what a rating means). If you are not sure
+of a fact (a date, a name, a number, what happens in a film), say "I don't know" rather than
+guess: a wrong fact is worse than none. Never name a film that no tool result gave you, and
+never describe a film from memory. For a question about the catalogue (films, actors,
+categories, prices, stock, rentals) transfer to SearchAgent. When you are told the catalogue
+has no match, say so and help in general terms."""
+#: what the LLMAgent is told when it tries to hand a general question to the SearchAgent
+GENERAL_QUESTION_REFUSAL = (
+    "Transfer refused: this is a general question, not a catalogue search. Answer it yourself "
+    "in one or two sentences, or say you don't know."
+)
 
 
 @dataclass
@@ -113,6 +122,8 @@ class RunState:
     rendered: bool = False
     #: the planned search (from the links) has been tried
     planned: bool = False
+    #: the LLMAgent's answer from the store's own tables (agents.answers) has been tried
+    glossary_tried: bool = False
 
     def say(self, agent: str, text: str) -> None:
         """Streams `text` as part of the answer (the one place an answer's text comes from)."""
@@ -155,6 +166,11 @@ class ContextualAgent(ChatCompletionAgent):
     @override
     async def invoke_stream(self, messages: Any = None, **kwargs: Any) -> Any:
         state: RunState | None = self.run_state
+        if state is not None and self.name == LLM and not state.glossary_tried:
+            state.glossary_tried = True
+            kernel = kwargs.get("kernel") or self.kernel
+            if await _answer_from_glossary(kernel, state):
+                return  # answered from the store's own table: no model call
         if state is not None and self.name == SEARCH and not state.planned:
             state.planned = True
             kernel = kwargs.get("kernel") or self.kernel
@@ -298,6 +314,22 @@ async def _planned_search(kernel: Kernel, state: RunState) -> bool:
     return False
 
 
+async def _answer_from_glossary(kernel: Kernel, state: RunState) -> bool:
+    """ "What does an MPAA rating of PG mean?" answered from the store's table of ratings
+    (agents.answers.rating_meanings) — a fact a small model gets wrong; False when the
+    question is not one of those."""
+    text = answers.rating_meanings(state.links) if state.links is not None else None
+    if text is None:
+        return False
+    state.say_in_parts(LLM, text)
+    state.answer = AgentMessage(LLM, text)
+    state.steps.append(state.answer)
+    await kernel.invoke(
+        plugin_name=HANDOFF_PLUGIN, function_name="complete_task", task_summary=text[:200]
+    )
+    return True
+
+
 async def _no_match_handoff(kernel: Kernel, state: RunState, arguments: str) -> None:
     """Nothing found: the LLMAgent answers, whatever the model would do (deterministic)."""
     state.no_match = True
@@ -355,16 +387,26 @@ async def _handoff(
         await next(context)  # complete_task
         return
     target = name.removeprefix("transfer_to_")
+    refusal: str | None = None
     if state.handoffs >= MAX_HANDOFFS:
-        context.function_result = FunctionResult(
-            function=context.function.metadata,
-            value="Transfer refused: answer the customer yourself now.",
-        )
+        refusal = "Transfer refused: answer the customer yourself now."
+    elif target == SEARCH and _general_question(state.links):
+        # "What does an MPAA rating of PG mean?": the links found no film to search for and
+        # the question asks why or what a word means — a catalogue search does not answer it
+        refusal = GENERAL_QUESTION_REFUSAL
+    if refusal is not None:
+        context.function_result = FunctionResult(function=context.function.metadata, value=refusal)
         return
     state.note_for(target, f"{agent} handed over. {state.found_so_far()}")
     await next(context)
     reason = "catalogue question" if target == SEARCH else "not a catalogue question"
     _record_handoff(state, agent, target, reason)
+
+
+def _general_question(links: QuestionLinks | None) -> bool:
+    """A question the links call general (why …?, what does … mean?) naming no catalogue
+    entity: a model must not send it to the catalogue search, whatever words it uses."""
+    return links is not None and links.general and not links.about_catalogue
 
 
 def _record_handoff(state: RunState, source: str, target: str, reason: str) -> None:

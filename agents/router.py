@@ -130,8 +130,11 @@ def not_in_catalogue_notice(link: TitleLink) -> str:
 
 
 def route_linked(links: QuestionLinks) -> Route:
+    """The first agent. A film the catalogue lacks takes the not-in-catalogue path only when
+    the question asks for it: "Why do so many people love The Godfather?" is a general
+    question about the film, not a request for it (no "closest title" is offered)."""
     missing = links.not_in_catalogue
-    if missing is not None:
+    if missing is not None and not links.general:
         return Route(FirstAgent.LLM, missing)
     if links.about_catalogue:
         return Route(FirstAgent.SEARCH)

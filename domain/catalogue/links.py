@@ -129,8 +129,12 @@ class QuestionLinks:
     topics: tuple[str, ...] = field(default=())
     #: what the customer wants films about ("sharks"), for a full-text search
     themes: tuple[str, ...] = ()
-    #: a "why …?" question: general, whatever catalogue words it uses, unless it names a film
+    #: a general question, whatever catalogue words it uses, unless it names a film: "why …?",
+    #: "what is the difference …", or one asking what a word means ("What does an MPAA rating
+    #: of PG mean?", "can you explain what a running time is?")
     general: bool = False
+    #: the question asks what a word means ("What does PG-13 mean?")
+    asks_meaning: bool = False
 
     @property
     def film(self) -> TitleLink | None:
@@ -325,6 +329,12 @@ _RECOMMEND = re.compile(
 )
 #: "why do people like scary films?": a general question, whatever words it uses
 _WHY = re.compile(r"(?:why|how come|what is the difference|what's the difference)\b", re.I)
+#: a question about what a word means: general too ("What does an MPAA rating of PG mean?")
+_MEANING = re.compile(
+    r"\bwhat (?:does|do|did) .{1,80}? (?:mean|stand for)\b|\bmeaning of\b|"
+    r"\bwhat is meant by\b|\bexplain\b|\bdefin(?:e|ition)\b",
+    re.IGNORECASE,
+)
 #: the catalogue itself, or films in the plural: a question for the SearchAgent
 _CATALOGUE = re.compile(
     r"\b(?:catalog(?:ue)?|in stock|stores?|films|movies|titles)\b", re.IGNORECASE
@@ -533,13 +543,16 @@ def _categories(question: str, names: Sequence[str]) -> list[str]:
     family_film = re.search(
         r"\bfamily (?:films?|movies?|category|section)\b(?!\s+night)", question, re.I
     )
+    new_films = re.search(
+        r"\bnew (?:films?|movies?|dvds?|titles?|releases?|category|section)\b", question, re.I
+    )
     for token in tokens:
         key = category_key(token)
         if key in keys and keys[key] not in found:
             if keys[key] == "Family" and not family_film:
                 continue  # "for a family movie night": suitability, not the category
-            if keys[key] == "New" and token != "New":
-                continue  # "new" is a category only when written as one
+            if keys[key] == "New" and token != "New" and not new_films:
+                continue  # "anything new?": a category only written as one or as "new films"
             found.append(keys[key])
         mood = MOOD_CATEGORIES.get(token.lower())
         if mood and mood in keys.values() and mood not in found:
@@ -578,7 +591,8 @@ async def link_question(question: str, repository: CatalogueLinkRepository) -> Q
     used = {w.lower() for c in chosen for w in words(c.asked)}
     used |= {w.lower() for a in actors for w in words(a.phrase)}
     themes = _themes(question, category_names, used)
-    why = _WHY.match(question.strip()) is not None
+    meaning = _MEANING.search(question) is not None
+    why = _WHY.match(question.strip()) is not None or meaning
     by_property = not why and bool(
         sort is not None
         or themes
@@ -613,6 +627,7 @@ async def link_question(question: str, repository: CatalogueLinkRepository) -> Q
         topics=topics,
         themes=themes,
         general=why,
+        asks_meaning=meaning,
     )
 
 
