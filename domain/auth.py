@@ -56,6 +56,10 @@ class Principal:
     customer_id: int | None = None
     staff_id: int | None = None
     store_id: int | None = None
+    #: customers this caller has just served at a counter (a rental written or taken back for
+    #: them, decision 0150): their data is visible as their own store's staff see it, for the
+    #: rest of the operation that served them (graph/context.py `Context.viewer`)
+    served_customers: frozenset[int] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -98,6 +102,8 @@ def require_role(principal: Principal, *roles: Role) -> None:
 
 def can_see_customer(principal: Principal, customer_id: int, customer_store_id: int) -> bool:
     if principal.role is Role.ADMIN:
+        return True
+    if principal.is_authenticated and customer_id in principal.served_customers:
         return True
     if principal.role is Role.CUSTOMER:
         return principal.customer_id == customer_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -43,6 +43,8 @@ class OperationScope:
         self._uow: ReadUnit | None = None
         self._replica_uow: ReadUnit | None = None
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
+        #: customers a write of this operation served (`Context.viewer`, decision 0150)
+        self.served_customers: set[int] = set()
 
     async def uow(self) -> ReadUnit:
         if self._uow is None:
@@ -126,6 +128,16 @@ class Context:
 
     #: told about each operation (metrics, traces); None: nobody watches
     observer: OperationObserver | None = None
+
+    @property
+    def viewer(self) -> Principal:
+        """The caller as the customer-data checks see them in this operation: with the
+        customers a write of it served (decision 0150), so that its payload reads back what
+        it wrote. Other operations (and other requests on a WebSocket) never see them."""
+        served = self.scope.served_customers
+        if not served:
+            return self.principal
+        return replace(self.principal, served_customers=frozenset(served))
 
     @property
     def scope(self) -> OperationScope:

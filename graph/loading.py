@@ -74,6 +74,12 @@ class ById(Generic[E]):
         loader = context.scope.loader(self.name, self.batch)
         return cast("list[E | None]", await loader.load_many(keys))
 
+    def forget(self, context: Context, key: int) -> None:
+        """Load `key` afresh next time in this operation (what the caller may see changed)."""
+        loader = context.scope.loader(self.name, self.batch)
+        if loader.cache_map.get(key) is not None:  # DataLoader.clear fails on an absent key
+            loader.clear(key)
+
 
 class NestedList(Generic[E]):
     """A list hanging off a parent (film → actors), in a fixed order, paged per parent.

@@ -193,11 +193,15 @@ MATRIX: Mapping[str, Rule] = {
     "Mutation.rentFilm": Rule(
         Access.SIGNED_IN,
         Scope.SELF_SERVICE,
-        note="the recorded staff member must work at that store; a customer's own rental "
-        "records the store's counter staff (decision 0120)",
+        note="the store is the counter's; the customer may be registered at any store, and "
+        "the payload reads them back (decision 0150); the recorded staff member must work at "
+        "that store; a customer's own rental records the store's counter staff (decision 0120)",
     ),
     "Mutation.returnRental": Rule(
-        Access.SIGNED_IN, Scope.SELF_SERVICE, note="a customer: their own rentals only"
+        Access.SIGNED_IN,
+        Scope.SELF_SERVICE,
+        note="the store that holds the copy, whoever rented it (decision 0150); a customer: "
+        "their own rentals only",
     ),
     "Mutation.recordPayment": Rule(
         Access.STAFF, Scope.STORE, note="the customer's store; staff as for rentFilm"

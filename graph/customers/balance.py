@@ -19,7 +19,7 @@ Info = strawberry.Info[Context, Any]
 async def _balances(
     context: Context, queries: Sequence[BalanceQuery]
 ) -> list[Decimal | DomainError | None]:
-    service = BalanceService(await context.scope.uow(), context.principal)
+    service = BalanceService(await context.scope.uow(), context.viewer)
     return await service.balances(queries)
 
 

@@ -34,7 +34,7 @@ async def owner_lookup(context: Context, ids: Sequence[int]) -> list[Customer | 
 
 
 async def _customers(context: Context, ids: Sequence[int]) -> list[Customer | DomainError | None]:
-    access = CustomerAccess(context.principal)
+    access = CustomerAccess(context.viewer)
     return [access.check(c) for c in await OWNERS.load_many(context, ids)]
 
 
@@ -46,6 +46,16 @@ async def _subscriptions(
 
 
 CUSTOMERS: ById[Customer] = ById("customer", _customers)
+
+
+def served(context: Context, customer_id: int) -> None:
+    """A write of this operation served the customer (the service allowed it): its payload
+    reads the customer back as their store's staff would, whatever store they belong to
+    (decision 0150). Only for the rest of this operation; a refusal loaded before is forgotten."""
+    context.scope.served_customers.add(customer_id)
+    CUSTOMERS.forget(context, customer_id)
+
+
 SUBSCRIPTIONS: ById[StreamingSubscription] = ById("subscription", _subscriptions)
 ADDRESSES: ById[Address] = ById.public("address", lambda uow: uow.addresses)
 CITIES: ById[City] = ById.public("city", lambda uow: uow.cities)

@@ -9,6 +9,7 @@ import strawberry
 
 from domain import errors as d
 from domain.rentals.counter import RecordPayment, RentFilm, RentingService
+from graph.customers.loaders import served
 from graph.errors import UserError, register_error
 from graph.mutations import Payload, run_mutation
 from graph.rentals.types import Payment, Rental
@@ -137,6 +138,7 @@ class RentalsMutation:
 
         async def action() -> RentFilmPayload:
             rental = await renting(info).rent_film(caller(info), command)
+            served(info.context, rental.customer_id)
             return RentFilmPayload(rental=await _rental(info, rental.rental_id))
 
         return await run_mutation(RentFilmPayload, action)
@@ -149,6 +151,7 @@ class RentalsMutation:
         async def action() -> ReturnRentalPayload:
             service = renting(info)
             receipt = await service.return_rental(caller(info), input.rental_id, input.returned_at)
+            served(info.context, receipt.rental.customer_id)
             return ReturnRentalPayload(
                 rental=await _rental(info, receipt.rental.rental_id),
                 charge=receipt.charge,
