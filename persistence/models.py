@@ -149,6 +149,7 @@ class FilmActor(Base):
 
 class FilmCategory(Base):
     __tablename__ = "film_category"
+    __table_args__ = (Index("idx_film_category_category_id", "category_id", "film_id"),)
 
     film_id: Mapped[int] = mapped_column(_fk("film.film_id"), primary_key=True)
     category_id: Mapped[int] = mapped_column(_fk("category.category_id"), primary_key=True)
@@ -200,6 +201,7 @@ class Store(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
+    __table_args__ = (Index("idx_staff_store_id", "store_id", "staff_id"),)
 
     staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(Text, nullable=False)
@@ -238,7 +240,22 @@ class Customer(Base):
 
 class Inventory(Base):
     __tablename__ = "inventory"
-    __table_args__ = (Index("idx_store_id_film_id", "store_id", "film_id"),)
+    __table_args__ = (
+        Index("idx_store_id_film_id", "store_id", "film_id"),
+        # a film's / a store's copies in page order (migration 0012)
+        Index(
+            "idx_inventory_film_id",
+            "film_id",
+            "inventory_id",
+            postgresql_include=["store_id", "last_update"],
+        ),
+        Index(
+            "idx_inventory_store_id",
+            "store_id",
+            "inventory_id",
+            postgresql_include=["film_id", "last_update"],
+        ),
+    )
 
     inventory_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     film_id: Mapped[int] = mapped_column(_fk("film.film_id"), nullable=False)
@@ -250,6 +267,9 @@ class Rental(Base):
     __tablename__ = "rental"
     __table_args__ = (
         Index("idx_fk_inventory_id", "inventory_id"),
+        # a customer's rentals, newest first (migration 0012)
+        Index("idx_rental_customer_id", "customer_id", "rental_date", "rental_id"),
+        Index("idx_rental_customer_id_rental_id", "customer_id", "rental_id"),
         Index(
             "idx_unq_rental_rental_date_inventory_id_customer_id",
             "rental_date",
@@ -280,7 +300,9 @@ class Payment(Base):
 
     __tablename__ = "payment"
     __table_args__ = (
+        # the per-parent lists' join keys in page order (migration 0012)
         Index("idx_payment_rental_id", "rental_id"),
+        Index("idx_payment_customer_id", "customer_id", "payment_date", "payment_id"),
         Index("idx_payment_payment_id", "payment_id"),
         {"postgresql_partition_by": "RANGE (payment_date)"},
     )

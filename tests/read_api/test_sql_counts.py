@@ -11,11 +11,23 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    get_named_type,
+)
 
 from config.settings import Settings
+from graph.schema import build_schema
 from pagila_graph.app import create_app
 from persistence.db import Database, StatementCounter
+from tests.conftest import settings_for
 from tests.read_api.conftest import ADMIN, Api, HeaderAuthenticator
+from tests.read_api.generated import SKIPPED_ROOTS
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +176,95 @@ async def test_statements_do_not_grow_with_the_number_of_parents(
     # cost nothing beyond the root page: it primes the loader that owner checks and
     # `rental.customer` use.
     assert counts == [26, 26], sql_counter.statements
+
+
+def _connection_node(field: GraphQLField) -> GraphQLObjectType | None:
+    """The node type of a connection field (`nodes: [T!]!`), or None."""
+    named = get_named_type(field.type)
+    if not isinstance(named, GraphQLObjectType) or "nodes" not in named.fields:
+        return None
+    node = get_named_type(named.fields["nodes"].type)
+    return node if isinstance(node, GraphQLObjectType) and "first" in field.args else None
+
+
+def _without_required_args(field: GraphQLField) -> bool:
+    return not any(isinstance(a.type, GraphQLNonNull) for a in field.args.values())
+
+
+def _per_parent_documents(schema: GraphQLSchema) -> list[tuple[str, str]]:
+    """From the served schema: for every object type that a root list pages, every nested
+    connection field of it with `totalCount`, one level and two levels deep, and every scalar
+    field taking no required argument (computed per-parent values: balances, availability, due
+    dates...). Each document pages `$n` parents."""
+    query = schema.query_type
+    assert query is not None
+    roots: dict[str, str] = {}
+    for name, field in query.fields.items():
+        node = _connection_node(field)
+        if node is not None and name not in SKIPPED_ROOTS:
+            roots.setdefault(node.name, name)
+    documents = []
+    for type_name, root in sorted(roots.items()):
+        parent = schema.get_type(type_name)
+        assert isinstance(parent, GraphQLObjectType)
+        scalars = [
+            name
+            for name, f in parent.fields.items()
+            if isinstance(get_named_type(f.type), GraphQLScalarType | GraphQLEnumType)
+            and _without_required_args(f)
+        ]
+        page = f"query($n: Int) {{ {root}(first: $n) {{ nodes {{ "
+        documents.append((f"{type_name}.scalars", f"{page}{' '.join(scalars)} }} }} }}"))
+        for name, f in parent.fields.items():
+            child = _connection_node(f)
+            if child is None:
+                continue
+            nested = f"{name}(first: 3) {{ totalCount nodes {{ "
+            documents.append((f"{type_name}.{name}", f"{page}{nested}__typename }} }} }} }} }}"))
+            for inner, g in child.fields.items():
+                if _connection_node(g) is not None:
+                    deeper = f"{inner}(first: 2) {{ totalCount }}"
+                    documents.append(
+                        (f"{type_name}.{name}.{inner}", f"{page}{nested}{deeper} }} }} }} }} }}")
+                    )
+    return documents
+
+
+PER_PARENT = _per_parent_documents(build_schema(settings_for("postgresql://unused/x"))._schema)
+
+
+def test_the_generation_covers_every_nested_connection() -> None:
+    names = {name for name, _ in PER_PARENT}
+    # the nested connections of the schema (a root list reaches each parent type)
+    assert {
+        "Film.actors",
+        "Film.categories",
+        "Film.inventory",
+        "Actor.films",
+        "Category.films",
+        "Customer.rentals",
+        "Customer.payments",
+        "Customer.subscriptions",
+        "Rental.payments",
+        "Store.staff",
+        "Store.inventory",
+    } <= names, names
+    assert "Customer.rentals.payments" in names and "Customer.scalars" in names
+
+
+@pytest.mark.parametrize(("name", "document"), PER_PARENT, ids=[n for n, _ in PER_PARENT])
+async def test_per_parent_counts_and_values_cost_one_statement_per_level(
+    api: Api, sql_counter: StatementCounter, name: str, document: str
+) -> None:
+    """Every nested `totalCount` (and every per-parent computed value) is batched: the number
+    of statements is the same for 2 parents as for 40, and each level of `totalCount` costs
+    exactly one count statement (GROUP BY parent), whatever the number of parents."""
+    counts = []
+    for n in (2, 40):
+        sql_counter.statements.clear()
+        data = await api.data(document, {"n": n}, as_=ADMIN)
+        assert data
+        counts.append(sql_counter.count)
+        grouped = [s for s in sql_counter.statements if "count(*)" in s and "GROUP BY" in s]
+        assert len(grouped) == document.count("totalCount"), sql_counter.statements
+    assert counts[0] == counts[1], (name, sql_counter.statements)
