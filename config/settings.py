@@ -174,6 +174,10 @@ class Settings(BaseSettings):
     # distinct operation names kept as metric labels; later ones are counted as "other"
     metrics_max_operation_names: int = 200
 
+    # --- the garbage collector (decision 0130) -------------------------------------------------
+    # freeze the start-up heap and collect the young generation less often while serving
+    gc_tuning: bool | None = None  # None: on, except in ENVIRONMENT=test
+
     # --- response cache of public catalogue reads (decision 0116) ----------------------------
     response_cache: bool | None = None  # None: on, except in ENVIRONMENT=test
     response_cache_ttl_s: float = Field(default=300.0, gt=0)
@@ -262,6 +266,12 @@ class Settings(BaseSettings):
         if self.rate_limit_enabled is None:
             return self.environment is not Environment.TEST
         return self.rate_limit_enabled
+
+    @property
+    def gc_tuning_enabled(self) -> bool:
+        if self.gc_tuning is None:
+            return self.environment is not Environment.TEST
+        return self.gc_tuning
 
     @property
     def response_cache_enabled(self) -> bool:

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import LocalEventHub, event_hub
 from pagila_graph.files import FileEndpoints
+from pagila_graph.heap import tuned_collector
 from pagila_graph.http_caching import ConditionalGetMiddleware
 from pagila_graph.http_protocol import GRAPHQL_RESPONSE_JSON, RequestRefused, SpecView
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
@@ -638,12 +639,14 @@ def create_app(
             # before the app serves anything (readiness included): the first customer's
             # question does not pay for imports and the model's first prompt
             await agents.warm_up()
-        try:
-            yield
-        finally:
-            await _close_live(events, cache)
-            if owns_database:
-                await db.dispose()
+        # last: the heap that start-up built is complete (decision 0130)
+        with tuned_collector() if settings.gc_tuning_enabled else nullcontext():
+            try:
+                yield
+            finally:
+                await _close_live(events, cache)
+                if owns_database:
+                    await db.dispose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
