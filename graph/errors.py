@@ -30,6 +30,7 @@ from typing_extensions import override
 
 from config.logging import request_id_var
 from domain import errors as d
+from domain.outcomes import OutcomeUnknown
 
 
 @strawberry.enum(description="Machine-readable error codes; stable across versions.")
@@ -204,7 +205,10 @@ def _should_mask(error: GraphQLError) -> bool:
     return is_unexpected(error) or isinstance(error.original_error, d.DomainError)
 
 
+#: nothing was written; the same request may succeed later
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+#: a write failed after its COMMIT was sent: it may have been saved (domain/outcomes.py)
+OUTCOME_UNKNOWN = OutcomeUnknown.code
 
 
 def never(_: BaseException) -> bool:
@@ -215,7 +219,9 @@ class ErrorFormatter(MaskErrors):
     """Adds `extensions.code` to every error raised on purpose; masks the rest. A failure that
     `unavailable` recognises (the database down, frozen or too slow; the composition root says
     which exceptions mean that) becomes `SERVICE_UNAVAILABLE` with `retryable: true`: the same
-    request may succeed later, unlike an internal error."""
+    request may succeed later, unlike an internal error. A write that failed after its COMMIT
+    was sent becomes `OUTCOME_UNKNOWN` (`retryable: true`; `committed: true` when it is known
+    to be saved): retry with the same idempotency key."""
 
     def __init__(self, unavailable: Callable[[BaseException], bool] = never) -> None:
         super().__init__(should_mask_error=_should_mask)
@@ -240,6 +246,24 @@ class ErrorFormatter(MaskErrors):
                 extensions=extensions,
             )
         request_id = request_id_var.get()
+        if isinstance(original, OutcomeUnknown):
+            # before `unavailable`: its cause is often a lost connection, but something may
+            # have been written, which SERVICE_UNAVAILABLE would deny
+            unknown: dict[str, object] = {
+                "code": OUTCOME_UNKNOWN,
+                "retryable": True,
+                "requestId": request_id,
+            }
+            if original.committed:
+                unknown["committed"] = True
+            return GraphQLError(
+                f"{original.message} (request id {request_id})",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions=unknown,
+            )
         if original is not None and self.unavailable(original):
             return GraphQLError(
                 "The service is unavailable or too slow right now; retry later "

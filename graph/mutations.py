@@ -1,5 +1,6 @@
 """How every mutation runs: one call into a domain service, domain refusals become the payload's
-typed `errors`, anything else propagates (and is masked with the request id)."""
+typed `errors`, a failure after a commit was sent becomes `OutcomeUnknown` (OUTCOME_UNKNOWN),
+anything else propagates (and is masked with the request id)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TypeVar
 import strawberry
 
 from domain.errors import DomainError
+from domain.outcomes import OutcomeUnknown, watching_writes
 from graph.errors import UserError, user_errors
 
 
@@ -28,8 +30,20 @@ async def run_mutation(payload: type[P], action: Callable[[], Awaitable[P]]) -> 
 
     Every payload type must give its result fields a default of None, so that
     `payload(errors=[...])` is a valid refusal.
+
+    Anything but a refusal after a COMMIT was sent (the connection lost during it, the
+    read-back of a committed row failing) is `OutcomeUnknown`: the client must not take it for
+    "nothing was written" (domain/outcomes.py).
     """
-    try:
-        return await action()
-    except DomainError as exc:
-        return payload(errors=user_errors(exc))
+    with watching_writes() as writes:
+        try:
+            return await action()
+        except DomainError as exc:
+            return payload(errors=user_errors(exc))
+        except OutcomeUnknown:
+            raise
+        except Exception as exc:
+            unknown = writes.outcome_of_failure()
+            if unknown is None:
+                raise
+            raise unknown from exc

@@ -16,6 +16,7 @@ from typing_extensions import override
 
 from config.logging import get_logger
 from config.settings import Settings
+from domain.outcomes import OutcomeUnknown
 from graph.agents.schema import AgentsMutation, AgentsQuery, AgentsSubscription
 from graph.catalogue.mutations import CatalogMutation
 from graph.catalogue.posters import PostersMutation
@@ -120,7 +121,18 @@ class PagilaSchema(strawberry.Schema):
             if not is_unexpected(error):
                 continue
             original = error.original_error
-            if original is not None and self.unavailable(original):
+            if isinstance(original, OutcomeUnknown):
+                cause = original.__cause__
+                if cause is not None and not self.unavailable(cause):
+                    log.error("graphql.outcome_unknown", path=error.path, exc_info=cause)
+                else:
+                    log.warning(
+                        "graphql.outcome_unknown",
+                        path=error.path,
+                        committed=original.committed,
+                        error=f"{type(cause).__name__}: {cause}"[:300],
+                    )
+            elif original is not None and self.unavailable(original):
                 log.warning(
                     "graphql.service_unavailable",
                     path=error.path,

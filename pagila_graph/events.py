@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -31,6 +32,10 @@ SUBSCRIBER_QUEUE = 1000
 #: (events published by this process still reach it while Redis is away)
 LISTENER_READY_S = 5.0
 RECONNECT_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
+#: the longest a write waits (after its commit) for Redis to take its events
+PUBLISH_TIMEOUT_S = 0.5
+#: after a failed publish, events stay in this process for this long before Redis is tried again
+PUBLISH_RETRY_AFTER_S = 5.0
 
 
 class Subscriber:
@@ -111,14 +116,30 @@ class RedisEventHub(LocalEventHub):
         self._redis: aioredis.Redis = aioredis.Redis.from_url(redis_url)
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._publish_paused_until = 0.0
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Called after the write committed: bounded (`PUBLISH_TIMEOUT_S`), never raises. After
+        a failure Redis is left alone for `PUBLISH_RETRY_AFTER_S` (events reach this process's
+        subscribers only meanwhile), so that a hung Redis costs one timeout per period, not
+        one per write."""
         for event in events:
+            if time.monotonic() < self._publish_paused_until:
+                self.deliver(event)
+                continue
             try:
-                await self._redis.publish(self.channel, event.to_json())
-            except (RedisError, OSError) as exc:
+                await asyncio.wait_for(
+                    self._redis.publish(self.channel, event.to_json()), PUBLISH_TIMEOUT_S
+                )
+            except (RedisError, OSError, TimeoutError) as exc:
                 # committed already: this process's subscribers still hear of it
-                log.warning("events.publish_failed", error=str(exc), kind=event.kind.value)
+                self._publish_paused_until = time.monotonic() + PUBLISH_RETRY_AFTER_S
+                log.warning(
+                    "events.publish_failed",
+                    error=str(exc) or type(exc).__name__,
+                    kind=event.kind.value,
+                    retry_after_s=PUBLISH_RETRY_AFTER_S,
+                )
                 self.deliver(event)
 
     async def _listening(self) -> None:

@@ -56,6 +56,8 @@ CATALOGUE_KINDS = frozenset(
 )
 #: after Redis failed, this process bypasses the cache for this long
 REDIS_RETRY_AFTER_S = 5.0
+#: the longest one Redis call of the cache may take (connect, or a command's answer)
+REDIS_TIMEOUT_S = 0.5
 
 
 @lru_cache(maxsize=1024)
@@ -128,7 +130,10 @@ class RedisResponseCache:
     """Every process: answers and the generation in Redis."""
 
     def __init__(self, redis_url: str, prefix: str, ttl_s: float) -> None:
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(redis_url)
+        # bounded: a hung Redis (accepting, never answering) must not hold reads or writes
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
         self._generation_key = f"{prefix}:cache:generation"
         self._prefix = f"{prefix}:cache"
         self._ttl_ms = max(int(ttl_s * 1000), 1)

@@ -128,6 +128,32 @@ def is_unavailable(error: BaseException) -> bool:
             return True
         if type(current).__name__ in _ASYNCPG_UNAVAILABLE:
             return True
+        words = _ASYNCPG_GONE.get(type(current).__name__)
+        if words is not None and words in str(current):
+            # a connection cut while being initialised (a terminated backend): gone, not a bug
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
+#: SQLSTATE classes that do not mean "the server rolled the transaction back": connection
+#: exceptions, operator intervention (a terminated backend may have committed first), system
+#: and internal errors
+_NOT_A_ROLLBACK = frozenset({"08", "57", "58", "XX"})
+
+
+def refused_by_server(error: BaseException) -> bool:
+    """Whether a failed COMMIT was answered by the server with an error that rolled the
+    transaction back (serialization failure, deadlock, a deferred constraint…): then nothing
+    was saved. A lost connection, a client-side timeout, a terminated backend: the server may
+    have committed before the answer was lost."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
+        if isinstance(sqlstate, str) and len(sqlstate) == 5:
+            return sqlstate[:2] not in _NOT_A_ROLLBACK
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
 
@@ -143,6 +169,15 @@ _ASYNCPG_UNAVAILABLE = frozenset(
         "QueryCanceledError",
     }
 )
+
+
+#: asyncpg's generic client errors, and their words when they mean the connection is gone:
+#: closed under the set-up of a new connection, or left mid-operation ("cannot switch to
+#: state 12; another operation (2) is in progress")
+_ASYNCPG_GONE = {
+    "InterfaceError": "connection is closed",
+    "InternalClientError": "another operation",
+}
 
 
 class Database:
@@ -245,6 +280,7 @@ __all__ = [
     "create_engine",
     "is_unavailable",
     "redact",
+    "refused_by_server",
     "to_async_url",
     "to_libpq_url",
 ]

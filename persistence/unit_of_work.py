@@ -6,8 +6,14 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
+from domain.outcomes import (
+    OutcomeUnknown,
+    note_commit_confirmed,
+    note_commit_refused,
+    note_commit_sent,
+)
 from domain.units import ReadUnit, WriteUnit
-from persistence.db import Database
+from persistence.db import Database, refused_by_server
 from persistence.repositories.balance import (
     SqlAccountRepository,
     SqlRentalTermsRepository,
@@ -210,10 +216,24 @@ class SqlAlchemyUnitOfWork:
             self._made.clear()
 
     async def commit(self) -> None:
+        """Flushes, then sends COMMIT. A failure before COMMIT leaves nothing written; one
+        while it is under way may have saved everything (issue 14 item 12): unless the server
+        refused it with an error of its own, that is `OutcomeUnknown`, and the operation's
+        write log (domain/outcomes.py) says so to whoever answers the client."""
         assert self._runner is not None
         if self._read_only:
             raise RuntimeError("A read-only unit of work cannot commit.")
-        await self._runner.session.commit()
+        session = self._runner.session
+        await session.flush()  # the statements still pending: nothing is saved if they fail
+        note_commit_sent()
+        try:
+            await session.commit()
+        except Exception as exc:
+            if refused_by_server(exc):
+                note_commit_refused()
+                raise
+            raise OutcomeUnknown(committed=None) from exc
+        note_commit_confirmed()
 
 
 class SqlUnitOfWorkFactory:
