@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.queries import QUERIES, BenchQuery  # noqa: E402
+from bench.queries import QUERIES, BenchQuery, prepare_callers  # noqa: E402
 from persistence import loader, migrate  # noqa: E402
 from persistence.db import to_libpq_url  # noqa: E402
 
@@ -174,21 +174,30 @@ def main() -> None:
         first = QUERIES[0]
         wait_for(ours_url, {"query": first.ours})
         wait_for(reference_url, {"query": first.reference})
-        for query in queries:
-            ours_data = query.extract_ours(post(ours_url, {"query": query.ours}, query.headers()))
-            ref_data = query.extract_reference(post(reference_url, {"query": query.reference}))
+        prepare_callers(url, ours_url)  # accounts for the signed-in pairs
+        for query in (q.prepared() for q in queries):
+            ours_data = query.sample(ours_url, "ours")
+            if ours_data is None:
+                ours_data = query.extract_ours(
+                    post(ours_url, {"query": query.ours}, query.headers())
+                )
+            ref_data = query.sample(reference_url, "reference")
+            if ref_data is None:
+                ref_data = query.extract_reference(post(reference_url, {"query": query.reference}))
             if normalise(ours_data) != normalise(ref_data):
                 raise SystemExit(
                     f"{query.name}: the two servers return different data:\n"
                     f"ours {json.dumps(normalise(ours_data))[:600]}\n"
                     f"ref  {json.dumps(normalise(ref_data))[:600]}"
                 )
-            ours_rps, ours_p50, ours_p99 = wrk(
+            ours_rps, ours_p50, ours_p99 = query.measure(
+                ours_url, "ours", args.duration, args.connections
+            ) or wrk(
                 ours_url, {"query": query.ours}, query.headers(), args.duration, args.connections
             )
-            ref_rps, ref_p50, ref_p99 = wrk(
-                reference_url, {"query": query.reference}, {}, args.duration, args.connections
-            )
+            ref_rps, ref_p50, ref_p99 = query.measure(
+                reference_url, "reference", args.duration, args.connections
+            ) or wrk(reference_url, {"query": query.reference}, {}, args.duration, args.connections)
             row = {
                 "query": query.name,
                 "description": query.description,
