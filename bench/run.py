@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.queries import QUERIES, BenchQuery, prepare_callers  # noqa: E402
 from persistence import loader, migrate  # noqa: E402
 from persistence.db import to_libpq_url  # noqa: E402
+from persistence.scale import scale_up  # noqa: E402
 
 OURS_PORT, REFERENCE_PORT = 8811, 8812
 
@@ -96,7 +97,7 @@ def _percentile(out: str, which: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-async def prepare_database(server_url: str) -> str:
+async def prepare_database(server_url: str, scale: int = 1) -> str:
     name = f"pagila_bench_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(server_url)
     await conn.execute(f'CREATE DATABASE "{name}"')
@@ -104,6 +105,9 @@ async def prepare_database(server_url: str) -> str:
     url = to_libpq_url(make_url(server_url).set(database=name))
     await migrate.upgrade(url)
     await loader.load_pagila(url)
+    if scale > 1:
+        report = await scale_up(url, scale)
+        print(f"scaled x{scale} in {report.seconds:.1f} s: {report.rows_added}", flush=True)
     return url
 
 
@@ -160,12 +164,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", nargs="*", help="pair names, e.g. Q3 Q7 (default: all)")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="N copies of the data set (persistence/scale.py)"
+    )
     args = parser.parse_args()
     queries = [q for q in QUERIES if not args.only or q.name in args.only]
     server_url = to_libpq_url(
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     )
-    url = asyncio.run(prepare_database(server_url))
+    url = asyncio.run(prepare_database(server_url, args.scale))
     procs = start_servers(url, args.workers)
     ours_url = f"http://127.0.0.1:{OURS_PORT}/graphql"
     reference_url = f"http://127.0.0.1:{REFERENCE_PORT}/graphql"
@@ -226,7 +233,12 @@ def main() -> None:
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    meta = {"connections": args.connections, "duration_s": args.duration, "workers": args.workers}
+    meta = {
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "workers": args.workers,
+        "scale": args.scale,
+    }
     (out_dir / f"{stamp}.json").write_text(json.dumps({**meta, "results": results}, indent=2))
 
 
