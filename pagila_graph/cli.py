@@ -435,6 +435,53 @@ def purge_keys(
     _step(f"Deleted {deleted} idempotency key(s) older than {older_than_hours:g} h")
 
 
+@app.command()
+def soak(  # noqa: PLR0917 (Typer options)
+    minutes: Annotated[float, typer.Option(min=0.05, help="How long to run.")] = 10,
+    customers: Annotated[int, typer.Option(min=1, help="Simulated customers at once.")] = 40,
+    connections: Annotated[int, typer.Option(min=1, help="HTTP connections at most.")] = 16,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="A running server (its JWT_SECRET must be set here too); default: start one."
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write the report here.")] = None,
+) -> None:
+    """Mixed reads, rentals, returns, payments and agent questions (scripted model) from many
+    simulated customers for MINUTES, then check the books; exit 1 if they do not balance."""
+    from pagila_graph.soak import soak as run_soak
+
+    settings = _settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    settings, prepared = _prepare_database(settings)
+    assert settings.database_url is not None
+    try:
+        result = asyncio.run(
+            run_soak(
+                settings,
+                settings.database_url,
+                minutes=minutes,
+                customers=customers,
+                connections=connections,
+                server_url=url,
+                seed=seed,
+                on_progress=_step,
+            )
+        )
+    finally:
+        if prepared.embedded is not None:
+            prepared.embedded.stop()
+    lines = result.lines()
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    if report is not None:
+        report.write_text("\n".join(lines) + "\n")
+    if not result.books.balanced:
+        raise typer.Exit(1)
+
+
 @app.command("register-operations")
 def register_operations(
     files: Annotated[
