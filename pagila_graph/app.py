@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -112,20 +113,30 @@ QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 class RequestIdMiddleware:
-    """Binds a request id (the caller's `X-Request-ID`, or a new one) to every log line."""
+    """Binds a request id (the caller's `X-Request-ID`, or a new one) to every log line, and
+    writes the request's `http.request` line (when this module logs at INFO)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.logger = logging.getLogger(__name__)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        incoming = ""
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        operations, operations_token = collect_operation_names()
+        # the line is built only when it will be written (isEnabledFor is cached by logging)
+        logged = (
+            scope["type"] == "http"
+            and scope.get("path") not in QUIET_PATHS
+            and self.logger.isEnabledFor(logging.INFO)
+        )
+        operations, operations_token = collect_operation_names() if logged else ([], None)
         started = time.perf_counter()
         status = 0
 
@@ -133,14 +144,16 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if scope["type"] == "http" and scope.get("path") not in QUIET_PATHS:
+            if logged:
                 log.info(
                     "http.request",
                     method=scope.get("method"),
@@ -149,7 +162,8 @@ class RequestIdMiddleware:
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 2),
                 )
-            stop_collecting_operation_names(operations_token)
+            if operations_token is not None:
+                stop_collecting_operation_names(operations_token)
             request_id_var.reset(token)
 
 

@@ -225,10 +225,11 @@ class SpecView(GraphQL[Context, None]):
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """Browsers asking for HTML; not a GET that carries an operation (a persisted query
         sends only `extensions`) nor a client accepting `*/*`."""
+        if request.method != "GET":  # before the query string is parsed: a POST never is
+            return False
         params = request.query_params
         return (
-            request.method == "GET"
-            and params.get("query") is None
+            params.get("query") is None
             and params.get("extensions") is None
             and "text/html" in request.headers.get("accept", "")
         )

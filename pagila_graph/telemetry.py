@@ -7,9 +7,10 @@ process counts its own requests; docs/operations.md says how to scrape them.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -59,17 +60,29 @@ def count_statements(engine: AsyncEngine) -> None:
 _operation_names: ContextVar[list[str] | None] = ContextVar("operations", default=None)
 
 
-class OperationNamesForLog:
-    """Observes operations only to name them in the request's log line."""
+class _NamedForLog(AbstractContextManager[OperationReport]):
+    __slots__ = ("report",)
 
-    @contextmanager
-    def operation(self, report: OperationReport) -> Iterator[OperationReport]:
-        try:
-            yield report
-        finally:
-            names = _operation_names.get()
-            if names is not None and not report.discarded:
-                names.append(report.name or "anonymous")
+    def __init__(self, report: OperationReport) -> None:
+        self.report = report
+
+    @override
+    def __enter__(self) -> OperationReport:
+        return self.report
+
+    @override
+    def __exit__(self, *_: object) -> None:
+        names = _operation_names.get()
+        if names is not None and not self.report.discarded:
+            names.append(self.report.name or "anonymous")
+
+
+class OperationNamesForLog:
+    """Observes operations only to name them in the request's log line (a plain class, not a
+    generator: this runs for every operation, decision 0132)."""
+
+    def operation(self, report: OperationReport) -> AbstractContextManager[OperationReport]:
+        return _NamedForLog(report)
 
 
 class Observers:
@@ -78,12 +91,28 @@ class Observers:
     def __init__(self, *observers: OperationObserver) -> None:
         self.observers = observers
 
-    @contextmanager
-    def operation(self, report: OperationReport) -> Iterator[OperationReport]:
-        with ExitStack() as stack:
+    def operation(self, report: OperationReport) -> AbstractContextManager[OperationReport]:
+        return _ObservedBy(self.observers, report)
+
+
+class _ObservedBy(ExitStack):
+    """Enters every observer's context on entry (an ExitStack: exits in reverse order, each
+    told of the exception); yields the report. No generator per operation."""
+
+    def __init__(self, observers: tuple[OperationObserver, ...], report: OperationReport) -> None:
+        super().__init__()
+        self.observers = observers
+        self.report = report
+
+    @override
+    def __enter__(self) -> OperationReport:  # type: ignore[override]
+        try:
             for observer in self.observers:
-                stack.enter_context(observer.operation(report))
-            yield report
+                self.enter_context(observer.operation(self.report))
+        except BaseException:
+            self.__exit__(*sys.exc_info())  # those already entered are exited
+            raise
+        return self.report
 
 
 def collect_operation_names() -> tuple[list[str], Token[list[str] | None]]:
@@ -132,6 +161,34 @@ class PoolCollector(Collector):
             method = getattr(self.pool, read, None)
             if method is not None:
                 yield GaugeMetricFamily(name, doc, value=float(method()))
+
+
+class _MeasuredOperation(AbstractContextManager[OperationReport]):
+    """One operation's time and SQL statements (a plain class, not a generator: this runs for
+    every operation)."""
+
+    __slots__ = ("metrics", "report", "started", "tally", "token")
+
+    def __init__(self, metrics: Metrics, report: OperationReport) -> None:
+        self.metrics = metrics
+        self.report = report
+        self.tally = [0]
+
+    @override
+    def __enter__(self) -> OperationReport:
+        self.token = _statements.set(self.tally)
+        self.started = time.perf_counter()
+        return self.report
+
+    @override
+    def __exit__(self, *_: object) -> None:
+        try:
+            _statements.reset(self.token)
+        except ValueError:  # a subscription can end in another task's context
+            _statements.set(None)
+        if not self.report.discarded:
+            seconds = time.perf_counter() - self.started
+            self.metrics._record_operation(self.report, seconds, self.tally[0])
 
 
 class Metrics:
@@ -196,30 +253,29 @@ class Metrics:
             ["tool"],
             registry=r,
         )
+        self._operation_children: dict[tuple[str, str, str], tuple[Histogram, Histogram]] = {}
         for kind in LimitKind:  # show the refusal counters at 0 before the first refusal
             self.rate_limited.labels(kind.value)
 
     # --- what the layers report ----------------------------------------------------------
 
-    @contextmanager
-    def operation(self, report: OperationReport) -> Iterator[OperationReport]:
-        tally = [0]
-        token = _statements.set(tally)
-        started = time.perf_counter()
-        try:
-            yield report
-        finally:
-            try:
-                _statements.reset(token)
-            except ValueError:  # a subscription can end in another task's context
-                _statements.set(None)
-            if not report.discarded:
-                self._record_operation(report, time.perf_counter() - started, tally[0])
+    def operation(self, report: OperationReport) -> AbstractContextManager[OperationReport]:
+        """Times the operation and counts its SQL statements."""
+        return _MeasuredOperation(self, report)
 
     def _record_operation(self, report: OperationReport, seconds: float, statements: int) -> None:
         name = self.names.label(report.name)
-        self.operation_seconds.labels(name, report.type or "none", report.path).observe(seconds)
-        self.sql_statements.labels(name, report.path).observe(statements)
+        # the label children, looked up once per label set (names are bounded, BoundedNames)
+        key = (name, report.type or "none", report.path)
+        children = self._operation_children.get(key)
+        if children is None:
+            children = (
+                self.operation_seconds.labels(*key),
+                self.sql_statements.labels(name, report.path),
+            )
+            self._operation_children[key] = children
+        children[0].observe(seconds)
+        children[1].observe(statements)
         for code in report.error_codes:
             self.errors.labels(name, code).inc()
 

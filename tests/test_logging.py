@@ -84,3 +84,32 @@ def test_log_lines_during_a_progress_bar_go_through_rich() -> None:
     document = json.loads(line[line.index("{") :])
     assert document["event"] == "during.progress"
     assert document["table"] == "film"
+
+
+async def test_no_request_line_below_info_but_the_request_id_still_answers(
+    capsys: pytest.CaptureFixture[str], settings: Settings, database: Database
+) -> None:
+    import httpx
+
+    from pagila_graph.app import create_app
+
+    app = create_app(settings, database)
+    configure_logging("WARNING", json=True)
+    try:
+        capsys.readouterr()
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as http:
+            answer = await http.post(
+                "/graphql",
+                json={"query": "query Catalogue { films(first: 1) { nodes { title } } }"},
+                headers={"x-request-id": "first", "X-Request-ID": "req-7"},
+            )
+            get_logger("test").info("below the level")
+            get_logger("test").warning("at the level")
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    finally:
+        configure_logging("WARNING", json=False)
+    assert answer.status_code == 200
+    assert answer.headers["x-request-id"] == "req-7"  # the last one sent, as before
+    assert [line["event"] for line in lines] == ["at the level"]
