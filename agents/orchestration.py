@@ -29,7 +29,6 @@ from semantic_kernel.agents import (
     HandoffOrchestration,
     OrchestrationHandoffs,
 )
-from semantic_kernel.agents.orchestration.handoffs import HANDOFF_PLUGIN_NAME
 from semantic_kernel.agents.runtime import InProcessRuntime
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
@@ -44,7 +43,7 @@ from semantic_kernel.filters import AutoFunctionInvocationContext, FilterTypes
 from semantic_kernel.functions import FunctionResult, KernelArguments
 from typing_extensions import override
 
-from agents import answers
+from agents import answers, grounding
 from agents.events import (
     AgentEvent,
     AgentMessage,
@@ -55,7 +54,8 @@ from agents.events import (
     ToolCallStarted,
     Usage,
 )
-from agents.notes import CONTEXT_PREFIX
+from agents.handoff_names import COMPLETE_TASK, HANDOFF_PLUGIN_NAME, TRANSFER_PREFIX
+from agents.notes import ARGUMENT_SCHEMAS_KEY, CONTEXT_PREFIX
 from agents.plugins import customer, film_search, prompts
 from agents.router import FirstAgent
 from domain.auth import Principal
@@ -124,6 +124,8 @@ class RunState:
     planned: bool = False
     #: the LLMAgent's answer from the store's own tables (agents.answers) has been tried
     glossary_tried: bool = False
+    #: what the question lets each tool argument take (agents.grounding.argument_schemas)
+    argument_schemas: grounding.ArgumentSchemas = field(default_factory=dict)
 
     def say(self, agent: str, text: str) -> None:
         """Streams `text` as part of the answer (the one place an answer's text comes from)."""
@@ -249,6 +251,15 @@ def tool_filter(
             context.terminate = True
             return
         searched = plugin == film_search.PLUGIN_NAME and name == "search_films"
+        if state.argument_schemas:
+            # whatever model made the call: vocabularies, one phrase per argument, what the
+            # question states unambiguously (agents.grounding)
+            given = dict(context.arguments or {})
+            grounded = grounding.grounded_call(
+                context.function.metadata, given, state.argument_schemas
+            )
+            context.arguments = KernelArguments(**grounded)
+            arguments = _arguments_json(context)
         if agent == SEARCH and searched and state.links is not None:
             given = dict(context.arguments or {})
             grounded = answers.search_arguments(state.links, given)
@@ -325,7 +336,7 @@ async def _answer_from_glossary(kernel: Kernel, state: RunState) -> bool:
     state.answer = AgentMessage(LLM, text)
     state.steps.append(state.answer)
     await kernel.invoke(
-        plugin_name=HANDOFF_PLUGIN, function_name="complete_task", task_summary=text[:200]
+        plugin_name=HANDOFF_PLUGIN, function_name=COMPLETE_TASK, task_summary=text[:200]
     )
     return True
 
@@ -338,7 +349,7 @@ async def _no_match_handoff(kernel: Kernel, state: RunState, arguments: str) -> 
         f"The catalogue search {arguments} found no film; the customer has been told "
         "the catalogue has no match. Do not name any film; help in general terms.",
     )
-    await kernel.invoke(plugin_name=HANDOFF_PLUGIN, function_name=f"transfer_to_{LLM}")
+    await kernel.invoke(plugin_name=HANDOFF_PLUGIN, function_name=f"{TRANSFER_PREFIX}{LLM}")
     _record_handoff(state, SEARCH, LLM, "no catalogue match")
     state.say(LLM, NO_MATCH_NOTICE + " ")
 
@@ -375,7 +386,7 @@ async def _answer_from_result(kernel: Kernel, state: RunState, result: str) -> b
     state.answer = AgentMessage(SEARCH, text)
     state.steps.append(state.answer)
     await kernel.invoke(
-        plugin_name=HANDOFF_PLUGIN, function_name="complete_task", task_summary=text[:200]
+        plugin_name=HANDOFF_PLUGIN, function_name=COMPLETE_TASK, task_summary=text[:200]
     )
     return True
 
@@ -383,10 +394,10 @@ async def _answer_from_result(kernel: Kernel, state: RunState, result: str) -> b
 async def _handoff(
     context: AutoFunctionInvocationContext, next: Any, *, agent: str, state: RunState, name: str
 ) -> None:
-    if not name.startswith("transfer_to_"):
+    if not name.startswith(TRANSFER_PREFIX):
         await next(context)  # complete_task
         return
-    target = name.removeprefix("transfer_to_")
+    target = name.removeprefix(TRANSFER_PREFIX)
     refusal: str | None = None
     if state.handoffs >= MAX_HANDOFFS:
         refusal = "Transfer refused: answer the customer yourself now."
@@ -430,9 +441,21 @@ def _add_usage(state: RunState, message: ChatMessageContent | StreamingChatMessa
         state.usage.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
 
 
-def _execution_settings(service: ChatCompletionClientBase, limits: RunLimits) -> Any:
+def _execution_settings(
+    service: ChatCompletionClientBase, limits: RunLimits, schemas: grounding.ArgumentSchemas
+) -> Any:
+    """The agent's settings; the arguments the question allows ride along in `extension_data`
+    (never sent to a provider: SK leaves `extension_data` out of requests) for a connector
+    that constrains its output (agents.notes.ARGUMENT_SCHEMAS_KEY)."""
     settings_class = service.get_prompt_execution_settings_class()
-    return settings_class(max_tokens=limits.max_tokens)
+    settings = settings_class(max_tokens=limits.max_tokens)
+    settings.extension_data[ARGUMENT_SCHEMAS_KEY] = schemas
+    return settings
+
+
+def _name_parameters() -> frozenset[str]:
+    """The tool parameters that take a title or a person's name, as the plugins declare them."""
+    return frozenset(f"{film_search.PLUGIN_NAME}-{key}" for key in film_search.NAME_PARAMETERS)
 
 
 def build_agents(
@@ -451,6 +474,13 @@ def build_agents(
         search_kernel.add_plugin(customer.CustomerPlugin(units, principal), customer.PLUGIN_NAME)
     search_kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, tool_filter(SEARCH, state))
 
+    if state.links is not None:
+        state.argument_schemas = grounding.argument_schemas(
+            search_kernel.get_full_list_of_function_metadata(),
+            state.links.question,
+            _name_parameters(),
+        )
+
     llm_kernel = Kernel()
     llm_kernel.add_service(service)
     llm_kernel.add_plugin(prompts.writer_plugin())
@@ -467,7 +497,9 @@ def build_agents(
             instructions=instructions,
             kernel=kernel,
             function_choice_behavior=behavior,
-            arguments=KernelArguments(settings=_execution_settings(service, state.limits)),
+            arguments=KernelArguments(
+                settings=_execution_settings(service, state.limits, state.argument_schemas)
+            ),
         )
         agent.run_state = state
         agents[name] = agent

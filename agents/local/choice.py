@@ -29,11 +29,9 @@ from typing import Any
 from semantic_kernel.contents import FunctionCallContent
 from semantic_kernel.functions import KernelFunctionMetadata
 
-from agents.local.grounding import QuestionTerms, ground, stem
+from agents.handoff_names import transfer_function
 
 RESPOND = "respond"
-#: known values too common as plain words to fill in unasked ("anything new?")
-AMBIGUOUS = frozenset({"new"})
 #: a short phrase: up to ten words of letters, digits and a little punctuation, single spaces
 PHRASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9'&.,:-]*( [A-Za-z0-9'&.,:-]+){0,9}$"
 PHRASE_MAX = 60
@@ -72,11 +70,11 @@ DEFAULT_EXAMPLES: dict[str, tuple[Example, ...]] = {
         Example("horror films shorter than 60 minutes rated R", "FilmSearch-search_films",
                 {"category": "Horror", "max_length": 60, "rating": "R"}),
     ),
-    "Handoff-transfer_to_LLMAgent": (
-        Example("what's a good snack for a movie night?", "Handoff-transfer_to_LLMAgent", {}),
+    transfer_function("LLMAgent"): (
+        Example("what's a good snack for a movie night?", transfer_function("LLMAgent"), {}),
     ),
-    "Handoff-transfer_to_SearchAgent": (
-        Example("do you have any comedies?", "Handoff-transfer_to_SearchAgent", {}),
+    transfer_function("SearchAgent"): (
+        Example("do you have any comedies?", transfer_function("SearchAgent"), {}),
     ),
     # no film in it: the LLMAgent, which sees this example too, copied the title it named
     RESPOND: (
@@ -138,14 +136,13 @@ def id_parameters(function: KernelFunctionMetadata) -> list[str]:
 def arguments_schema(
     function: KernelFunctionMetadata,
     known_ids: Sequence[int] = (),
-    terms: QuestionTerms | None = None,
-    vocabularies: Mapping[str, Sequence[str]] | None = None,
-    capitalized: frozenset[str] = frozenset(),
+    constraints: Mapping[str, Mapping[str, Any] | None] | None = None,
 ) -> dict[str, Any] | None:
-    """The function's arguments: every string bounded, ids limited to `known_ids` (the ids the
-    tool results of this turn contain) and, given the question's `terms`, other values limited
-    to what the question says (`agents.local.grounding`). None when a required argument has
-    nothing to take (the function is then not offered)."""
+    """The function's arguments as a grammar: every string bounded, ids limited to `known_ids`
+    (the ids the tool results of this turn contain) and, where the orchestration gives
+    `constraints` (`Plugin-function.parameter` → the values the question allows, or None for
+    none: agents.grounding), only those values. None when a required argument has nothing to
+    take (the function is then not offered)."""
     properties: dict[str, Any] = {}
     required: list[str] = []
     ids = set(id_parameters(function))
@@ -153,20 +150,14 @@ def arguments_schema(
         if not parameter.name or not parameter.include_in_function_choices:
             continue
         schema: dict[str, Any] | None
+        key = f"{function.fully_qualified_name}.{parameter.name}"
         if parameter.name in ids and known_ids:
             schema = {"enum": list(known_ids)}
+        elif constraints is not None and key in constraints:
+            allowed = constraints[key]
+            schema = None if allowed is None else _bounded(allowed)
         else:
             schema = _bounded(parameter.schema_data or {"type": "string"})
-            if terms is not None and parameter.name not in ids:
-                key = f"{function.fully_qualified_name}.{parameter.name}"
-                schema = ground(
-                    parameter.name,
-                    schema,
-                    parameter.description,
-                    terms,
-                    (vocabularies or {}).get(key),
-                    capitalized=key in capitalized,
-                )
         if schema is None:
             if parameter.is_required:
                 return None
@@ -202,60 +193,17 @@ class Choice:
     max_examples: int = 6
     #: the ids found in this turn's tool results (the only ids the model may pass)
     known_ids: tuple[int, ...] = ()
-    #: the customer's question: when given, arguments only take what it says
-    terms: QuestionTerms | None = None
-    #: known values of parameters (`Plugin-function.parameter` → values), e.g. ratings
-    vocabularies: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    #: parameters that take a title or a name (`Plugin-function.parameter`)
-    capitalized: frozenset[str] = frozenset()
+    #: what the orchestration lets each argument take (`Plugin-function.parameter` → schema,
+    #: None: nothing); parameters it does not name are only bounded
+    constraints: Mapping[str, Mapping[str, Any] | None] | None = None
 
     def _arguments(self) -> list[tuple[KernelFunctionMetadata, dict[str, Any]]]:
         usable = []
         for function in self.functions:
-            arguments = arguments_schema(
-                function, self.known_ids, self.terms, self.vocabularies, self.capitalized
-            )
+            arguments = arguments_schema(function, self.known_ids, self.constraints)
             if arguments is not None:
                 usable.append((function, arguments))
         return usable
-
-    def complete(self, step: Step) -> Step:
-        """The model's call plus what the question states unambiguously and the model left
-        out: a known value (rating, category) when the question names exactly one and no other
-        argument already holds its word; a number that exactly one parameter can take
-        ("$1" → the price, "store 2" → the store). The model still chose the function."""
-        if self.terms is None or step.is_answer:
-            return step
-        schema = next(
-            (a for f, a in self._arguments() if f.fully_qualified_name == step.function), None
-        )
-        if schema is None:
-            return step
-        arguments = dict(step.arguments)
-        words = {
-            stem(w)
-            for v in arguments.values()
-            if isinstance(v, str)
-            for w in re.findall(r"[A-Za-z0-9'\-]+", v)
-        }
-        numbers = {v for v in arguments.values() if type(v) in (int, float)}
-        takers: dict[float, list[tuple[str, Any]]] = {}
-        for name, prop in schema["properties"].items():
-            values = prop.get("enum") or []
-            if name in arguments or len(values) != 1:
-                continue
-            value = values[0]
-            if f"{step.function}.{name}" in self.vocabularies:
-                if stem(str(value)) not in words and str(value).lower() not in AMBIGUOUS:
-                    arguments[name] = value
-                    words.add(stem(str(value)))
-            elif type(value) in (int, float) and value not in numbers:
-                takers.setdefault(float(value), []).append((name, value))
-        for named in takers.values():
-            if len(named) == 1:
-                name, value = named[0]
-                arguments[name] = value
-        return Step(step.function, arguments)
 
     @property
     def callable(self) -> list[KernelFunctionMetadata]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal, get_args
+from enum import StrEnum
+from typing import Annotated, Any
 
 from semantic_kernel.functions import kernel_function
 
@@ -24,18 +25,49 @@ from domain.errors import DomainError
 from domain.units import UnitOfWorkFactory
 
 PLUGIN_NAME = "FilmSearch"
-#: Pagila's categories (the bundled data): what a small model may put in `category`
-CATEGORIES = (
-    "Action", "Animation", "Children", "Classics", "Comedy", "Documentary", "Drama", "Family",
-    "Foreign", "Games", "Horror", "Music", "New", "Sci-Fi", "Sports", "Travel",
-)  # fmt: skip
 
 
-#: what `search_films` can order by (its `sort_by` parameter's vocabulary)
-SortBy = Literal["relevance", "title", "length", "rental_rate", "replacement_cost", "release_year"]
-SORT_FIELDS: dict[str, FilmOrderField] = {
-    name: FilmOrderField(name.upper()) for name in get_args(SortBy)
-}
+class FilmCategory(StrEnum):
+    """Pagila's categories (the bundled data): the `category` parameter's vocabulary. An enum,
+    so Semantic Kernel states it in the function's JSON schema (`enum`) for every provider, and
+    the local model's grammar admits only these (decision 0065)."""
+
+    ACTION = "Action"
+    ANIMATION = "Animation"
+    CHILDREN = "Children"
+    CLASSICS = "Classics"
+    COMEDY = "Comedy"
+    DOCUMENTARY = "Documentary"
+    DRAMA = "Drama"
+    FAMILY = "Family"
+    FOREIGN = "Foreign"
+    GAMES = "Games"
+    HORROR = "Horror"
+    MUSIC = "Music"
+    NEW = "New"
+    SCI_FI = "Sci-Fi"
+    SPORTS = "Sports"
+    TRAVEL = "Travel"
+
+
+CATEGORIES = tuple(c.value for c in FilmCategory)
+
+
+class SortBy(StrEnum):
+    """What `search_films` can order by (its `sort_by` parameter's vocabulary)."""
+
+    RELEVANCE = "relevance"
+    TITLE = "title"
+    LENGTH = "length"
+    RENTAL_RATE = "rental_rate"
+    REPLACEMENT_COST = "replacement_cost"
+    RELEASE_YEAR = "release_year"
+
+
+#: `search_films` parameters that take a title or a person's name: only phrases the customer
+#: wrote with capitals fill them (agents.grounding)
+NAME_PARAMETERS = frozenset({"search_films.title", "search_films.actor"})
+SORT_FIELDS: dict[str, FilmOrderField] = {s.value: FilmOrderField(s.value.upper()) for s in SortBy}
 MAX_LIMIT = 10
 
 
@@ -73,6 +105,13 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _value(value: Any) -> str | None:
+    """An enum argument's value (SK parses them), or the string a caller passed."""
+    if value in (None, ""):
+        return None
+    return str(value.value if isinstance(value, StrEnum) else value)
 
 
 _CATEGORY_KEYS = {category_key(name): name for name in CATEGORIES}
@@ -117,9 +156,9 @@ class FilmSearchPlugin:
         *,
         query: Annotated[str | None, "Topic keywords, e.g. 'dinosaur'"] = None,
         title: Annotated[str | None, "Part of the film title"] = None,
-        category: Annotated[str | None, "Category name, e.g. Horror, Comedy"] = None,
+        category: Annotated[FilmCategory | None, "Category, e.g. Horror, Comedy"] = None,
         actor: Annotated[str | None, "Actor name"] = None,
-        rating: Annotated[str | None, "G, PG, PG-13, R or NC-17"] = None,
+        rating: Annotated[MpaaRating | None, "MPAA rating"] = None,
         max_price: Annotated[float | None, "Highest rental price in dollars"] = None,
         min_length: Annotated[int | None, "Shortest running time, minutes"] = None,
         max_length: Annotated[int | None, "Longest running time, minutes"] = None,
@@ -128,20 +167,22 @@ class FilmSearchPlugin:
         descending: Annotated[bool | None, "Largest first (longest, most expensive)"] = None,
         limit: Annotated[int | None, "How many films, 1 to 10"] = None,
     ) -> Annotated[str, "JSON: {films: [...], count}"]:
-        query, category, rating = _criteria_in_words(query, category, rating)
+        query, category_name, rating_name = _criteria_in_words(
+            query, _value(category), _value(rating)
+        )
         try:
             criteria = FilmSearch(
                 keywords=query or None,
                 title=title or None,
-                category=category or None,
+                category=category_name or None,
                 actor=actor or None,
-                rating=parse_rating(rating),
+                rating=parse_rating(rating_name),
                 max_price=_price(max_price),
                 min_length=_int(min_length),
                 max_length=_int(max_length),
                 in_stock_at_store=_int(in_stock_at_store),
                 limit=max(1, min(_int(limit) or 5, MAX_LIMIT)),
-                order_by=SORT_FIELDS.get(str(sort_by or "").lower()),
+                order_by=SORT_FIELDS.get(str(_value(sort_by) or "").lower()),
                 descending=bool(descending),
             )
             async with self._units.read_only() as uow:

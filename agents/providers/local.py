@@ -46,14 +46,13 @@ from semantic_kernel.contents import (
 from semantic_kernel.functions import KernelFunctionMetadata
 from typing_extensions import override
 
-from agents.local.answers import answer_from_results
+from agents.handoff_names import COMPLETE_TASK_FUNCTION, HANDOFF_PLUGIN_NAME
 from agents.local.choice import (
     DEFAULT_EXAMPLES,
     AnswerStream,
     Choice,
     Example,
     InvalidStep,
-    Step,
     call_content,
     id_parameters,
     parse_step,
@@ -66,13 +65,10 @@ from agents.local.engine import (
     load_engine,
     loaded_engine,
 )
-from agents.local.grounding import QuestionTerms
 from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_progress
-from agents.notes import CONTEXT_PREFIX
-from agents.plugins.film_search import CATEGORIES
+from agents.notes import ARGUMENT_SCHEMAS_KEY, CONTEXT_PREFIX
 from config.logging import get_logger
 from domain.assistant import ModelUnavailable
-from domain.catalogue.films import MpaaRating
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -85,8 +81,7 @@ MODEL_ID = QWEN_CODER_05B.name
 FUNCTIONS_KEY = "local_offered_functions"
 CHOICE_TYPE_KEY = "local_choice_type"
 INSTALL_HINT = "pip install 'pagila-graph[local]'"
-#: SK's handoff plugin (`Handoff-transfer_to_<Agent>`), see agents/orchestration.py
-HANDOFF_PLUGIN = "Handoff"
+HANDOFF_PLUGIN = HANDOFF_PLUGIN_NAME
 MAX_KNOWN_IDS = 20
 _JSON_OBJECT = re.compile(r"\{[^{}]*\}")
 
@@ -119,28 +114,12 @@ class LocalOptions:
     #: functions never offered: a plain answer already ends a handoff run, and a 0.5B model
     #: calling complete_task instead of answering would leave the customer without one; the
     #: general-answer prompt function costs a second model call for what `respond` does
-    hidden_functions: frozenset[str] = frozenset({"Handoff-complete_task", "Writer-general_answer"})
+    hidden_functions: frozenset[str] = frozenset({COMPLETE_TASK_FUNCTION, "Writer-general_answer"})
     #: whether the model may choose a handoff itself. Off: the router picks the first agent
     #: and a search that finds nothing hands off deterministically (agents/orchestration.py);
     #: measured, a 0.5B model hands off after good searches and ping-pongs (0061)
     model_handoffs: bool = False
-    #: arguments only take what the customer's question says (agents.local.grounding)
-    ground_arguments: bool = True
-    #: once a catalogue tool has found films, the answer is written from its result
-    #: (agents.local.answers) rather than by the model: exact titles and facts, no wait
-    answers_from_results: bool = True
     examples: Mapping[str, Sequence[Example]] = field(default_factory=lambda: DEFAULT_EXAMPLES)
-    #: the values some parameters can take (`Plugin-function.parameter`)
-    vocabularies: Mapping[str, Sequence[str]] = field(
-        default_factory=lambda: {
-            "FilmSearch-search_films.rating": [r.value for r in MpaaRating],
-            "FilmSearch-search_films.category": list(CATEGORIES),
-        }
-    )
-    #: parameters that take a title or a person's name: only capitalised phrases
-    capitalized: frozenset[str] = frozenset(
-        {"FilmSearch-search_films.title", "FilmSearch-search_films.actor"}
-    )
     #: greedy decoding for constrained steps: the choice should not be a dice roll
     step_temperature: float = 0.0
     repeat_penalty: float = 1.1
@@ -287,12 +266,6 @@ class LocalChatCompletion(ChatCompletionClientBase):
             else LocalPromptExecutionSettings.model_validate(settings.prepare_settings_dict())
         )
         choice = self._choice(history, settings)
-        if choice is not None and self.options.answers_from_results:
-            written = answer_from_results(history)
-            if written is not None:
-                yield _Text(written)
-                yield _Done(_usage({}), "stop", None)
-                return
         engine = await self.engine_source()
         if choice is None:
             async for event in self._free_text(engine, history, local):
@@ -310,7 +283,8 @@ class LocalChatCompletion(ChatCompletionClientBase):
           one is not offered before there are any);
         * an agent that was handed the question is not offered a handoff back, and no handoff
           is offered at all unless `model_handoffs`;
-        * arguments only take values the question states (`ground_arguments`);
+        * arguments only take the values the orchestration allows (`ARGUMENT_SCHEMAS_KEY` in
+          the settings: what the question states, agents.grounding);
         * otherwise, or when nothing is left, it answers (`respond`), still as constrained JSON,
           so its answer never turns into a function call written as text.
         """
@@ -344,9 +318,7 @@ class LocalChatCompletion(ChatCompletionClientBase):
             answer_max_chars=options.answer_max_chars,
             examples=options.examples,
             known_ids=turn.ids,
-            terms=QuestionTerms.of(turn.question) if options.ground_arguments else None,
-            vocabularies=options.vocabularies,
-            capitalized=options.capitalized,
+            constraints=settings.extension_data.get(ARGUMENT_SCHEMAS_KEY),
         )
 
     def _request(
@@ -426,8 +398,6 @@ class LocalChatCompletion(ChatCompletionClientBase):
                 yield _Text("Sorry, I could not work that out; please rephrase the question.")
         else:
             if not step.is_answer:
-                if choice.terms is not None:
-                    step = choice.complete(one_phrase_one_argument(step))
                 yield _Call(call_content(step))
             log.debug(
                 "local_model.step",
@@ -436,22 +406,6 @@ class LocalChatCompletion(ChatCompletionClientBase):
                 ms=round((time.perf_counter() - started) * 1000),
             )
         yield _Done(_usage(usage), finish, response_id)
-
-
-def one_phrase_one_argument(step: Step) -> Step:
-    """A 0.5B model tends to put the same words in every argument (title, category and actor
-    all "Inception"; title "ALONE TRIP" and actor "TRIP"): words of the question fill only the
-    first argument they were given — a later string equal to or inside an earlier one goes."""
-    seen: list[str] = []
-    kept: dict[str, Any] = {}
-    for name, value in step.arguments.items():
-        if isinstance(value, str):
-            key = f" {value.strip().lower()} "
-            if any(key in earlier for earlier in seen):
-                continue
-            seen.append(key)
-        kept[name] = value
-    return Step(step.function, kept)
 
 
 def _finish_reason(reason: str | None, called: bool) -> Any:

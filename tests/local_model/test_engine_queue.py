@@ -41,7 +41,7 @@ class GatedServer:
             self.ended.append("finished")
 
 
-async def until(condition: Any, seconds: float = 10) -> None:
+async def until(condition: Any, seconds: float = 300) -> None:
     """Polls `condition` (no timing assertion: only a bound so a broken test cannot hang)."""
     async with asyncio.timeout(seconds):
         while not condition():  # noqa: ASYNC110 (a thread changes it: no event to await)
