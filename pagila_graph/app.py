@@ -17,7 +17,6 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -51,6 +50,7 @@ from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import LocalEventHub, event_hub
 from pagila_graph.files import FileEndpoints
 from pagila_graph.heap import tuned_collector
+from pagila_graph.hosts import TrustedHosts
 from pagila_graph.http_caching import ConditionalGetMiddleware
 from pagila_graph.http_protocol import GRAPHQL_RESPONSE_JSON, RequestRefused, SpecView
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
@@ -690,7 +690,7 @@ def create_app(
             RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"
         )
     _add_cors(app, settings)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(RequestIdMiddleware)
     if tracing is not None:
         tracing.instrument(app, db.engine)

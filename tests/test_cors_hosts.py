@@ -125,3 +125,27 @@ def test_a_malformed_rate_limit_is_refused_at_start_up() -> None:
     with pytest.raises(ValueError, match="one rate limit expected"):
         Settings(_env_file=None, rate_limit_requests="5/second;100/hour")  # type: ignore[call-arg]
     assert Settings(_env_file=None, rate_limit_agent="100 per hour").rate_limit_agent  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("allowed", "refused"),
+    [
+        ("api.example.com", "attacker.example"),
+        ("api.example.com:8000", "api.example.com.attacker.example"),
+        ("a.example.com", "example.com"),
+        ("API.EXAMPLE.COM", "api.example.co"),
+    ],
+)
+async def test_a_host_once_accepted_does_not_open_the_door_to_others(
+    client_with: Client, allowed: str, refused: str
+) -> None:
+    """The accepted Host values are remembered (pagila_graph/hosts.py): before and after,
+    another value is refused, however often the accepted one came."""
+    async with client_with(trusted_hosts=["api.example.com", "*.example.com"]) as http:
+        answers = []
+        for host in (refused, allowed, allowed, refused, allowed):
+            response = await http.post(
+                "/graphql", json={"query": "{ __typename }"}, headers={"host": host}
+            )
+            answers.append(response.status_code)
+    assert answers == [400, 200, 200, 400, 200]
