@@ -160,9 +160,16 @@ FieldPlan = Stored | Constant | GlobalId | Computed | Reference | ListPlan
 
 @dataclass(frozen=True, slots=True)
 class ReadPlan:
-    """A whole query operation: the root fields in response order."""
+    """A whole query operation: the root fields in response order.
+
+    `scope` is the caller's customer scope (`domain.customers.reads.CustomerScope`, the value
+    the services narrow lists with), None for an anonymous caller: customer data (rows with an
+    owner) is read only within it. `data_null`: a refused non-null root field nulls the whole
+    `data` (GraphQL's null propagation); then nothing is read."""
 
     fields: tuple[Constant | ListPlan | Lookup | LookupList, ...]
+    scope: Hashable | None = None
+    data_null: bool = False
 
 
 class NotCompilable(Exception):

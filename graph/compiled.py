@@ -31,6 +31,7 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import AddValidationRules
 
 from config.settings import Settings
+from domain.auth import ANONYMOUS, Principal
 from domain.pagination import PageLimits
 from domain.read_plan import NotCompilable, PreparedRead, ReadPlan
 from graph.documents import DocumentGate, DocumentLimits
@@ -49,6 +50,8 @@ class Statement:
     params: tuple[Any, ...]
     #: the operation's name in the document (None: anonymous), for metrics and logs
     operation_name: str | None = None
+    #: the response's `errors` as JSON text (fields refused to this caller), None when none
+    errors_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ class Compiler:
         self.gate = getattr(schema, "gate", None) or DocumentGate(DocumentLimits())
         self.maxsize = maxsize
         self.documents: OrderedDict[tuple[str, str | None], _Document | None] = OrderedDict()
-        self.statements: OrderedDict[tuple[str, str | None, str], Statement | None] = OrderedDict()
+        self.statements: OrderedDict[tuple[str, str | None, str, Principal], Statement | None] = (
+            OrderedDict()
+        )
 
     def _document(self, query: str, operation_name: str | None) -> _Document | None:
         key = (query, operation_name)
@@ -120,11 +125,16 @@ class Compiler:
         return found
 
     def compile(
-        self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        principal: Principal = ANONYMOUS,
     ) -> Statement | None:
         """The statement serving this request, or None when the normal executor must. The
-        verdict is cached per (document, operation name, variables): a repeated request costs
-        one dictionary look-up."""
+        verdict is cached per (document, operation name, variables, caller): a repeated
+        request costs one dictionary look-up. The caller decides which fields are refused
+        (null and an error, as the executor answers) and whose customer data is read."""
         if variables is not None and not isinstance(variables, Mapping):
             return None  # the normal path reports it
         try:
@@ -132,20 +142,25 @@ class Compiler:
                 query,
                 operation_name,
                 json.dumps(variables, sort_keys=True) if variables else "",
+                principal,
             )
         except (TypeError, ValueError):
             return None
         if key in self.statements:
             self.statements.move_to_end(key)
             return self.statements[key]
-        statement = self._compile(query, operation_name, variables)
+        statement = self._compile(query, operation_name, variables, principal)
         self.statements[key] = statement
         if len(self.statements) > self.maxsize:
             self.statements.popitem(last=False)
         return statement
 
     def _compile(
-        self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        principal: Principal,
     ) -> Statement | None:
         document = self._document(query, operation_name)
         if document is None:
@@ -165,9 +180,10 @@ class Compiler:
         if cost > self.limits.max_cost:
             return None
         try:
-            plan = self.planner.plan(document.operation, document.fragments, coerced)
-            prepared = self.compile_plan(plan)
+            planned = self.planner.plan(document.operation, document.fragments, coerced, principal)
+            prepared = self.compile_plan(planned.plan)
         except NotCompilable:
             return None
         name = operation.name.value if operation.name is not None else None
-        return Statement(prepared.text, prepared.params, name)
+        errors = json.dumps(list(planned.errors), separators=(",", ":"))  # as Strawberry
+        return Statement(prepared.text, prepared.params, name, errors if planned.errors else None)

@@ -12,9 +12,10 @@ compiler has no entity for — makes the operation "not compilable": the executo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import strawberry
@@ -40,10 +41,13 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 
+from domain.auth import ANONYMOUS, Principal, require_access
 from domain.catalogue.films import FilmFilter as FilmCriteria
 from domain.catalogue.reads import INVENTORY_SORT_TYPES, InventoryOrderField, NoFilter
 from domain.catalogue.reads import ActorFilter as ActorCriteria
 from domain.catalogue.reads import InventoryFilter as InventoryCriteria
+from domain.customers.reads import CustomerFilter as CustomerCriteria
+from domain.customers.reads import customer_scope
 from domain.errors import DomainError
 from domain.pagination import PageLimits, SortDirection, SortKey, page_request
 from domain.read_plan import (
@@ -69,11 +73,19 @@ from domain.read_plan import (
     ValueKind,
 )
 from domain.reading import sort_key
+from domain.rentals.reads import PaymentFilter as PaymentCriteria
+from domain.rentals.reads import RentalFilter as RentalCriteria
+from domain.rentals.reads import check_range
 from graph.catalogue import types as catalog
 from graph.catalogue.sorters import actor_order, film_order, name_order
+from graph.customers import types as customers
+from graph.customers.filters import customer_order
+from graph.errors import ErrorFormatter
 from graph.loading import NestedList
 from graph.permissions import Guard
 from graph.relay import from_global_id, one_key
+from graph.rentals import types as rentals
+from graph.rentals.filters import payment_order, rental_order
 from graph.stores import types as stores
 from graph.stores.schema import BY_ID
 
@@ -91,6 +103,18 @@ class RootList:
 
 def _criteria(default: Callable[[], Any]) -> Callable[[Args], Any]:
     return lambda a: a["filter"].criteria() if a.get("filter") else default()
+
+
+def _rental_criteria(a: Args) -> RentalCriteria:
+    found: RentalCriteria = _criteria(RentalCriteria)(a)
+    check_range(found.rented_from, found.rented_to, "filter.rentedFrom")  # as the service does
+    return found  # `as_of` stays None: the statement's own now() (the service passes its clock)
+
+
+def _payment_criteria(a: Args) -> PaymentCriteria:
+    found: PaymentCriteria = _criteria(PaymentCriteria)(a)
+    check_range(found.paid_from, found.paid_to, "filter.paidFrom")
+    return found
 
 
 _INVENTORY_BY_ID = sort_key(
@@ -112,6 +136,12 @@ ROOT_LISTS: dict[str, RootList] = {
     ),
     "stores": RootList("Store", lambda _a: NoFilter(), lambda _a, _c: BY_ID),
     "staff": RootList("Staff", lambda _a: NoFilter(), lambda _a, _c: BY_ID),
+    # customer data: the services narrow these to the caller's scope (`Walk.scoped`)
+    "customers": RootList(
+        "Customer", _criteria(CustomerCriteria), lambda a, _c: customer_order(a["order_by"])
+    ),
+    "rentals": RootList("Rental", _rental_criteria, lambda a, _c: rental_order(a["order_by"])),
+    "payments": RootList("Payment", _payment_criteria, lambda a, _c: payment_order(a["order_by"])),
 }
 
 #: Root lookups by global `id` or key: field -> (type, the key argument).
@@ -123,6 +153,10 @@ LOOKUPS: dict[str, tuple[str, str]] = {
     "inventoryItem": ("Inventory", "inventory_id"),
     "store": ("Store", "store_id"),
     "staffMember": ("Staff", "staff_id"),
+    # customer data: read only when the caller may see the row's customer (read_sql.py)
+    "customer": ("Customer", "customer_id"),
+    "rental": ("Rental", "rental_id"),
+    "payment": ("Payment", "payment_id"),
 }
 
 #: To-one relations: (type, field) -> the parent's attribute holding the target's key.
@@ -136,13 +170,31 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("Store", "address"): "address_id",  # a store's address is public; a staff member's is not
     ("Address", "city"): "city_id",
     ("City", "country"): "country_id",
+    ("Staff", "address"): "address_id",  # a home address: the field's guard says who may
+    ("Customer", "store"): "store_id",
+    ("Customer", "address"): "address_id",
+    ("Rental", "inventory"): "inventory_id",
+    ("Rental", "film"): "film_id",
+    ("Rental", "customer"): "customer_id",
+    ("Rental", "staff"): "staff_id",
+    ("Payment", "customer"): "customer_id",
+    ("Payment", "staff"): "staff_id",
+    ("Payment", "rental"): "rental_id",
+    ("StreamingSubscription", "customer"): "customer_id",
 }
+
+#: Stored attributes behind a resolver that only checks the caller (its guard compiles).
+ATTRIBUTES: dict[tuple[str, str], str] = {("Staff", "email"): "email"}
 
 #: Types `node(id:)` may compile: those anyone may fetch by id. An address by id could be
 #: anyone's home (staff only, graph/customers/schema.py), so it stays with the executor.
 PUBLIC_NODES = frozenset(
     {"Film", "Actor", "Category", "Language", "Inventory", "Store", "Staff", "City", "Country"}
 )
+#: Customer data by id: any signed-in caller, each row checked against their scope (SQL).
+OWNED_NODES = frozenset({"Customer", "Rental", "Payment", "StreamingSubscription"})
+#: By id, an address could be anyone's home: staff only (as `require_private_address_access`).
+STAFF_NODES = frozenset({"Address"})
 
 #: Nested connections: (type, field) -> the executor's NestedList (relation and fixed order).
 NESTED: dict[tuple[str, str], NestedList[Any]] = {
@@ -153,12 +205,19 @@ NESTED: dict[tuple[str, str], NestedList[Any]] = {
     ("Category", "films"): catalog.CATEGORY_FILMS,
     ("Store", "staff"): stores.STORE_STAFF,
     ("Store", "inventory"): stores.STORE_INVENTORY,
+    ("Customer", "rentals"): customers.CUSTOMER_RENTALS,
+    ("Customer", "payments"): customers.CUSTOMER_PAYMENTS,
+    ("Customer", "subscriptions"): customers.CUSTOMER_SUBSCRIPTIONS,
+    ("Rental", "payments"): rentals.RENTAL_PAYMENTS,
 }
 
 #: Computed fields SQL states too: (type, field) -> rule name (persistence/read_sql.py).
 COMPUTED: dict[tuple[str, str], str] = {
     ("Film", "availableCopies"): "film.copies_in_stock",
     ("Film", "isInStock"): "film.is_in_stock",
+    ("Customer", "balance"): "customer.balance",
+    ("Rental", "dueDate"): "rental.due_date",
+    ("Rental", "isOverdue"): "rental.is_overdue",
 }
 
 _SCALARS: dict[str, ValueKind] = {
@@ -190,6 +249,21 @@ def _stored_kind(output: GraphQLOutputType) -> tuple[ValueKind, tuple[tuple[str,
     raise NotCompilable(f"value of type {inner}")
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A plan and the errors of the fields refused to this caller (null in the plan), as the
+    executor reports them (message, locations, path, extensions), in the executor's order."""
+
+    plan: ReadPlan
+    errors: tuple[dict[str, Any], ...] = ()
+
+
+class _Null(Exception):
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 @dataclass
 class Planner:
     """Plans one operation (`plan`); `entities` are those the SQL compiler can read."""
@@ -203,11 +277,16 @@ class Planner:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: VariableValues,
-    ) -> ReadPlan:
-        return _Walk(self, fragments, variables).root(operation)
+        principal: Principal = ANONYMOUS,
+    ) -> Planned:
+        walk = _Walk(self, fragments, variables, principal)
+        plan = walk.root(operation)
+        return Planned(plan, tuple(walk.errors))
 
     def field_supported(self, owner: GraphQLObjectType, name: str) -> bool:  # noqa: PLR0911
-        """Whether the planner compiles this field (for the schema's coverage figure)."""
+        """Whether the planner compiles this field for a caller allowed to read it (a caller
+        refused it gets the executor's null and error from the plan too, see `_Walk.refused`)
+        — the schema's coverage figure."""
         graphql_schema = self.schema._schema
         if owner is graphql_schema.query_type:
             return name in ROOT_LISTS or name in LOOKUPS or name in ("node", "nodes")
@@ -218,8 +297,10 @@ class Planner:
             return False
         try:
             definition = owner.fields[name]
-            _guarded(definition)
-            if name == "id" or (owner.name, name) in (REFERENCES | NESTED.keys() | COMPUTED.keys()):
+            where = (owner.name, name)
+            if name == "id" or where in (
+                REFERENCES | NESTED.keys() | COMPUTED.keys() | ATTRIBUTES.keys()
+            ):
                 return True
             if _strawberry(definition).base_resolver is not None or definition.args:
                 return False
@@ -236,9 +317,11 @@ def _strawberry(definition: GraphQLField) -> Any:
     return found
 
 
-def _guarded(definition: GraphQLField) -> None:
-    if any(isinstance(e, Guard) for e in _strawberry(definition).extensions):
-        raise NotCompilable("protected field")
+def _guard(definition: GraphQLField) -> Guard | None:
+    for extension in _strawberry(definition).extensions:
+        if isinstance(extension, Guard):
+            return extension
+    return None
 
 
 class _Walk:
@@ -249,11 +332,21 @@ class _Walk:
         planner: Planner,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: VariableValues,
+        principal: Principal,
     ) -> None:
         self.planner = planner
         self.graphql: GraphQLSchema = planner.schema._schema
         self.fragments = fragments
         self.variables = variables
+        self.principal = principal
+        try:  # the customer data this caller may see, as the services narrow it
+            self.scope: Any = customer_scope(principal)
+        except DomainError:
+            self.scope = None  # anonymous: no customer data at all
+        if getattr(principal, "served_customers", None):
+            self.scope = None  # a counter's operation-only grant (0150): the executor's checks
+        self.errors: list[dict[str, Any]] = []
+        self.nulled = False  # a refusal nulled a parent (GraphQL's null propagation)
 
     # --- selections ---
 
@@ -326,8 +419,43 @@ class _Walk:
         definition: GraphQLField | None = owner.fields.get(name)
         if definition is None:
             raise NotCompilable(f"field {owner.name}.{name}")
-        _guarded(definition)
         return definition
+
+    def refused(
+        self, definition: GraphQLField, nodes: list[FieldNode], path: tuple[str, ...] | None
+    ) -> bool:
+        """Whether the field's guard refuses this caller; if so its error is recorded (as the
+        executor reports it) and, for a non-null field, `_Null` nulls the parent. The guard
+        reads the caller alone, so this is known before any SQL. A refusal inside a list (an
+        error per row, with the row's index in its path) is left to the executor."""
+        guard = _guard(definition)
+        if guard is None:
+            return False
+        try:
+            require_access(self.principal, guard.rule.access)
+        except DomainError as refusal:
+            if path is None:
+                raise NotCompilable("refused inside a list") from None
+            located = GraphQLError(
+                str(refusal), nodes=nodes, path=list(path), original_error=refusal
+            )
+            error = _FORMATTER.anonymise_error(located)
+            if isinstance(definition.type, GraphQLNonNull):
+                raise _Null(error) from None
+            self.errors.append(dict(error.formatted))
+            return True
+        return False
+
+    def nullable(self, definition: GraphQLField, error: _Null) -> None:
+        """A refused non-null field below this nullable one: this one is null. Which of the
+        nulled subtree's other errors the executor reports depends on timing: compiled only
+        when that is the sole error."""
+        if isinstance(definition.type, GraphQLNonNull):
+            raise error
+        if self.errors or self.nulled:
+            raise NotCompilable("a nulled parent among other errors")
+        self.nulled = True
+        self.errors.append(dict(error.error.formatted))
 
     # --- the operation ---
 
@@ -342,35 +470,68 @@ class _Walk:
                 continue
             definition = self.field(query, name)
             try:
-                args = self.arguments(definition, nodes[0])
-                if name in ROOT_LISTS:
-                    spec = ROOT_LISTS[name]
-                    criteria = spec.criteria(args)
-                    request = self.request(spec.sort(args, criteria), args)
-                    conn = _object_type(definition)
-                    parts = self.connection(conn, nodes)
-                    fields.append(ListPlan(key, spec.entity, None, criteria, request, parts))
-                elif name in LOOKUPS:
-                    type_name, key_arg = LOOKUPS[name]
-                    row_key = one_key(args["id"], args[key_arg], type_name)
-                    target = self.object(_object_type(definition), self.merged(nodes))
-                    fields.append(Lookup(key, row_key, target))
-                elif name == "node":
-                    fields.append(self.node(key, args["id"], nodes))
-                elif name == "nodes":
-                    if len(args["ids"]) > self.planner.limits.maximum:
-                        raise NotCompilable("too many ids")  # the executor says so
-                    items = tuple(self.node(key, i, nodes) for i in args["ids"])
-                    fields.append(LookupList(key, items))
+                if self.refused(definition, nodes, (key,)):
+                    fields.append(Constant(key, None))
                 else:
-                    raise NotCompilable(f"root field {name}")
+                    fields.append(self.root_field(key, name, definition, nodes))
+            except _Null as error:  # a non-null root field: `data` is null
+                # the executor still runs the other root fields, and reports their errors in
+                # the order they happen: compiled only when the field stands alone
+                others = [
+                    k
+                    for k, n in self.collect(operation.selection_set, query).items()
+                    if n[0].name.value != "__typename" and k != key
+                ]
+                if self.errors or self.nulled or others:
+                    raise NotCompilable("a null `data` among other fields") from None
+                self.errors.append(dict(error.error.formatted))
+                return ReadPlan((), self.scope, data_null=True)
             except DomainError as refused:  # the executor reports it
                 raise NotCompilable(f"refused argument: {refused}") from None
         if not fields:
             raise NotCompilable("empty")
-        return ReadPlan(tuple(fields))
+        return ReadPlan(tuple(fields), self.scope)
 
-    def node(self, key: str, global_id: str, nodes: list[FieldNode]) -> Lookup:
+    def root_field(
+        self, key: str, name: str, definition: GraphQLField, nodes: list[FieldNode]
+    ) -> ListPlan | Lookup | LookupList | Constant:
+        args = self.arguments(definition, nodes[0])
+        if name in ROOT_LISTS:
+            spec = ROOT_LISTS[name]
+            criteria = self.scoped(spec.criteria(args))
+            request = self.request(spec.sort(args, criteria), args)
+            conn = _object_type(definition)
+            parts = self.connection(conn, nodes)
+            return ListPlan(key, spec.entity, None, criteria, request, parts)
+        if name in LOOKUPS:
+            type_name, key_arg = LOOKUPS[name]
+            row_key = one_key(args["id"], args[key_arg], type_name)
+            try:
+                target = self.object(_object_type(definition), self.merged(nodes), (key,))
+            except _Null as error:
+                self.nullable(definition, error)
+                return Constant(key, None)
+            return Lookup(key, row_key, target)
+        if name == "node":
+            return self.node(key, args["id"], nodes, (key,))
+        if name == "nodes":
+            if len(args["ids"]) > self.planner.limits.maximum:
+                raise NotCompilable("too many ids")  # the executor says so
+            items = tuple(self.node(key, i, nodes, None) for i in args["ids"])
+            return LookupList(key, items)
+        raise NotCompilable(f"root field {name}")
+
+    def scoped(self, criteria: Any) -> Any:
+        """A criteria value with the caller's scope, as the services set it."""
+        if hasattr(criteria, "scope"):
+            if self.scope is None:
+                raise NotCompilable("customer data for an anonymous caller")
+            return replace(criteria, scope=self.scope)
+        return criteria
+
+    def node(
+        self, key: str, global_id: str, nodes: list[FieldNode], path: tuple[str, ...] | None
+    ) -> Lookup:
         type_name, raw_key = from_global_id(global_id)
         owner = self.graphql.get_type(type_name)
         node = self.graphql.get_type("Node")
@@ -379,10 +540,22 @@ class _Walk:
             or not isinstance(node, GraphQLInterfaceType)
             or node not in owner.interfaces
             or not raw_key.isdigit()
-            or type_name not in PUBLIC_NODES
+            or not self.fetchable(type_name)
         ):
             raise NotCompilable("node id")  # the executor reports it
-        return Lookup(key, int(raw_key), self.object(owner, self.merged(nodes)))
+        try:
+            return Lookup(key, int(raw_key), self.object(owner, self.merged(nodes), path))
+        except _Null:  # `node` is nullable, but which error comes with it depends on timing
+            raise NotCompilable("a refused non-null field in a node") from None
+
+    def fetchable(self, type_name: str) -> bool:
+        """Whether this caller may fetch objects of the type by id (the executor's node
+        resolvers: customer data needs a signed-in caller, an address staff)."""
+        if type_name in PUBLIC_NODES:
+            return True
+        if type_name in OWNED_NODES:
+            return self.scope is not None
+        return type_name in STAFF_NODES and self.principal.is_staff
 
     def request(self, sort: SortKey, args: Args) -> Any:
         return page_request(
@@ -396,7 +569,13 @@ class _Walk:
 
     # --- objects and connections ---
 
-    def object(self, owner: GraphQLObjectType, selection: SelectionSetNode | None) -> ObjectPlan:
+    def object(  # noqa: PLR0912 (one branch per kind of field)
+        self,
+        owner: GraphQLObjectType,
+        selection: SelectionSetNode | None,
+        path: tuple[str, ...] | None,
+    ) -> ObjectPlan:
+        """`path`: the object's response path, None inside a list."""
         if owner.name not in self.planner.entities:
             raise NotCompilable(f"type {owner.name}")
         fields: list[FieldPlan] = []
@@ -406,6 +585,10 @@ class _Walk:
                 fields.append(Constant(key, owner.name))
                 continue
             definition = self.field(owner, name)
+            here = None if path is None else (*path, key)
+            if self.refused(definition, nodes, here):
+                fields.append(Constant(key, None))
+                continue
             spec = _strawberry(definition)
             where = (owner.name, name)
             if name == "id" and any(i.name == "Node" for i in owner.interfaces):
@@ -414,13 +597,23 @@ class _Walk:
             elif spec.base_resolver is None and not definition.args:
                 kind, names = _stored_kind(definition.type)
                 fields.append(Stored(key, spec.python_name, kind, names))
+            elif where in ATTRIBUTES:
+                kind, names = _stored_kind(definition.type)
+                fields.append(Stored(key, ATTRIBUTES[where], kind, names))
             elif where in REFERENCES:
-                target = self.object(_object_type(definition), self.merged(nodes))
+                try:
+                    target = self.object(_object_type(definition), self.merged(nodes), here)
+                except _Null as error:
+                    self.nullable(definition, error)
+                    fields.append(Constant(key, None))
+                    continue
                 fields.append(Reference(key, REFERENCES[where], target))
             elif where in NESTED:
                 fields.append(self.nested(key, definition, nodes, NESTED[where]))
             elif where in COMPUTED:
                 args = self.arguments(definition, nodes[0])
+                if any(isinstance(v, dt.datetime) and v.tzinfo is None for v in args.values()):
+                    raise NotCompilable("a time without a zone")  # the executor refuses it
                 fields.append(Computed(key, COMPUTED[where], tuple(sorted(args.items()))))
             else:
                 raise NotCompilable(f"field {owner.name}.{name}")
@@ -449,7 +642,7 @@ class _Walk:
             if name == "__typename":
                 parts.append(Constant(key, conn.name))
             elif name == "nodes":
-                parts.append(NodeOf(key, self.object(_item(conn, "nodes"), merged)))
+                parts.append(NodeOf(key, self.object(_item(conn, "nodes"), merged, None)))
             elif name == "edges":
                 parts.append(self.edge(key, _item(conn, "edges"), merged))
             elif name == "pageInfo":
@@ -472,7 +665,7 @@ class _Walk:
                 fields.append(Cursor(name_key))
             elif name == "node":
                 fields.append(
-                    NodeOf(name_key, self.object(_item(edge, "node"), self.merged(found)))
+                    NodeOf(name_key, self.object(_item(edge, "node"), self.merged(found), None))
                 )
             else:
                 raise NotCompilable(f"field {edge.name}.{name}")
@@ -491,6 +684,9 @@ class _Walk:
             else:
                 raise NotCompilable(f"field {info.name}.{name}")
         return PageInfoPlan(key, tuple(fields))
+
+
+_FORMATTER = ErrorFormatter()
 
 
 def _object_type(definition: GraphQLField) -> GraphQLObjectType:

@@ -189,16 +189,20 @@ class CredentialRejected(RequestRefused):
 class CompiledResult(ExecutionResult):
     """A response whose `data` PostgreSQL built (graph/compiled.py): its JSON text, unparsed."""
 
-    def __init__(self, data_json: str, operation_name: str | None = None) -> None:
+    def __init__(
+        self, data_json: str, operation_name: str | None = None, errors_json: str | None = None
+    ) -> None:
         super().__init__(data=None, errors=None)
         self.data_json = data_json
         self.operation_name = operation_name
+        #: fields refused to the caller: the `errors` list as the executor writes it
+        self.errors_json = errors_json
 
 
 def _cacheable_json(result: object) -> str | None:
     """The `data` JSON of an answer without errors (what the response cache keeps)."""
     if isinstance(result, CompiledResult):
-        return result.data_json
+        return result.data_json if result.errors_json is None else None
     if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
         return json.dumps(result.data, separators=(",", ":"))
     return None
@@ -367,7 +371,7 @@ class GraphQLApp(SpecView):
             and request_data.protocol == "http"
         ):
             with self.observer.operation(OperationReport(path="compiled")) as report:
-                compiled = await self._compiled(request_data)
+                compiled = await self._compiled(request_data, context)
                 report.discarded = compiled is None
                 report.name = compiled.operation_name if compiled is not None else None
                 report.type = "query"
@@ -435,11 +439,16 @@ class GraphQLApp(SpecView):
             ) from refused
         return request_data
 
-    async def _compiled(self, request_data: GraphQLRequestData) -> CompiledResult | None:
+    async def _compiled(
+        self, request_data: GraphQLRequestData, context: Context
+    ) -> CompiledResult | None:
         assert self.compiler is not None and request_data.query is not None
         try:
             statement = self.compiler.compile(
-                request_data.query, request_data.operation_name, request_data.variables
+                request_data.query,
+                request_data.operation_name,
+                request_data.variables,
+                context.principal,
             )
             if statement is None:
                 return None
@@ -452,14 +461,17 @@ class GraphQLApp(SpecView):
             return None
         if needs_fallback(data):
             return None
-        return CompiledResult(data, statement.operation_name)
+        return CompiledResult(data, statement.operation_name, statement.errors_json)
 
     @override
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if isinstance(result, CompiledResult):
-            raw = RawResponse(b'{"data":' + result.data_json.encode() + b"}")
+            errors = (
+                b"" if result.errors_json is None else b',"errors":' + result.errors_json.encode()
+            )
+            raw = RawResponse(b'{"data":' + result.data_json.encode() + errors + b"}")
             return raw  # type: ignore[return-value]
         return await super().process_result(request, result)
 

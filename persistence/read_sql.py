@@ -69,6 +69,7 @@ from domain.read_plan import (
 )
 from domain.stores import NoFilter as NoStoreFilter
 from persistence.keyset import Listing, SortColumns
+from persistence.repositories import balance as billing_sql
 from persistence.repositories.catalogue import (
     ACTORS,
     CATEGORIES,
@@ -77,8 +78,22 @@ from persistence.repositories.catalogue import (
     actor_conditions,
     inventory_conditions,
 )
-from persistence.repositories.customers import ADDRESSES, CITIES, COUNTRIES
+from persistence.repositories.customers import (
+    ADDRESSES,
+    CITIES,
+    COUNTRIES,
+    CUSTOMERS,
+    SUBSCRIPTIONS,
+    customer_conditions,
+    scope_condition,
+)
 from persistence.repositories.films import FILMS, copies_in_stock, film_conditions, film_sorts
+from persistence.repositories.rentals import (
+    PAYMENTS,
+    RENTALS,
+    payment_conditions,
+    rental_conditions,
+)
 from persistence.repositories.stores import STAFF, STORES
 
 #: The sentinel a cursor holds when it cannot be written exactly (see the module docstring).
@@ -95,6 +110,10 @@ class Entity:
     conditions: Callable[[Any], list[ColumnElement[bool]]] = lambda _criteria: []
     extra_sorts: Callable[[Any], Mapping[str, SortColumns]] = lambda _criteria: {}
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: customer data: the column holding the row's customer. A row fetched by key (a lookup,
+    #: a reference) is read only when the caller's scope covers that customer; a row it does
+    #: not cover makes the answer fall back to the executor, which reports the refusal.
+    owner: str | None = None
 
 
 #: Every entity the compiler reads, by the plan's entity name (the GraphQL type name).
@@ -109,12 +128,32 @@ ENTITIES: dict[str, Entity] = {
     "Address": Entity(ADDRESSES),
     "City": Entity(CITIES),
     "Country": Entity(COUNTRIES),
+    "Customer": Entity(
+        CUSTOMERS, customer_conditions, columns={"active": "activebool"}, owner="customer_id"
+    ),
+    "Rental": Entity(RENTALS, rental_conditions, owner="customer_id"),
+    "Payment": Entity(PAYMENTS, payment_conditions, owner="customer_id"),
+    "StreamingSubscription": Entity(
+        SUBSCRIPTIONS, columns={"subscription_id": "id"}, owner="customer_id"
+    ),
 }
 
 #: Computed fields: rule name -> SQL over the entity's row (id column given) and arguments.
 COMPUTED: dict[str, Callable[[FromClause, Mapping[str, Any]], ColumnElement[Any]]] = {
     "film.copies_in_stock": lambda row, a: copies_in_stock(row.c.film_id, a.get("store_id")),
     "film.is_in_stock": lambda row, _a: copies_in_stock(row.c.film_id, None) > 0,
+    "customer.balance": lambda row, a: cast(
+        billing_sql.balance(row.c.customer_id, a.get("as_of")), Text
+    ),
+    "rental.due_date": lambda row, _a: _iso_utc(
+        billing_sql.due_date(row.c.rental_date, billing_sql.rental_duration_of(row.c.film_id))
+    ),
+    "rental.is_overdue": lambda row, _a: billing_sql.is_overdue(
+        row.c.rental_date,
+        row.c.return_date,
+        billing_sql.rental_duration_of(row.c.film_id),
+        func.now(),
+    ),
 }
 
 
@@ -187,8 +226,9 @@ def _constant(value: str | int | bool | None) -> Any:
 
 @dataclass
 class _Build:
-    """One compilation: subquery names."""
+    """One compilation: subquery names, and the caller's customer scope (the plan's)."""
 
+    scope: Any = None
     counter: int = 0
 
     def name(self, prefix: str) -> str:
@@ -204,7 +244,9 @@ class ReadCompiler:
         self.entities = dict(entities if entities is not None else ENTITIES)
 
     def statement(self, plan: ReadPlan) -> Select[Any]:
-        build = _Build()
+        if plan.data_null:  # a refused non-null root field: nothing to read
+            return select(_text("null").label("data"))
+        build = _Build(plan.scope)
         pairs: list[tuple[str, Any]] = []
         for item in plan.fields:
             if isinstance(item, Constant):
@@ -274,18 +316,38 @@ class ReadCompiler:
                 pairs.append((item.key, self._connection(build, item, (entity, row))))
         return _json_object(pairs)
 
+    def _row_source(self, build: _Build, entity: Entity, prefix: str) -> FromClause:
+        """The entity's rows, to fetch one by key: its table, or its listing's join as a
+        derived table (a rental with its copy)."""
+        table = entity.listing.from_
+        if isinstance(table, Table):
+            return table.alias(build.name(prefix))
+        return select(*entity.listing.columns).select_from(table).subquery(build.name(prefix))
+
+    def _one(
+        self, build: _Build, entity: Entity, plan: ObjectPlan, row: FromClause
+    ) -> ColumnElement[Any]:
+        """The object of one fetched row; for customer data, the fallback mark instead when
+        the caller's scope does not cover the row's customer (module docstring)."""
+        body = self._object(build, plan, row)
+        if entity.owner is None:
+            return body
+        if build.scope is None:
+            raise NotCompilable("customer data for an anonymous caller")
+        visible = scope_condition(build.scope, self._column(entity, row, entity.owner))
+        if not visible:
+            return body
+        mark = literal_column(f"'{FALLBACK_MARK}'::json", JSON)
+        return case((and_(*visible), body), else_=mark)
+
     def _reference(
         self, build: _Build, parent: Entity, item: Reference, row: FromClause
     ) -> ColumnElement[Any]:
         target = self._entity(item.target.entity)
-        table = target.listing.from_
-        if not isinstance(table, Table):
-            raise NotCompilable("reference to a joined listing")
-        alias = table.alias(build.name("r"))
+        alias = self._row_source(build, target, "r")
         key = alias.c[str(target.listing.id_column.key)]
-        body = self._object(build, item.target, alias)
         found = (
-            select(body)
+            select(self._one(build, target, item.target, alias))
             .select_from(alias)
             .where(key == self._column(parent, row, item.attribute))
             .correlate(row)
@@ -294,11 +356,8 @@ class ReadCompiler:
 
     def _lookup(self, build: _Build, item: Lookup) -> ColumnElement[Any]:
         target = self._entity(item.target.entity)
-        table = target.listing.from_
-        if not isinstance(table, Table):
-            raise NotCompilable("lookup of a joined listing")
-        alias = table.alias(build.name("l"))
-        body = self._object(build, item.target, alias)
+        alias = self._row_source(build, target, "l")
+        body = self._one(build, target, item.target, alias)
         key = alias.c[str(target.listing.id_column.key)]
         return select(body).select_from(alias).where(key == item.row_key).scalar_subquery()
 

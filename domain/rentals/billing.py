@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 LATE_FEE_PER_DAY = Decimal("1.00")
+#: more than this many rental durations late: the replacement cost instead of the daily fee
+REPLACED_AFTER_DURATIONS = 2
+SECONDS_PER_DAY = 86400
 CENTS = Decimal("0.01")
 
 
@@ -44,7 +47,7 @@ class PaymentMade:
 
 
 def due_date(rented_at: dt.datetime, rental_duration: int) -> dt.datetime:
-    return rented_at + dt.timedelta(days=rental_duration)
+    return rented_at + dt.timedelta(seconds=rental_duration * SECONDS_PER_DAY)
 
 
 def is_overdue(
@@ -58,12 +61,12 @@ def overdue_days(rental: ChargeableRental, as_of: dt.datetime) -> int:
     """Started days past the due date, as of `as_of` (0 when on time)."""
     end = min(rental.returned_at or as_of, as_of)
     late = end - due_date(rental.rented_at, rental.terms.rental_duration)
-    return max(0, math.ceil(late.total_seconds() / 86400))
+    return max(0, math.ceil(late.total_seconds() / SECONDS_PER_DAY))
 
 
 def late_fee(rental: ChargeableRental, as_of: dt.datetime) -> Decimal:
     days = overdue_days(rental, as_of)
-    if days > 2 * rental.terms.rental_duration:
+    if days > REPLACED_AFTER_DURATIONS * rental.terms.rental_duration:
         return rental.terms.replacement_cost
     return (LATE_FEE_PER_DAY * days).quantize(CENTS)
 

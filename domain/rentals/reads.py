@@ -120,7 +120,7 @@ class RentalReader(Protocol):
     def payments(self) -> PaymentRepository: ...
 
 
-def _check_range(start: dt.datetime | None, end: dt.datetime | None, field: str) -> None:
+def check_range(start: dt.datetime | None, end: dt.datetime | None, field: str) -> None:
     for value in (start, end):
         if value is not None and value.tzinfo is None:
             raise InvalidInput("Dates must carry a time zone.", field=field)
@@ -137,12 +137,12 @@ class RentalService:
     async def rentals(
         self, rental_filter: RentalFilter, request: PageRequest, now: dt.datetime
     ) -> Page[Rental]:
-        _check_range(rental_filter.rented_from, rental_filter.rented_to, "filter.rentedFrom")
+        check_range(rental_filter.rented_from, rental_filter.rented_to, "filter.rentedFrom")
         scoped = replace(rental_filter, scope=customer_scope(self.principal), as_of=now)
         return await read_page(self._uow.rentals, scoped, request)
 
     async def payments(self, payment_filter: PaymentFilter, request: PageRequest) -> Page[Payment]:
-        _check_range(payment_filter.paid_from, payment_filter.paid_to, "filter.paidFrom")
+        check_range(payment_filter.paid_from, payment_filter.paid_to, "filter.paidFrom")
         scoped = replace(payment_filter, scope=customer_scope(self.principal))
         return await read_page(self._uow.payments, scoped, request)
 

@@ -3,6 +3,7 @@ rental durations (due dates). Each method is one statement for any number of key
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -12,8 +13,11 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Table,
+    and_,
     any_,
     bindparam,
+    case,
+    func,
     literal,
     null,
     select,
@@ -24,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 
 from domain.catalogue.availability import CopyState
 from domain.customers.balance import CustomerAccount
+from domain.rentals import billing
 from domain.rentals.billing import ChargeableRental, PaymentMade, RentalTerms
 from persistence import models
 from persistence.repositories.base import Repository
@@ -39,6 +44,69 @@ _PAYMENT = cast(Table, models.Payment.__table__)
 def _ids(name: str, values: Sequence[int]) -> ColumnElement[Any]:
     """One `$n::INTEGER[]` parameter, whatever the number of keys (one prepared statement)."""
     return any_(bindparam(name, list(values), type_=ARRAY(Integer)))
+
+
+# --- the billing rule (domain/rentals/billing.py) as SQL, for the compiled read path ----------
+# Each expression restates one function of billing.py with its constants; tests/computed_fields
+# compares them with the Python rule (and with Pagila's get_customer_balance) over many rows.
+
+
+def _days(days: ColumnElement[int]) -> ColumnElement[Any]:
+    """`timedelta(seconds=days * SECONDS_PER_DAY)`: exact hours, whatever the session's zone."""
+    return func.make_interval(0, 0, 0, 0, days * (billing.SECONDS_PER_DAY // 3600))
+
+
+def due_date(rented_at: ColumnElement[Any], rental_duration: ColumnElement[int]) -> Any:
+    """billing.due_date."""
+    return rented_at + _days(rental_duration)
+
+
+def is_overdue(
+    rented_at: ColumnElement[Any],
+    returned_at: ColumnElement[Any],
+    rental_duration: ColumnElement[int],
+    now: ColumnElement[Any],
+) -> ColumnElement[bool]:
+    """billing.is_overdue."""
+    return and_(returned_at.is_(None), now > due_date(rented_at, rental_duration))
+
+
+def rental_duration_of(film_id: ColumnElement[int]) -> ColumnElement[int]:
+    """The film's rental_duration (a correlated scalar subquery)."""
+    f = _FILM.c
+    return select(f.rental_duration).where(f.film_id == film_id).scalar_subquery()
+
+
+def balance(customer_id: ColumnElement[int], as_of: dt.datetime | None) -> ColumnElement[Any]:
+    """billing.balance over the customer's rentals and payments at `as_of` (None: the
+    statement's now()), as `numeric(…, 2)`."""
+    f, i, r, p = _FILM.c, _INVENTORY.c, _RENTAL.c, _PAYMENT.c
+    at: ColumnElement[Any] = (
+        func.now() if as_of is None else literal(as_of, TIMESTAMP(timezone=True))
+    )
+    end = func.least(func.coalesce(r.return_date, at), at)
+    late = func.extract("epoch", end - due_date(r.rental_date, f.rental_duration))
+    days = func.greatest(0, func.ceil(late / billing.SECONDS_PER_DAY))
+    fee = case(
+        (days > billing.REPLACED_AFTER_DURATIONS * f.rental_duration, f.replacement_cost),
+        else_=literal(billing.LATE_FEE_PER_DAY, Numeric) * days,
+    )
+    charged = (
+        select(func.coalesce(func.sum(f.rental_rate + fee), 0))
+        .select_from(
+            _RENTAL.join(_INVENTORY, i.inventory_id == r.inventory_id).join(
+                _FILM, f.film_id == i.film_id
+            )
+        )
+        .where(r.customer_id == customer_id, r.rental_date <= at)
+        .scalar_subquery()
+    )
+    paid = (
+        select(func.coalesce(func.sum(p.amount), 0))
+        .where(p.customer_id == customer_id, p.payment_date <= at)
+        .scalar_subquery()
+    )
+    return func.round(charged - paid, 2)
 
 
 class SqlStockRepository(Repository):

@@ -121,7 +121,7 @@ def scope_condition(
     return where
 
 
-def _customer_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
+def customer_conditions(f: CustomerFilter) -> list[ColumnElement[bool]]:
     c = _CUSTOMER.c
     where = scope_condition(f.scope, c.customer_id)
     if f.name_contains:
@@ -140,7 +140,7 @@ class SqlCustomerRepository(ListingRepository[Customer, CustomersOf]):
     listing = CUSTOMERS
 
     def conditions(self, filter: CustomerFilter) -> list[ColumnElement[bool]]:
-        return _customer_conditions(filter)
+        return customer_conditions(filter)
 
 
 class SqlSubscriptionRepository(ListingRepository[StreamingSubscription, SubscriptionsOf]):

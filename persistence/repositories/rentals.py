@@ -22,6 +22,7 @@ from persistence.models import Film as FilmRow
 from persistence.models import Inventory as InventoryRow
 from persistence.models import Payment as PaymentRow
 from persistence.models import Rental as RentalRow
+from persistence.repositories.balance import due_date
 from persistence.repositories.customers import scope_condition
 
 _RENTAL = RentalRow.__table__
@@ -94,13 +95,14 @@ PAYMENTS = Listing(
 )
 
 
-def _overdue(as_of: dt.datetime) -> ColumnElement[bool]:
-    """Out, and past its due date (rental date + the film's rental_duration days)."""
-    due = _RENTAL.c.rental_date + func.make_interval(0, 0, 0, _FILM.c.rental_duration)
-    return exists().where(_FILM.c.film_id == _INVENTORY.c.film_id, due < as_of)
+def _overdue(as_of: dt.datetime | None) -> ColumnElement[bool]:
+    """Out, and past its due date (billing.due_date); `as_of` None: the statement's now()."""
+    due = due_date(_RENTAL.c.rental_date, _FILM.c.rental_duration)
+    now: Any = func.now() if as_of is None else as_of
+    return exists().where(_FILM.c.film_id == _INVENTORY.c.film_id, due < now)
 
 
-def _rental_conditions(f: RentalFilter) -> list[ColumnElement[bool]]:
+def rental_conditions(f: RentalFilter) -> list[ColumnElement[bool]]:
     c = _RENTAL.c
     where = scope_condition(f.scope, c.customer_id)
     if f.customer_id is not None:
@@ -116,11 +118,11 @@ def _rental_conditions(f: RentalFilter) -> list[ColumnElement[bool]]:
     elif f.status in (RentalStatus.OUTSTANDING, RentalStatus.OVERDUE):
         where.append(c.return_date.is_(None))
         if f.status is RentalStatus.OVERDUE:
-            where.append(_overdue(f.as_of or dt.datetime.now(dt.UTC)))
+            where.append(_overdue(f.as_of))
     return where
 
 
-def _payment_conditions(f: PaymentFilter) -> list[ColumnElement[bool]]:
+def payment_conditions(f: PaymentFilter) -> list[ColumnElement[bool]]:
     c = _PAYMENT.c
     where = scope_condition(f.scope, c.customer_id)
     if f.customer_id is not None:
@@ -136,11 +138,11 @@ class SqlRentalListRepository(ListingRepository[Rental, RentalsOf]):
     listing = RENTALS
 
     def conditions(self, filter: RentalFilter) -> list[ColumnElement[bool]]:
-        return _rental_conditions(filter)
+        return rental_conditions(filter)
 
 
 class SqlPaymentListRepository(ListingRepository[Payment, PaymentsOf]):
     listing = PAYMENTS
 
     def conditions(self, filter: PaymentFilter) -> list[ColumnElement[bool]]:
-        return _payment_conditions(filter)
+        return payment_conditions(filter)

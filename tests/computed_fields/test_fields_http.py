@@ -1,13 +1,21 @@
-"""Customer.balance, Rental.dueDate / isOverdue through the HTTP app: equal to SQL on the same
-data, one statement per computed field for a whole page, and only for callers who may see them."""
+"""Customer.balance, Rental.dueDate / isOverdue through the HTTP app, on both read paths: equal
+to SQL on the same data; the executor spends one statement per computed field for a whole page,
+the compiled path one statement for everything (decision 0135); only for callers who may see
+them."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import asyncpg
+import httpx
+import pytest
 
-from persistence.db import StatementCounter
+from config.settings import Settings
+from pagila_graph.app import create_app
+from persistence.db import Database, StatementCounter
+from tests.mutations.support import HeaderAuthenticator
 from tests.read_api_support import ADMIN, Caller
 
 CUSTOMERS = """
@@ -24,12 +32,31 @@ query {
 """
 
 
+@pytest.fixture(scope="module", params=[False, True], ids=["executor", "compiled"])
+async def either_path(
+    request: pytest.FixtureRequest, settings: Settings, database: Database
+) -> AsyncIterator[tuple[Caller, int]]:
+    """An app on either read path, and the statements CUSTOMERS costs there: customers, their
+    balances, their rentals, the rentals' due dates (executor); one (compiled)."""
+    compiled: bool = request.param
+    app = create_app(
+        settings.model_copy(update={"compiled_reads": compiled}), database, HeaderAuthenticator()
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield Caller(c), 1 if compiled else 4
+
+
+@pytest.fixture
+def api(either_path: tuple[Caller, int]) -> Caller:
+    return either_path[0]
+
+
 async def test_balances_and_due_dates_of_a_page(
-    api: Caller, sql: asyncpg.Connection, sql_counter: StatementCounter
+    either_path: tuple[Caller, int], sql: asyncpg.Connection, sql_counter: StatementCounter
 ) -> None:
+    api, statements = either_path
     customers = (await api.data(CUSTOMERS, who=ADMIN))["customers"]["nodes"]
-    # customers, their balances, their rentals, the rentals' due dates
-    assert sql_counter.count == 4, sql_counter.statements
+    assert sql_counter.count == statements, sql_counter.statements
     ids = [c["customerId"] for c in customers]
     expected = {
         r["customer_id"]: r

@@ -28,19 +28,36 @@ async def perms_database(perms_url: str) -> AsyncIterator[Database]:
         yield db
 
 
-@pytest.fixture(scope="module")
-async def perms_api(perms_url: str, perms_database: Database) -> AsyncIterator[Api]:
+async def _perms_api(url: str, database: Database, compiled: bool) -> AsyncIterator[Api]:
     settings = settings_for(
-        perms_url,
+        url,
         # who may ask, not what a model answers: no model (`auto` would load the local one)
         model_provider=ModelProvider.NONE,
         argon2_time_cost=1,  # cheap hashing: these tests check who may, not what it costs
         argon2_memory_kib=1024,
+        compiled_reads=compiled,
     )
-    app = create_app(settings, perms_database, authenticator=HeaderAuthenticator())
+    app = create_app(settings, database, authenticator=HeaderAuthenticator())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield Api(http)
+
+
+@pytest.fixture(scope="module")
+async def perms_api(perms_url: str, perms_database: Database) -> AsyncIterator[Api]:
+    """The app as served: reads it can compile answered by one statement (decision 0135)."""
+    async for api in _perms_api(perms_url, perms_database, compiled=True):
+        yield api
+
+
+@pytest.fixture(scope="module")
+async def perms_path_api(
+    request: pytest.FixtureRequest, perms_url: str, perms_database: Database
+) -> AsyncIterator[Api]:
+    """The app on the read path the test names (indirect parameter): "compiled" (as served) or
+    "executor" (COMPILED_READS off: every read through the executor's resolvers)."""
+    async for api in _perms_api(perms_url, perms_database, compiled=request.param == "compiled"):
+        yield api
 
 
 @pytest.fixture(scope="module")

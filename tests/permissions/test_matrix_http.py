@@ -2,8 +2,10 @@
 the real HTTP app on PostgreSQL: allowed, or refused with the matrix's code; a refused mutation
 writes nothing (row counts and row hashes of every written table, before and after).
 
-Run twice: as served, and with the schema-level guards switched off, which shows that the
-domain services alone enforce the same matrix (what the agents' tools rely on).
+Run three times: as served (COMPILED_READS on: the reads the planner compiles decide refusals and
+scopes in the plan and in SQL, decision 0135), as served with the executor alone, and with the
+schema-level guards switched off (executor), which shows that the domain services alone enforce
+the same matrix (what the agents' tools rely on).
 """
 
 from __future__ import annotations
@@ -249,29 +251,37 @@ def codes_of(errors: list[dict[str, Any]]) -> list[str]:
     return [e["code"] if "code" in e else e["extensions"]["code"] for e in errors]
 
 
-AS_SERVED, DOMAIN_ONLY = "schema and domain", "domain only"
+AS_SERVED, EXECUTOR, DOMAIN_ONLY = "schema and domain", "executor", "domain only"
+#: the app each layer runs on (the compiled path never reads Guard.refusal, so "domain only"
+#: switches guards off on the executor's app)
+APPS = {AS_SERVED: "compiled", EXECUTOR: "executor", DOMAIN_ONLY: "executor"}
 #: public entries carry no guard: "domain only" would run them exactly as served
 CASES = [
-    (layers, c, case)
-    for layers in (AS_SERVED, DOMAIN_ONLY)
+    (layers, APPS[layers], c, case)
+    for layers in (AS_SERVED, EXECUTOR, DOMAIN_ONLY)
     for c in OPS
-    if layers == AS_SERVED or MATRIX[c].access is not Access.PUBLIC
+    if layers != DOMAIN_ONLY or MATRIX[c].access is not Access.PUBLIC
+    if layers != EXECUTOR or not OPS[c].is_mutation  # mutations never compile
     for case in Case
 ]
 
 
 @pytest.mark.parametrize(
-    ("layers", "coordinate", "case"), CASES, ids=[f"{ls}-{c}-{k.value}" for ls, c, k in CASES]
+    ("layers", "perms_path_api", "coordinate", "case"),
+    CASES,
+    ids=[f"{ls}-{c}-{k.value}" for ls, _, c, k in CASES],
+    indirect=["perms_path_api"],
 )
 async def test_matrix(
     *,
-    perms_api: Api,
+    perms_path_api: Api,
     perms_sql: asyncpg.Connection,
     monkeypatch: pytest.MonkeyPatch,
     layers: str,
     coordinate: str,
     case: Case,
 ) -> None:
+    perms_api = perms_path_api
     if layers == DOMAIN_ONLY:
         monkeypatch.setattr(permissions.Guard, "refusal", lambda self, info: None)
     op, rule = OPS[coordinate], MATRIX[coordinate]
@@ -313,7 +323,11 @@ def null_at(data: Any, path: list[str | int]) -> bool:
     return data is None
 
 
-async def test_me_is_the_callers_own_account(perms_api: Api, perms_sql: asyncpg.Connection) -> None:
+@pytest.mark.parametrize("perms_path_api", ["compiled", "executor"], indirect=True)
+async def test_me_is_the_callers_own_account(
+    perms_path_api: Api, perms_sql: asyncpg.Connection
+) -> None:
+    perms_api = perms_path_api
     world = await make_world(perms_sql)
     for case in Case:
         caller = world.caller(case)

@@ -1,8 +1,12 @@
-"""Differential property test of the compiled read path (decision 0013): random valid read
-documents generated from the schema (tests/read_api/generated.py), with random arguments, asked
-by each kind of caller of an app with COMPILED_READS on and of one with it off. The answers must
-be the same JSON text (keys in the same order, errors included), and an answer the compiled path
-gave must have cost exactly one SQL statement.
+"""Differential property test of the compiled read path (decisions 0013, 0135): random valid
+read documents generated from the schema (tests/read_api/generated.py), with random arguments,
+asked by each kind of caller (anonymous, a customer, staff of each store, the manager of each
+store, an admin) of an app with COMPILED_READS on and of one with it off. The answers must be
+the same JSON (keys in the same order, values, `errors` entries with their paths, messages and
+codes; compared after decoding, because PostgreSQL spaces its JSON differently and does not
+escape non-ASCII text), and an answer the compiled path gave must have cost exactly one SQL
+statement. A compiled statement that met a row the caller may not see (customer data by key)
+hands the request to the executor; that answer is the executor's and is counted apart.
 
 CI runs READ_DIFF_DOCS documents (default 240) from a fixed seed; a longer run is one command:
 
@@ -16,6 +20,7 @@ import asyncio
 import json
 import os
 import random
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,9 +41,13 @@ CALLERS: list[dict[str, object] | None] = [
     None,
     customer(1),
     staff(1),
+    staff(2),
+    staff(1, "manager"),
     staff(2, "manager"),
     ADMIN,
 ]
+#: the compiled path's statement: one SELECT of the `data` JSON text
+COMPILED = re.compile(r"\bAS data$")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +83,7 @@ async def test_generated_documents_compiled_equal_executor(
 ) -> None:
     normal, compiled = apps
     generator = DocumentGenerator(build_schema(settings)._schema, random.Random(SEED))
-    answered_compiled = 0
+    answered_compiled = fallbacks = 0
     executor_failures: list[str] = []
     for n in range(DOCUMENTS):
         query, variables = generator.document()
@@ -90,17 +99,22 @@ async def test_generated_documents_compiled_equal_executor(
             got = await _ask(compiled, query, variables, caller)
         generator.observe(json.loads(expected[1]))
         context = f"document {n} (seed {SEED}) as {caller}: {query} {variables}"
-        if any("json_build_object" in s for s in counter.statements):
-            answered_compiled += 1
-            assert len(counter.statements) == 1, f"{context}: {counter.statements}"
-        elif '"errors"' in expected[1] or '"errors"' in got[1]:
+        compiled_statements = [s for s in counter.statements if COMPILED.search(s)]
+        assert len(compiled_statements) <= 1, f"{context}: {counter.statements}"
+        one_statement = bool(compiled_statements) and len(counter.statements) == 1
+        if one_statement:
+            answered_compiled += 1  # compared whatever it holds, errors too
+        elif compiled_statements:
+            fallbacks += 1  # a row the caller may not see: the executor answered
+        if not one_statement and ('"errors"' in expected[1] or '"errors"' in got[1]):
             # both answers came from the executor: when an error nulls a parent, which of
             # the sibling errors get reported depends on which resolvers finished first, so
             # two executor runs may differ; nothing of the compiled path to compare
             continue
         assert got == expected, context
     share = answered_compiled / DOCUMENTS
-    print(f"\ncompiled {answered_compiled} of {DOCUMENTS} generated documents ({share:.0%})")
+    print(f"\ncompiled {answered_compiled} of {DOCUMENTS} generated documents ({share:.0%}),")
+    print(f"{fallbacks} more handed to the executor by the statement (customer data refused)")
     print("executor failures:", *executor_failures, sep="\n  ")
     # the generator draws from the whole schema (guarded and agent fields too), so a share
     # this low would mean the compiled path stopped serving what it should
