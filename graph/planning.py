@@ -343,7 +343,7 @@ class _Walk:
             self.scope: Any = customer_scope(principal)
         except DomainError:
             self.scope = None  # anonymous: no customer data at all
-        if getattr(principal, "served_customers", None):
+        if principal.served_customers:
             self.scope = None  # a counter's operation-only grant (0150): the executor's checks
         self.errors: list[dict[str, Any]] = []
         self.nulled = False  # a refusal nulled a parent (GraphQL's null propagation)
