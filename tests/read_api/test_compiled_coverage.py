@@ -22,8 +22,8 @@ from graph.planning import Planner
 from graph.schema import build_schema
 from persistence.read_sql import ENTITIES
 
-#: The share measured when this test was written (decision 0013); it may only grow.
-FLOOR = 0.50
+#: The share measured last (decisions 0013, 0135: 206 of 269); it may only grow.
+FLOOR = 0.76
 
 
 def read_fields(schema: GraphQLSchema) -> list[tuple[GraphQLObjectType, str]]:
