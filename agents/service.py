@@ -61,6 +61,14 @@ log = get_logger(__name__)
 MAX_FILMS = 10
 _DONE = object()
 TOOL_LIMIT_MESSAGE = "The assistant needed too many tool calls and was stopped."
+#: what AGENT_WARM_UP asks: a general question (the LLMAgent's prompt), a catalogue question
+#: whose links are complete (no model call: the catalogue path and the pool), and one the model
+#: must choose the search for (the SearchAgent's prompt and grammar)
+WARM_UP_QUESTIONS = (
+    "Give me one tip for a movie night.",
+    "How long is ACADEMY DINOSAUR?",
+    "Which films would you recommend tonight?",
+)
 
 
 class AgentRunner:
@@ -81,13 +89,14 @@ class AgentRunner:
         self.observer = observer
 
     async def warm_up(self) -> float:
-        """Runs one general and one catalogue question (answers discarded) so that Semantic
-        Kernel's imports, the model's first prompt and the database pool are warm before the
-        first customer; seconds taken. A failure is logged, never raised: the app still serves."""
+        """Runs a few questions (answers discarded) so that Semantic Kernel's imports, the
+        model's prompts (the LLMAgent's answer, the SearchAgent's tool choice) and the database
+        pool are warm before the first customer; seconds taken. A failure is logged, never
+        raised: the app still serves."""
         from domain.auth import ANONYMOUS
 
         started = time.perf_counter()
-        for question in ("Give me one tip for a movie night.", "How long is ACADEMY DINOSAUR?"):
+        for question in WARM_UP_QUESTIONS:
             try:
                 await self.ask(question, ANONYMOUS)
             except Exception as exc:  # a missing model says so on the first real question

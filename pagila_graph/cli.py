@@ -366,6 +366,13 @@ def evaluate(  # noqa: PLR0917 (Typer options)
             "one; pick its part with --only dev or --only test."
         ),
     ] = False,
+    warm_up: Annotated[
+        bool,
+        typer.Option(
+            help="Warm up first as a server does before /readyz (AGENT_WARM_UP): the first "
+            "question's latency is then the first customer's after start."
+        ),
+    ] = True,
 ) -> None:
     """Run the agents' evaluation set on the configured model and database; print the scores."""
     from agents.eval import report
@@ -388,7 +395,7 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     settings, prepared = _prepare_database(settings)
     try:
         _prepare_model(settings, load=True)
-        run = asyncio.run(_evaluate(settings, picked, concurrency))
+        run = asyncio.run(_evaluate(settings, picked, concurrency, warm_up=warm_up))
     finally:
         if prepared.embedded is not None:
             prepared.embedded.stop()
@@ -397,7 +404,9 @@ def evaluate(  # noqa: PLR0917 (Typer options)
     _step(f"Results written to {output}")
 
 
-async def _evaluate(settings: Settings, picked: Sequence[Question], concurrency: int) -> EvalRun:
+async def _evaluate(
+    settings: Settings, picked: Sequence[Question], concurrency: int, *, warm_up: bool = True
+) -> EvalRun:
     """The evaluation's own engine (sized for `concurrency`) and runner, disposed at the end."""
     from agents.eval import report
     from agents.service import AgentRunner
@@ -408,7 +417,7 @@ async def _evaluate(settings: Settings, picked: Sequence[Question], concurrency:
     database = Database(create_engine(settings.database_url, pool_size=max(2, concurrency)))
     try:
         runner = AgentRunner(settings, SqlUnitOfWorkFactory(database))
-        return await report.run_with_progress(runner, picked, concurrency, console)
+        return await report.run_with_progress(runner, picked, concurrency, console, warm_up=warm_up)
     finally:
         await database.dispose()
 

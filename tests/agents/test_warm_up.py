@@ -48,3 +48,44 @@ async def test_no_warm_up_unless_asked(agent_settings: Settings, agents_db: Data
     async with serving(app, lifespan="on"):
         pass
     assert asked == []
+
+
+async def test_the_warm_up_reaches_the_search_agents_model_too(
+    agent_settings: Settings, agents_db: Database
+) -> None:
+    """The first customer's catalogue question that needs the model finds the SearchAgent's
+    prompt warm: the warm-up makes the SearchAgent choose a tool with the model once."""
+    offered: list[list[str]] = []
+
+    def policy(turn: ScriptTurn) -> Reply:
+        offered.append(turn.functions)
+        return demo_policy(turn)
+
+    await runner(agent_settings, agents_db, policy).warm_up()
+    assert any("FilmSearch-search_films" in functions for functions in offered)
+
+
+async def test_catalogue_questions_with_complete_links_take_no_model_call(
+    agent_settings: Settings, agents_db: Database
+) -> None:
+    """The dev part's title, typo, availability and suitability questions (a seeded sample):
+    answered from the data without asking the model."""
+    import random
+
+    from agents.eval.dataset import load_questions, select
+    from agents.eval.generate import GENERATED_FILE
+    from domain.auth import ANONYMOUS
+
+    kinds = ("title_lookup", "typo_title", "availability", "suitability")
+    picked = [q for q in select(load_questions(GENERATED_FILE), ("dev",), None) if q.kind in kinds]
+    asked: list[str] = []
+
+    def policy(turn: ScriptTurn) -> Reply:
+        asked.append(turn.question)
+        return demo_policy(turn)
+
+    agents = runner(agent_settings, agents_db, policy)
+    for question in random.Random(7).sample(picked, 24):
+        answer = await agents.ask(question.question, ANONYMOUS)
+        assert answer.agent == "SearchAgent", question.question
+    assert asked == []
