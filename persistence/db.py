@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -119,9 +121,7 @@ def is_unavailable(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, exc.TimeoutError | TimeoutError | ConnectionError):
-            return True
-        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+        if _lost_connection(current):
             return True
         sqlstate = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)
         if isinstance(sqlstate, str) and sqlstate in RETRYABLE_SQLSTATES:
@@ -169,6 +169,35 @@ _ASYNCPG_UNAVAILABLE = frozenset(
         "QueryCanceledError",
     }
 )
+
+
+#: OS errors of reaching a server: its Unix socket missing (stopped), refused, reset,
+#: unreachable
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ENOENT,
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.ETIMEDOUT,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETDOWN,
+        errno.EADDRNOTAVAIL,
+    }
+)
+
+
+def _lost_connection(error: BaseException) -> bool:
+    """Timeouts, refused or reset connections, a server's Unix socket gone (it is stopped), an
+    unknown host, a connection SQLAlchemy invalidated."""
+    if isinstance(error, exc.TimeoutError | TimeoutError | ConnectionError | socket.gaierror):
+        return True
+    if isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS:
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
 
 
 #: asyncpg's generic client errors, and their words when they mean the connection is gone:
