@@ -507,13 +507,15 @@ class _Walk:
             type_name, key_arg = LOOKUPS[name]
             row_key = one_key(args["id"], args[key_arg], type_name)
             try:
-                target = self.object(_object_type(definition), self.merged(nodes), (key,))
+                # a row that may not exist: refusals below it are the executor's (their errors
+                # depend on the data), see `refused`
+                target = self.object(_object_type(definition), self.merged(nodes), None)
             except _Null as error:
                 self.nullable(definition, error)
                 return Constant(key, None)
             return Lookup(key, row_key, target)
         if name == "node":
-            return self.node(key, args["id"], nodes, (key,))
+            return self.node(key, args["id"], nodes, None)
         if name == "nodes":
             if len(args["ids"]) > self.planner.limits.maximum:
                 raise NotCompilable("too many ids")  # the executor says so
@@ -575,7 +577,8 @@ class _Walk:
         selection: SelectionSetNode | None,
         path: tuple[str, ...] | None,
     ) -> ObjectPlan:
-        """`path`: the object's response path, None inside a list."""
+        """`path`: the object's response path when it is sure to exist (below the root through
+        non-null fields only), else None."""
         if owner.name not in self.planner.entities:
             raise NotCompilable(f"type {owner.name}")
         fields: list[FieldPlan] = []
@@ -602,7 +605,10 @@ class _Walk:
                 fields.append(Stored(key, ATTRIBUTES[where], kind, names))
             elif where in REFERENCES:
                 try:
-                    target = self.object(_object_type(definition), self.merged(nodes), here)
+                    # a nullable reference may find no row: then the executor reports nothing
+                    # below it, so refusals there are left to it (`refused`)
+                    sure = here if isinstance(definition.type, GraphQLNonNull) else None
+                    target = self.object(_object_type(definition), self.merged(nodes), sure)
                 except _Null as error:
                     self.nullable(definition, error)
                     fields.append(Constant(key, None))
