@@ -44,6 +44,7 @@ async def run_with_progress(
 
     runner.chat_service()
     warm_up_s = await runner.warm_up() if warm_up else None
+    questions = model_question_first(questions)
     load_before = load_average()
     failed = 0
     progress = Progress(
@@ -150,8 +151,25 @@ def print_summary(run: EvalRun, console: Console) -> None:
     )
 
 
+#: kinds the model answers (no catalogue link answers them without it)
+MODEL_KINDS = ("general", "not_in_catalogue")
+
+
+def model_question_first(questions: Sequence[Question]) -> list[Question]:
+    """The questions with the first one the model must answer (a general question) moved to
+    the front: the first question after start then measures the model's first answer, not a
+    catalogue look-up that needs no model call."""
+    ordered = list(questions)
+    for kind in MODEL_KINDS:
+        index = next((i for i, q in enumerate(ordered) if q.kind.value == kind), None)
+        if index is not None:
+            return [ordered[index], *ordered[:index], *ordered[index + 1 :]]
+    return ordered
+
+
 def first_question_s(run: EvalRun) -> float | None:
-    """The first question's latency (with concurrency 1, the first asked after the warm-up)."""
+    """The first question's latency (with concurrency 1, the first asked after the warm-up: a
+    general question when the run has one, see `model_question_first`)."""
     if not run.results or run.meta.get("concurrency") != 1:
         return None
     outcome = run.results[0].get("outcome") or {}

@@ -203,3 +203,24 @@ def test_a_limit_samples_every_kind() -> None:
     ]
     with pytest.raises(ValueError, match="no question or kind"):
         select(questions, only=["nonsense"])
+
+
+def test_the_first_question_asked_is_one_the_model_answers() -> None:
+    """`pagila-graph eval` asks a general question first after the warm-up, so that the first
+    question after start measures the model's first answer (any generated subset)."""
+    import random
+
+    from agents.eval.dataset import load_questions, select
+    from agents.eval.generate import GENERATED_FILE
+    from agents.eval.report import MODEL_KINDS, model_question_first
+
+    questions = load_questions(GENERATED_FILE)
+    rng = random.Random(5)
+    for _ in range(20):
+        subset = select(questions, rng.choice([("dev",), ("test",), ()]), rng.randint(1, 120))
+        ordered = model_question_first(subset)
+        assert sorted(q.id for q in ordered) == sorted(q.id for q in subset)
+        if any(q.kind.value in MODEL_KINDS for q in subset):
+            assert ordered[0].kind.value in MODEL_KINDS
+        else:
+            assert ordered == subset
