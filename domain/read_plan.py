@@ -145,6 +145,9 @@ class Lookup:
     key: str
     row_key: int
     target: ObjectPlan
+    #: no such row (or one the entity counts as gone) is the executor's error, not a null:
+    #: the statement hands the request to the executor then (`me` of a deleted account)
+    required: bool = False
 
 
 @dataclass(frozen=True, slots=True)

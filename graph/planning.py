@@ -181,6 +181,8 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("Payment", "staff"): "staff_id",
     ("Payment", "rental"): "rental_id",
     ("StreamingSubscription", "customer"): "customer_id",
+    ("Account", "customer"): "customer_id",  # the caller's own records (`me`)
+    ("Account", "staff"): "staff_id",
 }
 
 #: Stored attributes behind a resolver that only checks the caller (its guard compiles).
@@ -289,7 +291,7 @@ class Planner:
         — the schema's coverage figure."""
         graphql_schema = self.schema._schema
         if owner is graphql_schema.query_type:
-            return name in ROOT_LISTS or name in LOOKUPS or name in ("node", "nodes")
+            return name in ROOT_LISTS or name in LOOKUPS or name in ("node", "nodes", "me")
         if owner.name.endswith(("Connection", "Edge")) or owner.name == "PageInfo":
             node = owner.fields.get("node") or owner.fields.get("nodes")
             return node is None or get_named_type(node.type).name in self.entities
@@ -514,6 +516,11 @@ class _Walk:
                 self.nullable(definition, error)
                 return Constant(key, None)
             return Lookup(key, row_key, target)
+        if name == "me":
+            if self.principal.user_id is None:
+                raise NotCompilable("a principal without an account")  # the executor says so
+            target = self.object(_object_type(definition), self.merged(nodes), (key,))
+            return Lookup(key, self.principal.user_id, target, required=True)
         if name == "node":
             return self.node(key, args["id"], nodes, None)
         if name == "nodes":

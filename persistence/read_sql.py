@@ -88,6 +88,7 @@ from persistence.repositories.customers import (
     scope_condition,
 )
 from persistence.repositories.films import FILMS, copies_in_stock, film_conditions, film_sorts
+from persistence.repositories.identities import ACCOUNTS
 from persistence.repositories.rentals import (
     PAYMENTS,
     RENTALS,
@@ -114,6 +115,9 @@ class Entity:
     #: a reference) is read only when the caller's scope covers that customer; a row it does
     #: not cover makes the answer fall back to the executor, which reports the refusal.
     owner: str | None = None
+    #: a boolean attribute a row fetched by key must hold to count as existing (an account's
+    #: `active`); otherwise it is treated as absent
+    present: str | None = None
 
 
 #: Every entity the compiler reads, by the plan's entity name (the GraphQL type name).
@@ -136,6 +140,7 @@ ENTITIES: dict[str, Entity] = {
     "StreamingSubscription": Entity(
         SUBSCRIPTIONS, columns={"subscription_id": "id"}, owner="customer_id"
     ),
+    "Account": Entity(ACCOUNTS, present="active"),
 }
 
 #: Computed fields: rule name -> SQL over the entity's row (id column given) and arguments.
@@ -359,7 +364,13 @@ class ReadCompiler:
         alias = self._row_source(build, target, "l")
         body = self._one(build, target, item.target, alias)
         key = alias.c[str(target.listing.id_column.key)]
-        return select(body).select_from(alias).where(key == item.row_key).scalar_subquery()
+        where = [key == item.row_key]
+        if target.present is not None:
+            where.append(self._column(target, alias, target.present).is_(True))
+        found = select(body).select_from(alias).where(*where).scalar_subquery()
+        if not item.required:
+            return found
+        return func.coalesce(found, literal_column(f"'{FALLBACK_MARK}'::json", JSON))
 
     # --- connections -----------------------------------------------------------------------
 

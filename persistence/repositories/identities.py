@@ -13,6 +13,7 @@ from domain.auth import Role
 from domain.errors import EmailTaken
 from domain.identity import Account, StaffMember, StoredAccount, StoredRefreshToken
 from persistence import models
+from persistence.keyset import Listing
 from persistence.repositories.base import Repository
 from persistence.repositories.rental_counter import violated_constraint
 
@@ -42,19 +43,20 @@ _COLUMNS = (
 
 
 def _stored(row: Row[Any]) -> StoredAccount:
-    return StoredAccount(
-        Account(
-            user_id=row.user_id,
-            email=row.email,
-            role=Role(row.role),
-            customer_id=row.customer_id,
-            staff_id=row.staff_id,
-            store_id=row.store_id,
-            active=row.active,
-            created_at=row.created_at,
-            last_login_at=row.last_login_at,
-        ),
-        row.password_hash,
+    return StoredAccount(_stored_account(row), row.password_hash)
+
+
+def _stored_account(row: Row[Any]) -> Account:
+    return Account(
+        user_id=row.user_id,
+        email=row.email,
+        role=Role(row.role),
+        customer_id=row.customer_id,
+        staff_id=row.staff_id,
+        store_id=row.store_id,
+        active=row.active,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
     )
 
 
@@ -226,3 +228,9 @@ class SqlIdentityStore(Repository):
             .order_by(_CUSTOMER.c.customer_id)
         )
         return [(r.customer_id, r.email) for r in rows]
+
+
+#: Accounts as a listing (no password hash): what the compiled read path reads for `me`.
+ACCOUNTS = Listing(
+    _ACCOUNTS, [c for c in _COLUMNS if c.key != "password_hash"], _USER.c.user_id, _stored_account
+)
