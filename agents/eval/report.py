@@ -44,7 +44,7 @@ async def run_with_progress(
 
     runner.chat_service()
     warm_up_s = await runner.warm_up() if warm_up else None
-    questions = model_question_first(questions)
+    asked = model_question_first(questions)
     load_before = load_average()
     failed = 0
     progress = Progress(
@@ -69,13 +69,21 @@ async def run_with_progress(
         )
 
     with progress:
-        return await run_eval(
+        run = await run_eval(
             runner,
-            questions,
+            asked,
             concurrency=concurrency,
             on_result=on_result,
-            meta={"load_before": load_before, "warm_up_s": warm_up_s},
+            meta={
+                "load_before": load_before,
+                "warm_up_s": warm_up_s,
+                "first_question_id": asked[0].id if asked else None,
+            },
         )
+    # the results in the set's order, whatever order they were asked in
+    position = {q.id: i for i, q in enumerate(questions)}
+    run.results.sort(key=lambda r: position.get(str(r.get("question_id")), 0))
+    return run
 
 
 def _percent(metric: dict[str, Any]) -> str:
@@ -170,9 +178,11 @@ def model_question_first(questions: Sequence[Question]) -> list[Question]:
 def first_question_s(run: EvalRun) -> float | None:
     """The first question's latency (with concurrency 1, the first asked after the warm-up: a
     general question when the run has one, see `model_question_first`)."""
-    if not run.results or run.meta.get("concurrency") != 1:
+    first = run.meta.get("first_question_id")
+    if first is None or run.meta.get("concurrency") != 1:
         return None
-    outcome = run.results[0].get("outcome") or {}
+    result = next((r for r in run.results if r.get("question_id") == first), {})
+    outcome = result.get("outcome") or {}
     latency = outcome.get("latency_s")
     return float(latency) if isinstance(latency, int | float) else None
 
