@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agents.eval.dataset import Question
-from agents.eval.metrics import TARGETS, Outcome, Score
+from agents.eval.metrics import TARGETS, Outcome, Score, percentile
 from agents.eval.runner import EvalRun, load_average, run_eval
 
 if TYPE_CHECKING:
@@ -159,13 +159,15 @@ def print_summary(run: EvalRun, console: Console) -> None:
     )
 
 
-#: kinds the model answers (no catalogue link answers them without it)
-MODEL_KINDS = ("general", "not_in_catalogue")
+#: kinds the model answers (no catalogue link answers them without it); a film the store lacks
+#: first: its answer always takes the LLMAgent's model (a general question may be answered
+#: from the store's own table, "What does PG mean?")
+MODEL_KINDS = ("not_in_catalogue", "general")
 
 
 def model_question_first(questions: Sequence[Question]) -> list[Question]:
-    """The questions with the first one the model must answer (a general question) moved to
-    the front: the first question after start then measures the model's first answer, not a
+    """The questions with the first one the model must answer (MODEL_KINDS) moved to the
+    front: the first question after start then measures the model's first answer, not a
     catalogue look-up that needs no model call."""
     ordered = list(questions)
     for kind in MODEL_KINDS:
@@ -177,7 +179,7 @@ def model_question_first(questions: Sequence[Question]) -> list[Question]:
 
 def first_question_s(run: EvalRun) -> float | None:
     """The first question's latency (with concurrency 1, the first asked after the warm-up: a
-    general question when the run has one, see `model_question_first`)."""
+    question the model answers when the run has one, see `model_question_first`)."""
     first = run.meta.get("first_question_id")
     if first is None or run.meta.get("concurrency") != 1:
         return None
@@ -189,14 +191,21 @@ def first_question_s(run: EvalRun) -> float | None:
 
 def _latency_rows(run: EvalRun) -> list[tuple[str, str, str, str]]:
     """Issue 13's latency targets (offline model, load ≤ 2): p50, p95, first question."""
-    summary = run.summary
     first = first_question_s(run)
     run.meta["first_question_s"] = first
     warm = run.meta.get("warm_up_s")
-    figures = {"p50": summary["latency_p50_s"], "p95": summary["latency_p95_s"], "first": first}
+    # every question counts here, those that failed (a timeout) at the time they took
+    latencies = [
+        float(r["outcome"]["latency_s"])
+        for r in run.results
+        if isinstance((r.get("outcome") or {}).get("latency_s"), int | float)
+    ]
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+    run.meta["latency_all_p50_s"], run.meta["latency_all_p95_s"] = p50, p95
+    figures = {"p50": p50, "p95": p95, "first": first}
     names = {
-        "p50": "latency p50 (issue 13)",
-        "p95": "latency p95 (issue 13)",
+        "p50": "latency p50, failures included (issue 13)",
+        "p95": "latency p95, failures included (issue 13)",
         "first": "first question after start"
         + (f" (warm-up {warm} s)" if warm is not None else " (no warm-up)"),
     }

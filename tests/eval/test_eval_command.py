@@ -42,8 +42,8 @@ def test_eval_scores_the_scripted_model(env: Path) -> None:
     assert result.exit_code == 0, result.output
     saved = json.loads(env.read_text())
     by_id = {r["question_id"]: r for r in saved["results"]}
-    assert list(by_id) == PICKED  # the set's order, though a general question is asked first
-    assert saved["meta"]["first_question_id"] == "general-2"
+    assert list(by_id) == PICKED  # the set's order, though a model question is asked first
+    assert saved["meta"]["first_question_id"] == "absent-4"
 
     for question in PICKED:
         assert by_id[question]["routed"] and by_id[question]["first_routed"], question
