@@ -63,8 +63,19 @@ class Checks:
 
     # --- text ---------------------------------------------------------------------------
 
-    def text(self, name: str, value: str, max_length: int) -> str:
+    def present(self, name: str, value: object) -> bool:
+        """Whether a required value is there: an update's `null` for a field that cannot be
+        empty (omit it to keep the value) is refused here rather than reaching a rule."""
+        if value is None:
+            self.fail(name, f"`{self.path(name)}` must not be null; omit it to keep the value.")
+            return False
+        return True
+
+    def text(self, name: str, value: str | None, max_length: int) -> str:
         """Trimmed, non-empty, at most `max_length` characters."""
+        if not self.present(name, value):
+            return ""
+        assert value is not None
         trimmed = value.strip()
         if not trimmed:
             self.fail(name, f"`{self.path(name)}` must not be empty.")
@@ -119,7 +130,10 @@ class Checks:
             self.fail(name, f"`{self.path(name)}` must be between {low} and {high}.")
         return value
 
-    def positive_id(self, name: str, value: int) -> int:
+    def positive_id(self, name: str, value: int | None) -> int:
+        if not self.present(name, value):
+            return 0
+        assert value is not None
         if value <= 0:
             self.fail(name, f"`{self.path(name)}` must be a positive id.")
         return value

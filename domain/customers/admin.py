@@ -240,7 +240,7 @@ class CustomerAdminService:
         if not isinstance(changes.store_id, Keep):
             values["store_id"] = checks.positive_id("store_id", changes.store_id)
         address = None
-        if not isinstance(changes.address, Keep):
+        if not isinstance(changes.address, Keep) and checks.present("address", changes.address):
             address = _check_address(checks, changes.address, "address")
         checks.done()
         require_authenticated(principal)

@@ -333,3 +333,28 @@ async def test_an_ended_subscription_cannot_be_cancelled(
         "cancelStreamingSubscription", SUBSCRIPTION, {"subscriptionId": 10**8}, who=who
     )
     assert fields(missing) == [("NotFoundError", "input.subscriptionId")]
+
+
+async def test_null_for_a_field_that_cannot_be_empty_is_invalid_input(
+    call: Caller, sql: asyncpg.Connection
+) -> None:
+    """Found by the fuzz run (issue 14): `firstName: null` was an internal error. Each field
+    that cannot be empty refuses null at its own path, all at once, and nothing changes; a null
+    e-mail still removes it."""
+    store_id, who = await clerk(sql)
+    customer = await new_customer(sql, store_id)
+    before = await sql.fetchrow("SELECT * FROM customer WHERE customer_id = $1", customer)
+    nulls = ["firstName", "lastName", "storeId", "address"]
+    payload = await call.mutate(
+        "updateCustomer", CUSTOMER, {"customerId": customer, **dict.fromkeys(nulls)}, who=who
+    )
+    assert sorted(fields(payload)) == sorted(
+        ("ValidationError", f"input.{name}") for name in nulls
+    ), payload
+    assert payload["customer"] is None
+    after = await sql.fetchrow("SELECT * FROM customer WHERE customer_id = $1", customer)
+    assert after == before
+    emptied = await call.mutate(
+        "updateCustomer", CUSTOMER, {"customerId": customer, "email": None}, who=who
+    )
+    assert emptied["errors"] == [] and emptied["customer"]["email"] is None
