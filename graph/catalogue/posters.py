@@ -3,7 +3,7 @@ The image itself is served at GET /files/posters/{filmId} (pagila_graph/files.py
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -11,6 +11,7 @@ from strawberry.file_uploads import Upload
 
 from domain.catalogue.posters import FileTooLarge, PosterService
 from domain.catalogue.posters import UnsupportedFileType as UnsupportedFileTypeFailure
+from domain.errors import InputField, InvalidInput
 from graph.catalogue.types import Film
 from graph.context import Context
 from graph.errors import UserError, register_error
@@ -60,9 +61,16 @@ class PostersMutation:
         limit = info.context.settings.max_poster_bytes
 
         async def action() -> UploadFilmPosterPayload:
-            # Strawberry's Upload is Starlette's UploadFile here; one byte past the limit is
-            # enough to refuse an oversized file
-            content = await cast(UploadFile, input.file).read(limit + 1)
+            # Strawberry's Upload is Starlette's UploadFile when the file came as a multipart
+            # part; the scalar also lets a literal through (`file: "x"`, found by the fuzz run)
+            file: object = input.file
+            if not isinstance(file, UploadFile):
+                raise InvalidInput(
+                    "`input.file` must be a file sent as a part of a multipart request.",
+                    field=InputField("file"),
+                )
+            # one byte past the limit is enough to refuse an oversized file
+            content = await file.read(limit + 1)
             service = PosterService(write_uow(info), limit, events=info.context.publisher)
             await service.upload(caller(info), input.film_id, content)
             film = await reread(info, lambda uow: uow.films, input.film_id)

@@ -350,3 +350,25 @@ async def test_catalogue_writes_need_staff(call: Caller, sql: asyncpg.Connection
         " + (SELECT count(*) FROM inventory)"
     )
     assert after == before
+
+
+async def test_a_poster_that_is_not_a_file_is_invalid_input(
+    call: Caller, sql: asyncpg.Connection
+) -> None:
+    """Found by the fuzz run (issue 14): `file: "..."` as a literal was an internal error."""
+    counter = await counter_with_copies(sql)
+    for file in ["not a file", ""]:
+        payload = await call.mutate(
+            "uploadFilmPoster",
+            "film { filmId posterUrl }",
+            {"filmId": counter.film_id, "file": file},
+            who=ADMIN,
+        )
+        assert [(e["__typename"], e["field"]) for e in payload["errors"]] == [
+            ("ValidationError", "input.file")
+        ], payload
+        assert payload["film"] is None
+    assert (
+        await sql.fetchval("SELECT count(*) FROM film_poster WHERE film_id = $1", counter.film_id)
+        == 0
+    )
