@@ -56,7 +56,13 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
         shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(),
+            # no local variables: rendering those of GraphQL's frames (schemas, settings, whole
+            # documents) took 20-30 s of CPU per unexpected error, on the event loop (issue 14's
+            # fuzz run); the frames and their code are kept
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False),
+        )
 
     structlog.configure(
         # a line below the logger's level is dropped first, before any processor builds it

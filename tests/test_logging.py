@@ -113,3 +113,21 @@ async def test_no_request_line_below_info_but_the_request_id_still_answers(
     assert answer.status_code == 200
     assert answer.headers["x-request-id"] == "req-7"  # the last one sent, as before
     assert [line["event"] for line in lines] == ["at the level"]
+
+
+def test_console_tracebacks_leave_local_variables_out(capsys: pytest.CaptureFixture[str]) -> None:
+    """The fuzz run (issue 14) saw each unexpected error's console traceback take 20-30 s of
+    event-loop CPU rendering the locals of GraphQL's frames; the frames stay, the locals go."""
+    configure_logging("INFO", json=False)
+    try:
+        marker = "-".join(["local", "value", "never", "shown"])  # the value is not in the code
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            get_logger("test").exception("failed", kept=len(marker))
+        err = capsys.readouterr().err
+    finally:
+        configure_logging("WARNING", json=False)
+    assert "ValueError" in err and "boom" in err
+    assert "test_console_tracebacks_leave_local_variables_out" in err  # the frame is there
+    assert "local-value-never-shown" not in err
