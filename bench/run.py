@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import os
 import re
 import secrets
@@ -235,13 +236,43 @@ def main() -> None:
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    ratios = [row["ratio"] for row in results if row.get("ratio")]
+    if ratios:
+        geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        print(f"geometric mean of {len(ratios)} ratios: {geomean:.2f}x", flush=True)
     meta = {
         "connections": args.connections,
         "duration_s": args.duration,
         "workers": args.workers,
         "scale": args.scale,
+        "commit": _commit(),
+        # what the server inherited that changes what is measured (e.g. RESPONSE_CACHE=false)
+        "server_environment": {k: os.environ[k] for k in MEASURED_SETTINGS if k in os.environ},
     }
     (out_dir / f"{stamp}.json").write_text(json.dumps({**meta, "results": results}, indent=2))
+
+
+#: settings of our server that change what a run measures, recorded with its results
+MEASURED_SETTINGS = (
+    "RESPONSE_CACHE",
+    "COMPILED_READS",
+    "GC_TUNING",
+    "DB_POOL_SIZE",
+    "DB_MAX_OVERFLOW",
+    "METRICS_ENABLED",
+)
+
+
+def _commit() -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 if __name__ == "__main__":
