@@ -55,7 +55,7 @@ from agents.events import (
     Usage,
 )
 from agents.handoff_names import COMPLETE_TASK, HANDOFF_PLUGIN_NAME, TRANSFER_PREFIX
-from agents.notes import ARGUMENT_SCHEMAS_KEY, CONTEXT_PREFIX
+from agents.notes import ARGUMENT_SCHEMAS_KEY, CONTEXT_PREFIX, FUNCTION_EXAMPLES_KEY
 from agents.plugins import customer, film_search, prompts
 from agents.router import FirstAgent
 from domain.auth import Principal
@@ -450,7 +450,27 @@ def _execution_settings(
     settings_class = service.get_prompt_execution_settings_class()
     settings = settings_class(max_tokens=limits.max_tokens)
     settings.extension_data[ARGUMENT_SCHEMAS_KEY] = schemas
+    settings.extension_data[FUNCTION_EXAMPLES_KEY] = function_examples()
     return settings
+
+
+#: worked examples of the handoffs, for a connector that shows examples (agents.notes)
+HANDOFF_EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    f"{HANDOFF_PLUGIN}-{TRANSFER_PREFIX}{LLM}": [
+        {"question": "what's a good snack for a movie night?", "arguments": {}}
+    ],
+    f"{HANDOFF_PLUGIN}-{TRANSFER_PREFIX}{SEARCH}": [
+        {"question": "do you have any comedies?", "arguments": {}}
+    ],
+}
+
+
+def function_examples() -> dict[str, list[dict[str, Any]]]:
+    """The tools' worked examples (the plugins') and the handoffs', by fully qualified name."""
+    examples = {
+        f"{film_search.PLUGIN_NAME}-{name}": items for name, items in film_search.EXAMPLES.items()
+    }
+    return {**examples, **HANDOFF_EXAMPLES}
 
 
 def _name_parameters() -> frozenset[str]:

@@ -29,8 +29,6 @@ from typing import Any
 from semantic_kernel.contents import FunctionCallContent
 from semantic_kernel.functions import KernelFunctionMetadata
 
-from agents.handoff_names import transfer_function
-
 RESPOND = "respond"
 #: a short phrase: up to ten words of letters, digits and a little punctuation, single spaces
 PHRASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9'&.,:-]*( [A-Za-z0-9'&.,:-]+){0,9}$"
@@ -57,31 +55,33 @@ class Example:
         return "\n".join(lines)
 
 
-#: Examples per offered function (fully qualified name); only those of offered functions are
-#: shown. They follow the Pagila catalogue's tools (agents/plugins/).
+#: The connector's own example: its `respond` step. The examples of tools and handoffs come
+#: from the orchestration with each request (`agents.notes.FUNCTION_EXAMPLES_KEY`, see
+#: `examples_from`); only those of offered functions are shown.
 DEFAULT_EXAMPLES: dict[str, tuple[Example, ...]] = {
-    "FilmSearch-search_films": (
-        Example("anything with dinosaurs under $1?", "FilmSearch-search_films",
-                {"query": "dinosaur", "max_price": 0.99}),
-        Example("How long is ACADEMY DINOSAUR?", "FilmSearch-search_films",
-                {"title": "ACADEMY DINOSAUR"}),
-        Example("Is ALIEN CENTER in stock at store 2?", "FilmSearch-search_films",
-                {"title": "ALIEN CENTER", "in_stock_at_store": 2}),
-        Example("horror films shorter than 60 minutes rated R", "FilmSearch-search_films",
-                {"category": "Horror", "max_length": 60, "rating": "R"}),
-    ),
-    transfer_function("LLMAgent"): (
-        Example("what's a good snack for a movie night?", transfer_function("LLMAgent"), {}),
-    ),
-    transfer_function("SearchAgent"): (
-        Example("do you have any comedies?", transfer_function("SearchAgent"), {}),
-    ),
     # no film in it: the LLMAgent, which sees this example too, copied the title it named
     RESPOND: (
         Example("any tips for a movie marathon?", RESPOND,
                 {"text": "Pick a theme, plan short breaks and keep snacks and water at hand."}),
     ),
 }  # fmt: skip
+
+
+def examples_from(
+    given: Mapping[str, Sequence[Mapping[str, Any]]] | None,
+    defaults: Mapping[str, Sequence[Example]] = DEFAULT_EXAMPLES,
+) -> dict[str, tuple[Example, ...]]:
+    """`defaults` plus the examples a caller gives per function (`{"question": ...,
+    "arguments": {...}}` each), those first."""
+    examples: dict[str, tuple[Example, ...]] = {}
+    for function, items in (given or {}).items():
+        examples[function] = tuple(
+            Example(str(item["question"]), function, dict(item.get("arguments") or {}))
+            for item in items
+        )
+    for function, own in defaults.items():
+        examples.setdefault(function, tuple(own))
+    return examples
 
 
 def step_json(function: str, arguments: Mapping[str, Any]) -> str:

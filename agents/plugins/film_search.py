@@ -64,6 +64,18 @@ class SortBy(StrEnum):
     RELEASE_YEAR = "release_year"
 
 
+#: worked examples of calls (function → question and arguments), shown to a small model
+EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "search_films": [
+        {"question": "anything with dinosaurs under $1?",
+         "arguments": {"query": "dinosaur", "max_price": 0.99}},
+        {"question": "How long is ACADEMY DINOSAUR?", "arguments": {"title": "ACADEMY DINOSAUR"}},
+        {"question": "Is ALIEN CENTER in stock at store 2?",
+         "arguments": {"title": "ALIEN CENTER", "in_stock_at_store": 2}},
+        {"question": "horror films shorter than 60 minutes rated R",
+         "arguments": {"category": "Horror", "max_length": 60, "rating": "R"}},
+    ],
+}  # fmt: skip
 #: `search_films` parameters that take a title or a person's name: only phrases the customer
 #: wrote with capitals fill them (agents.grounding)
 NAME_PARAMETERS = frozenset({"search_films.title", "search_films.actor"})

@@ -54,6 +54,7 @@ from agents.local.choice import (
     Example,
     InvalidStep,
     call_content,
+    examples_from,
     id_parameters,
     parse_step,
     step_json,
@@ -66,7 +67,7 @@ from agents.local.engine import (
     loaded_engine,
 )
 from agents.local.model_file import QWEN_CODER_05B, ensure_model_file, rich_progress
-from agents.notes import ARGUMENT_SCHEMAS_KEY, CONTEXT_PREFIX
+from agents.notes import ARGUMENT_SCHEMAS_KEY, CONTEXT_PREFIX, FUNCTION_EXAMPLES_KEY
 from config.logging import get_logger
 from domain.assistant import ModelUnavailable
 
@@ -316,7 +317,9 @@ class LocalChatCompletion(ChatCompletionClientBase):
             functions=tuple(functions),
             allow_respond=choice_type != FunctionChoiceType.REQUIRED or not functions,
             answer_max_chars=options.answer_max_chars,
-            examples=options.examples,
+            examples=examples_from(
+                settings.extension_data.get(FUNCTION_EXAMPLES_KEY), options.examples
+            ),
             known_ids=turn.ids,
             constraints=settings.extension_data.get(ARGUMENT_SCHEMAS_KEY),
         )

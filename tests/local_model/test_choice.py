@@ -168,3 +168,21 @@ def test_history_is_shown_as_steps_and_tool_results() -> None:
         },
         {"role": "user", "content": "Tool result (Shelf-find): " + "x" * 20 + " …(cut)"},
     ]
+
+
+def test_the_examples_come_from_the_plugins_and_the_orchestration() -> None:
+    """The connector owns only its `respond` example; the tools' and handoffs' examples reach
+    it with each request (agents.notes.FUNCTION_EXAMPLES_KEY)."""
+    from agents.local.choice import DEFAULT_EXAMPLES, examples_from
+    from agents.orchestration import function_examples
+    from agents.plugins.film_search import PLUGIN_NAME, FilmSearchPlugin
+
+    assert set(DEFAULT_EXAMPLES) == {RESPOND}
+    kernel = Kernel()
+    kernel.add_plugin(FilmSearchPlugin(units=None), PLUGIN_NAME)  # type: ignore[arg-type]
+    functions = tuple(kernel.get_full_list_of_function_metadata())
+    given = Choice(functions=functions, examples=examples_from(function_examples()))
+    assert '"title":"ACADEMY DINOSAUR"' in given.menu()
+    assert "movie marathon" in given.menu()
+    bare = Choice(functions=functions, examples=examples_from(None))
+    assert "ACADEMY DINOSAUR" not in bare.menu()
