@@ -442,7 +442,9 @@ class ReadCompiler:
                 parts.append((part.key, counted.scalar_subquery()))
         connection = select(_json_object(parts))
         if any(isinstance(p, NodeOf | EdgePlan | PageInfoPlan) for p in plan.parts):
-            connection = connection.select_from(page)  # aggregated: one row
+            # aggregated: one row, also when no part aggregates (`pageInfo { hasNextPage }` of
+            # a backward page is a constant): HAVING makes the page one group
+            connection = connection.select_from(page).having(true())
 
         if parent is not None:
             connection = connection.correlate(parent[1])

@@ -522,3 +522,15 @@ async def test_the_schemas_validation_rules_apply_before_compiling(
             assert got == expected
             assert got["errors"][0]["extensions"]["code"] == code
             assert counter.statements == []
+
+
+@pytest.mark.parametrize("arguments", ["last: 2", "first: 2", "last: 20", "first: 0"])
+async def test_a_page_info_without_aggregates_is_one_object(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database, arguments: str
+) -> None:
+    """`pageInfo { hasNextPage }` of a backward page is a constant: still one object per
+    connection, not one per row (found by the generated differential test)."""
+    query = f"{{ stores({arguments}) {{ pageInfo {{ hasNextPage }} }} }}"
+    expected, got, statements = await _both(clients, database, query)
+    _same(expected, got)
+    _compiled_once(statements)
