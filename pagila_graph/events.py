@@ -35,7 +35,7 @@ RECONNECT_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 #: the longest a write waits (after its commit) for Redis to take its events
 PUBLISH_TIMEOUT_S = 0.5
 #: after a failed publish, events stay in this process for this long before Redis is tried again
-PUBLISH_RETRY_AFTER_S = 5.0
+PUBLISH_RETRY_AFTER_S = 2.0
 
 
 class Subscriber:
