@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     # one SQL statement returning the response JSON for documents the compiler supports
     # (docs/decisions/0012-compiled-read-path.md); anything else goes to the normal executor
     compiled_reads: bool = True
+    # a repeated compiled POST (same body, caller and Accept) skips Strawberry's view: its
+    # statement is remembered (decision 0133); off: every request goes through the view
+    compiled_fast_path: bool = True
 
     # --- observability (docs/operations.md "Metrics and traces") ---------------------------
     # Prometheus metrics at GET /metrics

@@ -39,7 +39,7 @@ from domain.errors import RateLimited, Unauthenticated
 from domain.events import EventHub
 from domain.identity import IdentityKit
 from domain.units import UnitOfWorkFactory
-from graph.compiled import Compiler
+from graph.compiled import Compiler, Statement
 from graph.context import Context
 from graph.errors import SERVICE_UNAVAILABLE
 from graph.observability import OperationReport
@@ -48,11 +48,18 @@ from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import LocalEventHub, event_hub
+from pagila_graph.fast_path import FastEntry, FastKey, FastPathMemo
 from pagila_graph.files import FileEndpoints
 from pagila_graph.heap import tuned_collector
 from pagila_graph.hosts import TrustedHosts
 from pagila_graph.http_caching import ConditionalGetMiddleware
-from pagila_graph.http_protocol import GRAPHQL_RESPONSE_JSON, RequestRefused, SpecView
+from pagila_graph.http_protocol import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    RequestRefused,
+    SpecView,
+    media_type_of,
+)
 from pagila_graph.persisted_queries import PersistedQueryRefused, persisted_queries_from_settings
 from pagila_graph.rate_limiter import (
     AuthenticateOnce,
@@ -190,13 +197,19 @@ class CompiledResult(ExecutionResult):
     """A response whose `data` PostgreSQL built (graph/compiled.py): its JSON text, unparsed."""
 
     def __init__(
-        self, data_json: str, operation_name: str | None = None, errors_json: str | None = None
+        self,
+        data_json: str,
+        operation_name: str | None = None,
+        errors_json: str | None = None,
+        statement: Statement | None = None,
     ) -> None:
         super().__init__(data=None, errors=None)
         self.data_json = data_json
         self.operation_name = operation_name
         #: fields refused to the caller: the `errors` list as the executor writes it
         self.errors_json = errors_json
+        #: the statement that built it (None: from the response cache)
+        self.statement = statement
 
 
 def _cacheable_json(result: object) -> str | None:
@@ -285,6 +298,10 @@ class GraphQLApp(SpecView):
         )
         self.persisted_queries = persisted_queries_from_settings(settings)
         self.max_batch_operations = settings.batch_max_operations
+        #: repeated compiled POSTs answered without the view (decision 0133)
+        self.fast_path = (
+            FastPathMemo() if self.compiler is not None and settings.compiled_fast_path else None
+        )
 
     @property
     @override
@@ -376,6 +393,7 @@ class GraphQLApp(SpecView):
                 report.name = compiled.operation_name if compiled is not None else None
                 report.type = "query"
             if compiled is not None:
+                self._remember(request, request_data, context, compiled.statement)
                 return compiled
         result = await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
@@ -450,18 +468,105 @@ class GraphQLApp(SpecView):
                 request_data.variables,
                 context.principal,
             )
-            if statement is None:
-                return None
+        except Exception:  # a compiler bug must not cost the client its answer
+            log.exception("compiled.failed")
+            return None
+        if statement is None:
+            return None
+        data = await self._fetch(statement, quiet=False)
+        if data is None:
+            return None
+        return CompiledResult(data, statement.operation_name, statement.errors_json, statement)
+
+    async def _fetch(self, statement: Statement, *, quiet: bool) -> str | None:
+        """A compiled statement's data JSON, or None: the normal executor must answer (the
+        database failed — it reports that — or a cursor could not be written exactly). `quiet`:
+        the caller falls back to a path that runs the statement again and logs its failure."""
+        try:
             data = await self.database.fetch_json(statement.sql, statement.params)
-        except Exception as exc:  # a compiler bug must not cost the client its answer
-            if is_unavailable(exc):  # the normal path reports it (SERVICE_UNAVAILABLE)
+        except Exception as exc:
+            if quiet:
+                pass
+            elif is_unavailable(exc):  # the normal path reports it (SERVICE_UNAVAILABLE)
                 log.warning("compiled.database_unavailable", error=type(exc).__name__)
             else:
                 log.exception("compiled.failed")
             return None
-        if needs_fallback(data):
+        return None if needs_fallback(data) else data
+
+    def _remember(
+        self,
+        request: Request,
+        request_data: GraphQLRequestData,
+        context: Context,
+        statement: Statement | None,
+    ) -> None:
+        """Remember the statement of a plain single-operation POST (decision 0133): not a
+        batch's operation, not a persisted query (its extension stores or resolves a hash)."""
+        key: FastKey | None = getattr(request.state, "fast_path_key", None)
+        if (
+            self.fast_path is None
+            or key is None
+            or statement is None
+            or request_data.extensions
+            or getattr(request.state, "graphql_batch", False)
+            or key[1] != context.principal
+        ):
+            return
+        self.fast_path.put(key, FastEntry(statement, self._cache_key(request_data, context)))
+
+    @override
+    async def fast_response(self, request: Request) -> Response | None:
+        """A POST remembered by `_remember`: its statement run and answered as the view
+        would (pagila_graph/fast_path.py). Anything else, or any doubt: None, the view."""
+        found_entry = await self._fast_entry(request)
+        if found_entry is None:
             return None
-        return CompiledResult(data, statement.operation_name, statement.errors_json)
+        key, entry = found_entry
+        statement = entry.statement
+        versioned = None
+        if self.cache is not None and entry.cache_key is not None:
+            found, versioned = await self.cache.get(entry.cache_key)
+            if found is not None:
+                return await self._fast_answer(request, CompiledResult(found))
+        with self.observer.operation(OperationReport(path="compiled")) as report:
+            data = await self._fetch(statement, quiet=True)
+            report.discarded = data is None
+            report.name = statement.operation_name
+            report.type = "query"
+        if data is None:  # the view runs it again, and reports what it finds
+            if self.fast_path is not None:
+                self.fast_path.discard(key)
+            return None
+        result = CompiledResult(data, statement.operation_name, statement.errors_json)
+        if self.cache is not None and versioned is not None and statement.errors_json is None:
+            await self.cache.put(versioned, data)
+        return await self._fast_answer(request, result)
+
+    async def _fast_entry(self, request: Request) -> tuple[FastKey, FastEntry] | None:
+        """The request's key (kept in its state for `_remember`) and its entry, if any."""
+        if self.fast_path is None or request.method != "POST":
+            return None
+        headers = request.headers
+        content_type = headers.get("content-type")
+        if content_type is None or media_type_of(content_type) != APPLICATION_JSON:
+            return None
+        body = await request.body()
+        try:
+            principal = await self.authenticator.authenticate(request)
+        except Unauthenticated:
+            return None  # the view refuses it
+        key = self.fast_path.key(body, principal, headers.get("accept"))
+        if key is None:
+            return None
+        request.state.fast_path_key = key
+        entry = self.fast_path.get(key)
+        return None if entry is None else (key, entry)
+
+    async def _fast_answer(self, request: Request, result: CompiledResult) -> Response:
+        """The view's response to a compiled result: the same body, status and headers."""
+        sub_response = await self.get_sub_response(request)
+        return self.create_response(await self.process_result(request, result), sub_response)
 
     @override
     async def process_result(

@@ -201,7 +201,9 @@ class SpecView(GraphQL[Context, None]):
 
         request = Request(scope, receiving)
         try:
-            response = await self.run(request)
+            response = await self.fast_response(request)
+            if response is None:
+                response = await self.run(request)
         except RequestRefused as exc:
             response = refusal_response(exc, request.headers.get("accept"))
         except HTTPException as exc:  # Strawberry's own refusals: a status and a reason
@@ -220,6 +222,11 @@ class SpecView(GraphQL[Context, None]):
                 request.headers.get("accept"),
             )
         await response(scope, receive, send)
+
+    async def fast_response(self, request: Request) -> Response | None:
+        """An answer without Strawberry's view (the app's fast path), or None: the view answers.
+        Its failures are answered as the view's are."""
+        return None
 
     @override
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
