@@ -262,7 +262,9 @@ def tool_filter(
             arguments = _arguments_json(context)
         if agent == SEARCH and searched and state.links is not None:
             given = dict(context.arguments or {})
-            grounded = answers.search_arguments(state.links, given)
+            grounded = grounding.within_vocabularies(
+                context.function.metadata, answers.search_arguments(state.links, given)
+            )
             context.arguments = KernelArguments(**grounded)
             arguments = _arguments_json(context)
         state.emit(ToolCallStarted(agent, plugin, name, arguments))
@@ -300,6 +302,10 @@ async def _planned_search(kernel: Kernel, state: RunState) -> bool:
     if arguments is None:
         return False
     name = "search_films"
+    function = kernel.get_function(film_search.PLUGIN_NAME, name)
+    arguments = grounding.within_vocabularies(function.metadata, arguments)
+    if not arguments:  # what the links named is outside the tool's vocabularies
+        return False
     state.tool_calls += 1
     arguments_json = json.dumps(arguments, default=str)
     state.emit(ToolCallStarted(SEARCH, film_search.PLUGIN_NAME, name, arguments_json))

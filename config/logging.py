@@ -58,10 +58,11 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     else:
         renderer = structlog.dev.ConsoleRenderer(
             colors=sys.stderr.isatty(),
-            # no local variables: rendering those of GraphQL's frames (schemas, settings, whole
-            # documents) took 20-30 s of CPU per unexpected error, on the event loop (issue 14's
-            # fuzz run); the frames and their code are kept
-            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False),
+            # plain text, as the JSON lines have it: Rich rendered the locals of GraphQL's frames
+            # (20-30 s of CPU per unexpected error) and, without them, a failed agent run's chain
+            # of Semantic Kernel exceptions (~12,000 lines, 3.5-44 s) on the event loop (issue
+            # 14's fuzz run); the standard library's formatting of the same takes milliseconds
+            exception_formatter=structlog.dev.plain_traceback,
         )
 
     structlog.configure(
