@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from agents.events import (
     RunStarted,
     step_to_json,
 )
+from agents.fact_gate import FactGate
 from agents.observability import COMPLETED, NO_OBSERVER, RunObserver, RunReport
 from agents.router import FirstAgent, Route, not_in_catalogue_notice, route_linked
 from config.logging import get_logger
@@ -238,13 +239,15 @@ class AgentRunner:
             finally:
                 queue.put_nowait(_DONE)
 
+        gate = FactGate(self._sentence_facts(state, links))
         task = asyncio.create_task(drive(), name=f"agent-run-{run_id}")
         try:
             while True:
                 event = await queue.get()
                 if event is _DONE:
                     break
-                yield event
+                for checked in await gate.check(event):  # text: a sentence at a time
+                    yield checked
             try:
                 await task
             except TimeoutError:
@@ -256,6 +259,9 @@ class AgentRunner:
                     raise AgentFailed(TOOL_LIMIT_MESSAGE) from None
                 log.error("agents.run_failed", run_id=run_id, exc_info=exc)
                 raise AgentFailed("The language model failed to answer; try again later.") from exc
+            for released in await gate.flush():
+                yield released
+            _gated(gate, state, run_id)
             answer = await self._finish(
                 run_id=run_id,
                 question=question,
@@ -275,6 +281,22 @@ class AgentRunner:
             if not task.done():  # the caller went away: stop the model too
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+
+    def _sentence_facts(
+        self, state: Any, links: QuestionLinks
+    ) -> Callable[[str], Awaitable[list[FilmFacts]]]:
+        """The loader of the fact gate: the catalogue's facts of the films a sentence names,
+        read only when it names one (cached for the run)."""
+        cache: FactsCache = {}
+
+        async def load(sentence: str) -> list[FilmFacts]:
+            named = [*(t.title for t in links.titles if t.title), *state.films.values()]
+            if not _titles_named(sentence, named):
+                return []
+            async with self.units.read_only() as uow:
+                return await _film_facts(FilmSearchService(uow), sentence, named, cache)
+
+        return load
 
     async def _finish(
         self,
@@ -388,37 +410,66 @@ class AgentRunner:
 MAX_CHECKED_FILMS = 10
 
 
-async def _film_facts(search: FilmSearchService, answer: str, named: list[str]) -> list[FilmFacts]:
-    """The catalogue's facts about the films the answer names (titles it writes in capitals,
-    and those the question or the tools named, in any case)."""
+def _gated(gate: FactGate, state: Any, run_id: str) -> None:
+    """The run's text is what the gate let through (the answer is what was streamed)."""
+    if gate.withheld:
+        log.warning(
+            "agents.withheld_facts", run_id=run_id, facts=[f.describe() for f in gate.withheld]
+        )
+    state.spoken = list(gate.said)
+
+
+def _titles_named(answer: str, named: list[str]) -> list[str]:
     upper = answer.upper()
     titles = [t for t in dict.fromkeys([*candidate_titles(answer), *named]) if t.upper() in upper]
+    return titles[:MAX_CHECKED_FILMS]
+
+
+FactsCache = dict[tuple[str, tuple[str, ...]], FilmFacts | None]
+
+
+async def _film_facts(
+    search: FilmSearchService, answer: str, named: list[str], cache: FactsCache | None = None
+) -> list[FilmFacts]:
+    """The catalogue's facts about the films the answer names (titles it writes in capitals,
+    and those the question or the tools named, in any case). `cache`: what earlier calls of
+    the same run found (by title and the people the text names)."""
     people = people_named(answer)
+    cache = {} if cache is None else cache
     facts: list[FilmFacts] = []
-    for title in titles[:MAX_CHECKED_FILMS]:
-        films, _ = await search.search(FilmSearch(title=title, limit=MAX_RESULTS))
-        film = next((f for f in films if f.title.upper() == title.upper()), None)
-        if film is None:
-            continue
-        stock = await search.in_stock(film.id, STORES)
-        actors: set[str] = set()
-        for person in people:
-            cast, _ = await search.search(FilmSearch(title=film.title, actor=person))
-            if any(f.id == film.id for f in cast):
-                actors.add(person.upper())
-        facts.append(
-            FilmFacts(
-                title=film.title,
-                year=film.release_year,
-                rating=film.rating.value if film.rating else None,
-                length=film.length,
-                rental_rate=film.rental_rate,
-                replacement_cost=film.replacement_cost,
-                stock=stock,
-                actors=frozenset(actors),
-            )
-        )
+    for title in _titles_named(answer, named):
+        key = (title.upper(), tuple(people))
+        if key not in cache:
+            cache[key] = await _one_film_facts(search, title, people)
+        found = cache[key]
+        if found is not None:
+            facts.append(found)
     return facts
+
+
+async def _one_film_facts(
+    search: FilmSearchService, title: str, people: list[str]
+) -> FilmFacts | None:
+    films, _ = await search.search(FilmSearch(title=title, limit=MAX_RESULTS))
+    film = next((f for f in films if f.title.upper() == title.upper()), None)
+    if film is None:
+        return None
+    stock = await search.in_stock(film.id, STORES)
+    actors: set[str] = set()
+    for person in people:
+        cast, _ = await search.search(FilmSearch(title=film.title, actor=person))
+        if any(f.id == film.id for f in cast):
+            actors.add(person.upper())
+    return FilmFacts(
+        title=film.title,
+        year=film.release_year,
+        rating=film.rating.value if film.rating else None,
+        length=film.length,
+        rental_rate=film.rental_rate,
+        replacement_cost=film.replacement_cost,
+        stock=stock,
+        actors=frozenset(actors),
+    )
 
 
 __all__ = ["AgentRunner", "ModelUnavailable"]

@@ -288,22 +288,36 @@ def _check_people(film: FilmFacts, part: str) -> list[InventedFact]:
     return wrong
 
 
+def _facts_line(film: FilmFacts) -> str:
+    known = [f"rated {film.rating}" if film.rating else "", f"{film.length} minutes"]
+    known += [f"${film.rental_rate} to rent", f"${film.replacement_cost} to replace"]
+    if film.year:
+        known.append(f"released in {film.year}")
+    return f"{film.title}: {', '.join(k for k in known if k)}"
+
+
+_NO_CREW = " The catalogue records no director, and only the actors it lists."
+
+
 def correction(films: Sequence[FilmFacts], facts: Sequence[InventedFact]) -> str:
     """What the customer is told after an answer with invented facts: the catalogue's own."""
     wrong = {f.title for f in facts}
-    lines: list[str] = []
-    for film in films:
-        if film.title not in wrong:
-            continue
-        known = [f"rated {film.rating}" if film.rating else "", f"{film.length} minutes"]
-        known += [f"${film.rental_rate} to rent", f"${film.replacement_cost} to replace"]
-        if film.year:
-            known.append(f"released in {film.year}")
-        lines.append(f"{film.title}: {', '.join(k for k in known if k)}")
+    lines = [_facts_line(film) for film in films if film.title in wrong]
     text = " Correction from the catalogue (some details above are not ours): "
     text += "; ".join(lines) + "."
     if any(f.kind == "person" for f in facts):
-        text += " The catalogue records no director, and only the actors it lists."
+        text += _NO_CREW
+    return text
+
+
+def catalogue_facts(films: Sequence[FilmFacts], facts: Sequence[InventedFact]) -> str:
+    """What the customer is told instead of a sentence with invented facts (held back before
+    it was streamed, so nothing wrong was shown): the catalogue's own facts of those films."""
+    wrong = {f.title for f in facts}
+    lines = [_facts_line(film) for film in films if film.title in wrong]
+    text = "From the catalogue: " + "; ".join(lines) + "."
+    if any(f.kind == "person" for f in facts):
+        text += _NO_CREW
     return text
 
 

@@ -4,8 +4,12 @@ is what `ask()` (askAgent) returns — notices the run adds ("The catalogue has 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from agents.eval.dataset import Kind, Question
+from agents.eval.runner import ask_one
 from agents.events import MessageDelta, RunCompleted
 from config.settings import Settings
 from domain.assistant import AgentFailed
@@ -102,44 +106,93 @@ async def test_a_false_no_match_is_flagged(agent_settings: Settings, agents_db: 
     assert honest.denied_titles == [] and "ACADEMY DINOSAUR has" in honest.answer
 
 
-async def test_a_model_inventing_facts_about_a_catalogue_film_is_corrected(
+def inventions(film: dict[str, Any]) -> dict[str, str]:
+    """One sentence per kind of invented fact about `film`, each contradicting the catalogue."""
+    title = film["title"]
+    wrong_rating = "G" if film["rating"] != "G" else "NC-17"
+    return {
+        "year": f"{title} came out in {film['release_year'] - 30}.",
+        "person": f"{title} was directed by Steven Spielberg.",
+        "rating": f"{title} is rated {wrong_rating} in every store.",
+        "length": f"{title} runs {film['length'] + 7} minutes!",
+        "price": f"Renting {title} costs $77.50 tonight.",
+    }
+
+
+async def some_films(sql: Sql) -> list[dict[str, Any]]:
+    """Films of every rating, chosen by a hash of their titles (not hand-picked)."""
+    return await sql.rows(
+        "SELECT DISTINCT ON (rating) title, rating::text AS rating, length, release_year,"
+        " rental_rate::text AS rate, replacement_cost::text AS cost"
+        " FROM film ORDER BY rating, md5(title)"
+    )
+
+
+@pytest.mark.parametrize("kind", ["year", "person", "rating", "length", "price"])
+async def test_a_sentence_with_invented_facts_is_never_streamed(
+    agent_settings: Settings, agents_db: Database, sql: Sql, kind: str
+) -> None:
+    """A scripted model that invents on purpose, between two true sentences, about films of
+    the catalogue: the invented sentence is held back before it is streamed, the catalogue's
+    own facts are said in its place, the deltas add up to the answer, and the answer (what the
+    eval scores) holds no invented fact."""
+    films = await some_films(sql)
+    assert len(films) >= 4
+    unplanned = agent_settings.model_copy(update={"agent_plan_from_links": False})
+    for film in films:
+        invented = inventions(film)[kind]
+        before = f"Here is what I know about {film['title']}."
+        after = "Ask me about any other film."
+
+        def invents(turn: ScriptTurn, text: str = f"{before} {invented} {after}") -> Reply:
+            return Say(text)
+
+        agents = runner(unplanned, agents_db, invents)
+        question = f"what do you know about {film['title']}?"
+        events = [e async for e in agents.stream(question, ANONYMOUS)]
+        (completed,) = [e for e in events if isinstance(e, RunCompleted)]
+        deltas = [e.delta for e in events if isinstance(e, MessageDelta)]
+        answer = completed.answer
+        assert "".join(deltas) == answer.answer, film
+        assert invented not in answer.answer, film
+        assert answer.answer.startswith(before) and answer.answer.endswith(after), film
+        facts = (
+            f"From the catalogue: {film['title']}: rated {film['rating']}, {film['length']} "
+            f"minutes, ${film['rate']} to rent, ${film['cost']} to replace, released in "
+            f"{film['release_year']}."
+        )
+        assert facts in answer.answer, film
+        assert ("records no director" in answer.answer) == (kind == "person"), film
+        assert answer.invented_facts == [] and "Correction" not in answer.answer, film
+        outcome = await ask_one(agents, Question("q", Kind.TITLE_LOOKUP, question, "SearchAgent"))
+        assert outcome.invented_facts == [] and invented not in outcome.answer, film
+
+
+async def test_the_catalogue_facts_are_said_once_and_true_sentences_pass(
     agent_settings: Settings, agents_db: Database, sql: Sql
 ) -> None:
-    """A scripted model that invents on purpose: a year, a director, a rating, a running time
-    and a price for a film the catalogue holds, with no tool call. Every invented fact is
-    flagged; the answer ends with the catalogue's own facts, streamed like the rest."""
-    (film,) = await sql.rows(
-        "SELECT title, rating::text AS rating, length, rental_rate::text AS rate,"
-        " release_year FROM film WHERE film_id = 47"
-    )
-    wrong_rating = "G" if film["rating"] != "G" else "NC-17"
-    invention = (
-        f"{film['title']} ({film['release_year'] - 30}), directed by Steven Spielberg, is rated "
-        f"{wrong_rating}, runs {film['length'] + 7} minutes and costs $77.50 to rent."
-    )
+    """Every invention about one film in one answer: the catalogue's facts once; an answer
+    stating the catalogue's own facts is streamed as written."""
+    (film, *_) = await some_films(sql)
+    said = " ".join(inventions(film).values())
 
     def invents(turn: ScriptTurn) -> Reply:
-        return Say(invention)
+        return Say(said)
 
     unplanned = agent_settings.model_copy(update={"agent_plan_from_links": False})
-    agents = runner(unplanned, agents_db, invents)
-    events = [e async for e in agents.stream(f"what do you know about {film['title']}?", ANONYMOUS)]
-    (completed,) = [e for e in events if isinstance(e, RunCompleted)]
-    answer = completed.answer
-    kinds = sorted(f.split(": ", 1)[1].split(" ", 1)[0] for f in answer.invented_facts)
-    assert kinds == ["length", "person", "price", "rating", "year"]
-    assert answer.answer.startswith(invention)
-    assert f"{film['title']}: rated {film['rating']}, {film['length']} minutes" in answer.answer
-    assert f"${film['rate']} to rent" in answer.answer
-    assert "".join(e.delta for e in events if isinstance(e, MessageDelta)) == answer.answer
+    question = f"what do you know about {film['title']}?"
+    answer = await runner(unplanned, agents_db, invents).ask(question, ANONYMOUS)
+    assert answer.answer.count("From the catalogue:") == 1
+    assert answer.answer.startswith("From the catalogue:") and answer.invented_facts == []
+    for sentence in inventions(film).values():
+        assert sentence not in answer.answer
+    true = (
+        f"{film['title']} is rated {film['rating']} and runs {film['length']} minutes. "
+        f"It costs ${film['rate']} to rent."
+    )
 
     def truthful(turn: ScriptTurn) -> Reply:
-        return Say(
-            f"{film['title']} is rated {film['rating']} and runs {film['length']} minutes, "
-            f"${film['rate']} to rent."
-        )
+        return Say(true)
 
-    honest = await runner(unplanned, agents_db, truthful).ask(
-        f"what do you know about {film['title']}?", ANONYMOUS
-    )
-    assert honest.invented_facts == [] and "Correction" not in honest.answer
+    honest = await runner(unplanned, agents_db, truthful).ask(question, ANONYMOUS)
+    assert honest.answer == true and honest.invented_facts == []
