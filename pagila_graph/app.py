@@ -515,8 +515,7 @@ class GraphQLApp(SpecView):
             return
         self.fast_path.put(key, FastEntry(statement, self._cache_key(request_data, context)))
 
-    @override
-    async def fast_response(self, request: Request) -> Response | None:
+    async def fast_response(self, request: Request) -> Response | None:  # SpecView's hook
         """A POST remembered by `_remember`: its statement run and answered as the view
         would (pagila_graph/fast_path.py). Anything else, or any doubt: None, the view."""
         found_entry = await self._fast_entry(request)
