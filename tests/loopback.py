@@ -17,7 +17,15 @@ async def serving(
     app: ASGIApp, lifespan: Literal["auto", "on", "off"] = "off"
 ) -> AsyncIterator[int]:
     """Serves `app` until the block ends; yields its port."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan=lifespan, log_config=None)
+    # a response still streaming (a model that never answers) is cut after 2 s at the end
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan=lifespan,
+        log_config=None,
+        timeout_graceful_shutdown=2,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
