@@ -241,21 +241,17 @@ def within_vocabularies(
     signature) mapped onto it, or left out when it is none of it. The links read categories
     from the data, which can hold one the tool's vocabulary (the bundled data's) does not:
     Semantic Kernel would refuse the whole call (issue 14's fuzz run created such categories)."""
-    vocabularies = _vocabularies(function)
+    vocabularies = {
+        p.name: _plain(p.schema_data or {})["enum"]
+        for p in function.parameters
+        if p.name and "enum" in _plain(p.schema_data or {})
+    }
     kept: dict[str, Any] = {}
     for name, given in arguments.items():
         value = vocabulary_value(given, vocabularies[name]) if name in vocabularies else given
         if value is not None:
             kept[name] = value
     return kept
-
-
-def _vocabularies(function: KernelFunctionMetadata) -> dict[str, list[Any]]:
-    return {
-        p.name: _plain(p.schema_data or {})["enum"]
-        for p in function.parameters
-        if p.name and "enum" in _plain(p.schema_data or {})
-    }
 
 
 def one_phrase_one_argument(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -320,14 +316,8 @@ def grounded_call(
     """A model's arguments for `function`, made usable: values of a vocabulary mapped onto it
     (dropped when they are none of it), the same words in one argument only, and what the
     question states unambiguously filled in."""
-    vocabularies = _vocabularies(function)
-    cleaned: dict[str, Any] = {}
-    for name, given in arguments.items():
-        if given is None or given == "":
-            continue
-        value = vocabulary_value(given, vocabularies[name]) if name in vocabularies else given
-        if value is not None:
-            cleaned[name] = value
+    given = {name: value for name, value in arguments.items() if value is not None and value != ""}
+    cleaned = within_vocabularies(function, given)
     return complete_arguments(
         function.fully_qualified_name, one_phrase_one_argument(cleaned), schemas
     )
