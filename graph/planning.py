@@ -217,6 +217,7 @@ NESTED: dict[tuple[str, str], NestedList[Any]] = {
 COMPUTED: dict[tuple[str, str], str] = {
     ("Film", "availableCopies"): "film.copies_in_stock",
     ("Film", "isInStock"): "film.is_in_stock",
+    ("Film", "posterUrl"): "film.poster_url",
     ("Customer", "balance"): "customer.balance",
     ("Rental", "dueDate"): "rental.due_date",
     ("Rental", "isOverdue"): "rental.is_overdue",

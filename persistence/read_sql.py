@@ -89,6 +89,7 @@ from persistence.repositories.customers import (
 )
 from persistence.repositories.films import FILMS, copies_in_stock, film_conditions, film_sorts
 from persistence.repositories.identities import ACCOUNTS
+from persistence.repositories.posters import poster_url
 from persistence.repositories.rentals import (
     PAYMENTS,
     RENTALS,
@@ -147,6 +148,7 @@ ENTITIES: dict[str, Entity] = {
 COMPUTED: dict[str, Callable[[FromClause, Mapping[str, Any]], ColumnElement[Any]]] = {
     "film.copies_in_stock": lambda row, a: copies_in_stock(row.c.film_id, a.get("store_id")),
     "film.is_in_stock": lambda row, _a: copies_in_stock(row.c.film_id, None) > 0,
+    "film.poster_url": lambda row, _a: poster_url(row.c.film_id),
     "customer.balance": lambda row, a: cast(
         billing_sql.balance(row.c.customer_id, a.get("as_of")), Text
     ),

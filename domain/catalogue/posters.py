@@ -21,6 +21,19 @@ from domain.transaction import Transaction
 #: default upper bound of a poster's size (setting MAX_POSTER_BYTES)
 MAX_POSTER_BYTES = 2 * 1024 * 1024
 
+#: Where a film's poster is served (GET on this server), versioned by the start of its content's
+#: hash so that a new upload is a new URL for caches: `Film.posterUrl`. The one source of both
+#: read paths: the executor formats it (`poster_path`), the compiled read path builds the same
+#: text in SQL from this template (persistence/repositories/posters.py `poster_url`).
+POSTER_PATH = "/files/posters/{film_id}?v={version}"
+#: how many characters of the sha256 (hex) the version holds
+VERSION_CHARS = 16
+
+
+def poster_path(film_id: int, etag: str) -> str:
+    """`Film.posterUrl` of a film whose poster's sha256 (hex) is `etag`."""
+    return POSTER_PATH.format(film_id=film_id, version=etag[:VERSION_CHARS])
+
 
 class FileTooLarge(InvalidInput):
     code = "FILE_TOO_LARGE"

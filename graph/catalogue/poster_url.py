@@ -7,15 +7,10 @@ from typing import Any
 
 import strawberry
 
-from domain.catalogue.posters import PosterDownloads
+from domain.catalogue.posters import PosterDownloads, poster_path
 from graph.context import Context
 
 Info = strawberry.Info[Context, Any]
-
-
-def poster_path(film_id: int, etag: str) -> str:
-    """Where the poster is served; the version makes a new upload a new URL for caches."""
-    return f"/files/posters/{film_id}?v={etag[:16]}"
 
 
 async def _versions(context: Context, film_ids: Sequence[int]) -> list[str | None]:

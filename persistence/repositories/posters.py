@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Text, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
-from domain.catalogue.posters import Poster, PosterVersion
+from domain.catalogue.posters import POSTER_PATH, VERSION_CHARS, Poster, PosterVersion
 from persistence.models import Film as FilmRow
 from persistence.models import FilmPoster as PosterRow
 from persistence.repositories.base import Repository
@@ -24,6 +25,28 @@ def _poster(row: Any) -> Poster:
         etag=row.sha256,
         updated_at=row.updated_at,
     )
+
+
+def poster_url(film_id: ColumnElement[int]) -> ColumnElement[str | None]:
+    """`Film.posterUrl` in SQL (null without a poster), built from the domain's template
+    `POSTER_PATH` as `poster_path` formats it, for the compiled read path."""
+    poster = PosterRow.__table__.alias("poster")
+    values: dict[str, ColumnElement[Any]] = {
+        "film_id": cast(poster.c.film_id, Text),
+        "version": func.left(poster.c.sha256, VERSION_CHARS),
+    }
+    path: ColumnElement[Any] | None = None
+    for text, name, _spec, _conversion in string.Formatter().parse(POSTER_PATH):
+        pieces: list[ColumnElement[Any]] = []
+        if text:  # the template is ours: a constant of the statement, not a parameter
+            pieces.append(literal_column("'" + text.replace("'", "''") + "'", Text))
+        if name is not None:
+            pieces.append(values[name])
+        for piece in pieces:
+            path = piece if path is None else path.op("||")(piece)
+    assert path is not None
+    found = select(path).select_from(poster).where(poster.c.film_id == film_id)
+    return found.scalar_subquery()
 
 
 class SqlPosterRepository(Repository):

@@ -15,6 +15,10 @@ import pytest
 
 from config.settings import Settings
 from domain.auth import Principal
+from domain.catalogue.posters import poster_path
+from pagila_graph.app import create_app
+from persistence.db import StatementCounter
+from tests.conftest import open_database
 from tests.files.conftest import POSTER_LIMIT
 from tests.live.support import ADMIN, customer, staff, token
 
@@ -246,3 +250,52 @@ async def test_an_upload_far_over_the_limit_is_refused_before_it_is_read(
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
     assert await stored(files_sql, film_id) is None
+
+
+async def test_poster_url_compiled_equals_executor_and_the_domain_rule(
+    files_url: str,
+    files_http: httpx.AsyncClient,
+    files_settings: Settings,
+    files_sql: asyncpg.Connection,
+) -> None:
+    """`Film.posterUrl` compiles (decision 0157): the compiled statement builds the path from
+    the domain's template (`POSTER_PATH`) as `poster_path` formats it. Films with and without
+    posters, in one list and by key, read by both paths: the same JSON, the compiled answer in
+    one statement, and each URL equal to `poster_path(film, sha256)`."""
+    rng = random.Random(157)
+    films = [await a_film(files_sql) for _ in range(4)]
+    for film_id in films[:3]:  # the last one keeps no poster
+        content = image(rng.choice(list(HEADS)), rng.randrange(13, 4096), rng)
+        payload = await upload(files_http, files_settings, film_id, content, as_=CLERK)
+        assert payload["errors"] == []
+    await upload(  # a second upload: a new version
+        files_http, files_settings, films[0], image("image/png", 99, rng), as_=CLERK
+    )
+    query = """query($after: String, $f: Int!) {
+      films(first: 100, after: $after, orderBy: {field: FILM_ID, direction: DESC}) {
+        nodes { filmId posterUrl }
+      }
+      film(filmId: $f) { posterUrl title }
+    }"""
+    variables = {"after": None, "f": films[0]}
+    async with open_database(files_url) as database:
+        executor = create_app(files_settings.model_copy(update={"compiled_reads": False}), database)
+        compiled = create_app(files_settings, database)
+        answers = []
+        for app in (executor, compiled):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                with StatementCounter(database.engine) as counter:
+                    response = await http.post(
+                        "/graphql", json={"query": query, "variables": variables}
+                    )
+                answers.append((response.json(), list(counter.statements)))
+    (expected, _), (got, statements) = answers
+    assert got == expected
+    assert len(statements) == 1 and statements[0].rstrip().endswith("AS data"), statements
+    versions = dict(await files_sql.fetch("SELECT film_id, sha256 FROM film_poster"))
+    for node in got["data"]["films"]["nodes"]:
+        etag = versions.get(node["filmId"])
+        assert node["posterUrl"] == (None if etag is None else poster_path(node["filmId"], etag))
+    assert {n["filmId"] for n in got["data"]["films"]["nodes"]} >= set(films)
+    assert got["data"]["film"]["posterUrl"] == poster_path(films[0], versions[films[0]])
