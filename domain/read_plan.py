@@ -158,6 +158,18 @@ class LookupList:
     items: tuple[Lookup | None, ...]  # None: an id of no object at all (null)
 
 
+@dataclass(frozen=True, slots=True)
+class RowsPlan:
+    """A report: the rows of a query the domain names — `request` is its checked value (e.g.
+    `domain.reports.ReportRequest`: the report, its inputs, the stores the caller may see), the
+    very value the executor's service hands its repository — in the query's own order, each
+    row an object of `target.entity` (the row type) of stored attributes. Decision 0156."""
+
+    key: str
+    request: Hashable
+    target: ObjectPlan
+
+
 FieldPlan = Stored | Constant | GlobalId | Computed | Reference | ListPlan
 
 
@@ -170,7 +182,7 @@ class ReadPlan:
     owner) is read only within it. `data_null`: a refused non-null root field nulls the whole
     `data` (GraphQL's null propagation); then nothing is read."""
 
-    fields: tuple[Constant | ListPlan | Lookup | LookupList, ...]
+    fields: tuple[Constant | ListPlan | Lookup | LookupList | RowsPlan, ...]
     scope: Hashable | None = None
     data_null: bool = False
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Protocol
 
 from domain.auth import Principal, Role, can_see_store_reports, require_authenticated
@@ -34,6 +35,8 @@ class StoreSales:
     store_id: int
     city: str
     country: str
+    #: `City,Country`, as Pagila's `sales_by_store` view names the store
+    store_name: str
     manager_staff_id: int
     manager_name: str
     total_sales: Decimal
@@ -90,6 +93,29 @@ class RewardsCriteria:
     limit: int = 10
 
 
+class Report(Enum):
+    """The reports, named as `ReportRepository`'s methods."""
+
+    SALES_BY_STORE = "sales_by_store"
+    SALES_BY_CATEGORY = "sales_by_category"
+    TOP_CUSTOMERS = "top_customers"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """A report a caller may read, its inputs checked: what the repository is asked (the
+    executor's resolvers through `ReportService`, the compiled read path as a read plan's
+    value; decision 0156). `stores`: None means every store."""
+
+    report: Report
+    stores: tuple[int, ...] | None
+    period: Period
+    #: the rewards thresholds and page size (`Report.TOP_CUSTOMERS` only)
+    min_purchases: int = 0
+    min_amount: Decimal = Decimal(0)
+    limit: int = MAX_TOP_CUSTOMERS
+
+
 class ReportRepository(Protocol):
     async def sales_by_store(
         self, store_ids: Sequence[int] | None, period: Period
@@ -140,6 +166,51 @@ def _check_period(period: Period) -> None:
         raise InvalidInput("The period must end after it starts.", field="period")
 
 
+def stores_in_view(principal: Principal, store_id: int | None) -> tuple[int, ...] | None:
+    """The stores a report may cover: None means every store (admins only)."""
+    require_authenticated(principal)
+    if store_id is not None:
+        if not can_see_store_reports(principal, store_id):
+            raise PermissionDenied("Only admins and the store's manager see its reports.")
+        return (store_id,)
+    if principal.role is Role.ADMIN:
+        return None
+    if principal.role is Role.MANAGER and principal.store_id is not None:
+        return (principal.store_id,)
+    raise PermissionDenied("Only admins and store managers see reports.")
+
+
+def sales_request(
+    principal: Principal, report: Report, period: Period, store_id: int | None
+) -> ReportRequest:
+    """Sales by store or by film category: the checks, in the order the service makes them
+    (the period first, then who may see which stores)."""
+    _check_period(period)
+    return ReportRequest(report, stores_in_view(principal, store_id), period)
+
+
+def top_customers_request(
+    principal: Principal, criteria: RewardsCriteria, store_id: int | None
+) -> ReportRequest:
+    """The month's top customers (of the stores in view: the customer's home store)."""
+    if criteria.min_purchases < 0:
+        raise InvalidInput("`minPurchases` must not be negative.", field="minPurchases")
+    if criteria.min_amount < 0:
+        raise InvalidInput("`minAmount` must not be negative.", field="minAmount")
+    if not 1 <= criteria.limit <= MAX_TOP_CUSTOMERS:
+        raise InvalidInput(f"`first` must be between 1 and {MAX_TOP_CUSTOMERS}.", field="first")
+    period = month_period(criteria.year, criteria.month)
+    stores = stores_in_view(principal, store_id)
+    return ReportRequest(
+        Report.TOP_CUSTOMERS,
+        stores,
+        period,
+        criteria.min_purchases,
+        criteria.min_amount,
+        criteria.limit,
+    )
+
+
 class ReportService:
     def __init__(self, uow: ReportReader, principal: Principal) -> None:
         self._uow = uow
@@ -147,44 +218,32 @@ class ReportService:
 
     def stores_in_view(self, store_id: int | None) -> Sequence[int] | None:
         """The stores a report may cover: None means every store (admins only)."""
-        require_authenticated(self.principal)
-        if store_id is not None:
-            if not can_see_store_reports(self.principal, store_id):
-                raise PermissionDenied("Only admins and the store's manager see its reports.")
-            return [store_id]
-        if self.principal.role is Role.ADMIN:
-            return None
-        if self.principal.role is Role.MANAGER and self.principal.store_id is not None:
-            return [self.principal.store_id]
-        raise PermissionDenied("Only admins and store managers see reports.")
+        return stores_in_view(self.principal, store_id)
 
     async def sales_by_store(
         self, period: Period = Period(), store_id: int | None = None
     ) -> Sequence[StoreSales]:
-        _check_period(period)
-        return await self._uow.reports.sales_by_store(self.stores_in_view(store_id), period)
+        request = sales_request(self.principal, Report.SALES_BY_STORE, period, store_id)
+        return await self._uow.reports.sales_by_store(request.stores, request.period)
 
     async def sales_by_category(
         self, period: Period = Period(), store_id: int | None = None
     ) -> Sequence[CategorySales]:
-        _check_period(period)
-        return await self._uow.reports.sales_by_category(self.stores_in_view(store_id), period)
+        request = sales_request(self.principal, Report.SALES_BY_CATEGORY, period, store_id)
+        return await self._uow.reports.sales_by_category(request.stores, request.period)
 
     async def top_customers(
         self, criteria: RewardsCriteria, store_id: int | None = None
     ) -> Sequence[CustomerSpend]:
         """Customers of the month by amount paid (of the stores in view: the customer's home
         store)."""
-        if criteria.min_purchases < 0:
-            raise InvalidInput("`minPurchases` must not be negative.", field="minPurchases")
-        if criteria.min_amount < 0:
-            raise InvalidInput("`minAmount` must not be negative.", field="minAmount")
-        if not 1 <= criteria.limit <= MAX_TOP_CUSTOMERS:
-            raise InvalidInput(f"`first` must be between 1 and {MAX_TOP_CUSTOMERS}.", field="first")
-        period = month_period(criteria.year, criteria.month)
-        stores = self.stores_in_view(store_id)
+        request = top_customers_request(self.principal, criteria, store_id)
         return await self._uow.reports.top_customers(
-            stores, period, criteria.min_purchases, criteria.min_amount, criteria.limit
+            request.stores,
+            request.period,
+            request.min_purchases,
+            request.min_amount,
+            request.limit,
         )
 
     async def rentals(

@@ -68,6 +68,7 @@ from domain.read_plan import (
     PageInfoPlan,
     ReadPlan,
     Reference,
+    RowsPlan,
     Stored,
     TotalCount,
     ValueKind,
@@ -76,6 +77,7 @@ from domain.reading import sort_key
 from domain.rentals.reads import PaymentFilter as PaymentCriteria
 from domain.rentals.reads import RentalFilter as RentalCriteria
 from domain.rentals.reads import check_range
+from domain.reports import Period, Report, RewardsCriteria, sales_request, top_customers_request
 from graph.catalogue import types as catalog
 from graph.catalogue.sorters import actor_order, film_order, name_order
 from graph.customers import types as customers
@@ -223,6 +225,27 @@ COMPUTED: dict[tuple[str, str], str] = {
     ("Rental", "isOverdue"): "rental.is_overdue",
 }
 
+
+def _report_period(a: Args) -> Period:
+    return a["period"].to_domain() if a.get("period") is not None else Period()
+
+
+#: Report root fields: the checked request their resolvers hand the repository
+#: (graph/reports/schema.py through `ReportService`); a refusal is the executor's error.
+REPORTS: dict[str, Callable[[Principal, Args], Any]] = {
+    "salesByStore": lambda p, a: sales_request(
+        p, Report.SALES_BY_STORE, _report_period(a), a["store_id"]
+    ),
+    "salesByFilmCategory": lambda p, a: sales_request(
+        p, Report.SALES_BY_CATEGORY, _report_period(a), a["store_id"]
+    ),
+    "topCustomers": lambda p, a: top_customers_request(
+        p,
+        RewardsCriteria(a["year"], a["month"], a["min_purchases"], a["min_amount"], a["first"]),
+        a["store_id"],
+    ),
+}
+
 _SCALARS: dict[str, ValueKind] = {
     "Int": ValueKind.INT,
     "String": ValueKind.TEXT,
@@ -286,13 +309,30 @@ class Planner:
         plan = walk.root(operation)
         return Planned(plan, tuple(walk.errors))
 
+    def report_rows(self) -> frozenset[str]:
+        """The row types of the report root fields."""
+        query = self.schema._schema.query_type
+        assert query is not None
+        return frozenset(get_named_type(query.fields[n].type).name for n in REPORTS)
+
     def field_supported(self, owner: GraphQLObjectType, name: str) -> bool:  # noqa: PLR0911
         """Whether the planner compiles this field for a caller allowed to read it (a caller
         refused it gets the executor's null and error from the plan too, see `_Walk.refused`)
         — the schema's coverage figure."""
         graphql_schema = self.schema._schema
         if owner is graphql_schema.query_type:
-            return name in ROOT_LISTS or name in LOOKUPS or name in ("node", "nodes", "me")
+            return (
+                name in ROOT_LISTS
+                or name in LOOKUPS
+                or name in REPORTS
+                or name in ("node", "nodes", "me")
+            )
+        if owner.name in self.report_rows():
+            try:
+                _row_field(owner.fields[name])
+            except NotCompilable:
+                return False
+            return True
         if owner.name.endswith(("Connection", "Edge")) or owner.name == "PageInfo":
             node = owner.fields.get("node") or owner.fields.get("nodes")
             return node is None or get_named_type(node.type).name in self.entities
@@ -318,6 +358,15 @@ def _strawberry(definition: GraphQLField) -> Any:
     if found is None:
         raise NotCompilable("field without a Strawberry definition")
     return found
+
+
+def _row_field(definition: GraphQLField) -> tuple[str, ValueKind, tuple[tuple[str, str], ...]]:
+    """A report row's field: a stored attribute (python name, kind), nothing else."""
+    spec = _strawberry(definition)
+    if spec.base_resolver is not None or definition.args or _guard(definition) is not None:
+        raise NotCompilable("a report row field with a resolver")
+    kind, names = _stored_kind(definition.type)
+    return spec.python_name, kind, names
 
 
 def _guard(definition: GraphQLField) -> Guard | None:
@@ -439,15 +488,24 @@ class _Walk:
         except DomainError as refusal:
             if path is None:
                 raise NotCompilable("refused inside a list") from None
-            located = GraphQLError(
-                str(refusal), nodes=nodes, path=list(path), original_error=refusal
-            )
-            error = _FORMATTER.anonymise_error(located)
-            if isinstance(definition.type, GraphQLNonNull):
-                raise _Null(error) from None
-            self.errors.append(dict(error.formatted))
+            self.fail(definition, nodes, path, refusal)
             return True
         return False
+
+    def fail(
+        self,
+        definition: GraphQLField,
+        nodes: list[FieldNode],
+        path: tuple[str, ...],
+        refusal: DomainError,
+    ) -> None:
+        """The field's resolver would raise `refusal`: its error, as the executor reports it
+        (a non-null field: `_Null` nulls the parent)."""
+        located = GraphQLError(str(refusal), nodes=nodes, path=list(path), original_error=refusal)
+        error = _FORMATTER.anonymise_error(located)
+        if isinstance(definition.type, GraphQLNonNull):
+            raise _Null(error) from None
+        self.errors.append(dict(error.formatted))
 
     def nullable(self, definition: GraphQLField, error: _Null) -> None:
         """A refused non-null field below this nullable one: this one is null. Which of the
@@ -465,7 +523,7 @@ class _Walk:
     def root(self, operation: OperationDefinitionNode) -> ReadPlan:
         query = self.graphql.query_type
         assert query is not None
-        fields: list[Constant | ListPlan | Lookup | LookupList] = []
+        fields: list[Constant | ListPlan | Lookup | LookupList | RowsPlan] = []
         for key, nodes in self.collect(operation.selection_set, query).items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -475,6 +533,8 @@ class _Walk:
             try:
                 if self.refused(definition, nodes, (key,)):
                     fields.append(Constant(key, None))
+                elif name in REPORTS:
+                    fields.append(self.report(key, name, definition, nodes))
                 else:
                     fields.append(self.root_field(key, name, definition, nodes))
             except _Null as error:  # a non-null root field: `data` is null
@@ -530,6 +590,28 @@ class _Walk:
             items = tuple(self.node(key, i, nodes, None) for i in args["ids"])
             return LookupList(key, items)
         raise NotCompilable(f"root field {name}")
+
+    def report(
+        self, key: str, name: str, definition: GraphQLField, nodes: list[FieldNode]
+    ) -> RowsPlan | Constant:
+        """A report: its request checked here as the service checks it (inputs, then the
+        stores in view); a refusal is the resolver's error, decided before any SQL."""
+        args = self.arguments(definition, nodes[0])
+        try:
+            request = REPORTS[name](self.principal, args)
+        except DomainError as refusal:
+            self.fail(definition, nodes, (key,), refusal)  # a non-null list: raises _Null
+            return Constant(key, None)
+        owner = _object_type(definition)
+        fields: list[FieldPlan] = []
+        for field_key, found in self.collect(self.merged(nodes), owner).items():
+            field_name = found[0].name.value
+            if field_name == "__typename":
+                fields.append(Constant(field_key, owner.name))
+                continue
+            attribute, kind, names = _row_field(self.field(owner, field_name))
+            fields.append(Stored(field_key, attribute, kind, names))
+        return RowsPlan(key, request, ObjectPlan(owner.name, tuple(fields)))
 
     def scoped(self, criteria: Any) -> Any:
         """A criteria value with the caller's scope, as the services set it."""

@@ -64,9 +64,11 @@ from domain.read_plan import (
     PreparedRead,
     ReadPlan,
     Reference,
+    RowsPlan,
     Stored,
     ValueKind,
 )
+from domain.reports import ReportRequest
 from domain.stores import NoFilter as NoStoreFilter
 from persistence.keyset import Listing, SortColumns
 from persistence.repositories import balance as billing_sql
@@ -96,6 +98,7 @@ from persistence.repositories.rentals import (
     payment_conditions,
     rental_conditions,
 )
+from persistence.repositories.reports import REPORT_QUERIES
 from persistence.repositories.stores import STAFF, STORES
 
 #: The sentinel a cursor holds when it cannot be written exactly (see the module docstring).
@@ -143,6 +146,9 @@ ENTITIES: dict[str, Entity] = {
     ),
     "Account": Entity(ACCOUNTS, present="active"),
 }
+
+#: Report rows (`RowsPlan`): attributes of a row type whose column has another name.
+ROW_COLUMNS: dict[str, Mapping[str, str]] = {"TopCustomerRow": {"amount_paid": "amount"}}
 
 #: Computed fields: rule name -> SQL over the entity's row (id column given) and arguments.
 COMPUTED: dict[str, Callable[[FromClause, Mapping[str, Any]], ColumnElement[Any]]] = {
@@ -262,6 +268,8 @@ class ReadCompiler:
                 pairs.append((item.key, self._connection(build, item, None)))
             elif isinstance(item, Lookup):
                 pairs.append((item.key, self._lookup(build, item)))
+            elif isinstance(item, RowsPlan):
+                pairs.append((item.key, self._rows(build, item)))
             else:
                 values = [
                     null() if lookup is None else self._lookup(build, lookup)
@@ -373,6 +381,32 @@ class ReadCompiler:
         if not item.required:
             return found
         return func.coalesce(found, literal_column(f"'{FALLBACK_MARK}'::json", JSON))
+
+    # --- reports ---------------------------------------------------------------------------
+
+    def _rows(self, build: _Build, plan: RowsPlan) -> ColumnElement[Any]:
+        """A report's rows as a JSON array, in the report query's order: the repository's own
+        query (`ReportQuery`), numbered by its order, aggregated (decision 0156)."""
+        if not isinstance(plan.request, ReportRequest):
+            raise NotCompilable("report")
+        query = REPORT_QUERIES[plan.request.report](plan.request)
+        number = func.row_number().over(order_by=list(query.order)).label("_rn")
+        rows = query.ordered().add_columns(number).subquery(build.name("q"))
+        names = ROW_COLUMNS.get(plan.target.entity, {})
+        pairs: list[tuple[str, Any]] = []
+        for item in plan.target.fields:
+            if isinstance(item, Constant):
+                pairs.append((item.key, _constant(item.value)))
+            elif isinstance(item, Stored):
+                name = names.get(item.attribute, item.attribute)
+                if name not in rows.c:
+                    raise NotCompilable(f"attribute {item.attribute}")
+                pairs.append((item.key, _value(rows.c[name], item.kind, item.enum_names)))
+            else:
+                raise NotCompilable("a report row field")
+        aggregated = func.json_agg(aggregate_order_by(_json_object(pairs), rows.c._rn), type_=JSON)
+        listed = func.coalesce(aggregated, literal_column("'[]'::json", JSON))
+        return select(listed).select_from(rows).scalar_subquery()
 
     # --- connections -----------------------------------------------------------------------
 

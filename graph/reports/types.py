@@ -42,7 +42,7 @@ class StoreSalesRow:
             store_id=row.store_id,
             city=row.city,
             country=row.country,
-            store_name=f"{row.city},{row.country}",
+            store_name=row.store_name,
             manager_staff_id=row.manager_staff_id,
             manager_name=row.manager_name,
             total_sales=row.total_sales,

@@ -209,6 +209,10 @@ class DocumentGenerator:
             same = returned in NODE_TYPES and rng.random() < 0.9  # an id of the type asked for
             return to_global_id(returned if same else rng.choice(NODE_TYPES), key)
         if inner.name == "Int":
+            if name == "year":  # the reports' month: Pagila's payments are of 2022
+                return rng.choice([2022, 2022, 2022, 2021, 0, 9999])
+            if name == "month":
+                return rng.choice([1, 2, 3, 4, 5, 6, 7, 12, 0, 13])
             if name.endswith("Id") or name.endswith("Ids"):
                 return rng.choice([1, 2, 3, 5, 10, 42, 200, 999, 0])
             return rng.choice([0, 1, 5, 50, 90, 120, 2006, -1])
@@ -219,7 +223,14 @@ class DocumentGenerator:
         if inner.name == "Decimal":
             return rng.choice(["0.99", "2.99", "4.99", "20.00", "1"])
         if inner.name == "DateTime":
-            return rng.choice(["2005-06-01T00:00:00+00:00", "2022-05-01T00:00:00+00:00"])
+            return rng.choice(
+                [
+                    "2005-06-01T00:00:00+00:00",
+                    "2022-03-15T00:00:00+00:00",
+                    "2022-05-01T00:00:00+00:00",
+                    "2022-05-01T00:00:00",  # no time zone: refused
+                ]
+            )
         if inner.name == "Date":
             return "2022-01-01"
         return None

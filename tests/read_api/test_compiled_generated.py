@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from config.settings import Settings
+from graph.planning import REPORTS
 from graph.schema import build_schema
 from pagila_graph.app import create_app
 from persistence.db import Database, StatementCounter
@@ -99,7 +100,7 @@ async def test_generated_documents_compiled_equal_executor(
 
     monkeypatch.setattr(database, "fetch_json", recording)
     generator = DocumentGenerator(build_schema(settings)._schema, random.Random(SEED))
-    answered_compiled = fallbacks = 0
+    answered_compiled = fallbacks = reports = 0
     executor_failures: list[str] = []
     for n in range(DOCUMENTS):
         query, variables = generator.document()
@@ -121,6 +122,7 @@ async def test_generated_documents_compiled_equal_executor(
         one_statement = bool(compiled_statements) and len(counter.statements) == 1
         if one_statement:
             answered_compiled += 1  # compared whatever it holds, errors too
+            reports += any(f"{r}(" in query or f"{r}{{" in query for r in REPORTS)
         elif compiled_statements:
             fallbacks += 1  # a row the caller may not see: the executor answered
         if not one_statement and ('"errors"' in expected[1] or '"errors"' in got[1]):
@@ -132,7 +134,9 @@ async def test_generated_documents_compiled_equal_executor(
     share = answered_compiled / DOCUMENTS
     print(f"\ncompiled {answered_compiled} of {DOCUMENTS} generated documents ({share:.0%}),")
     print(f"{fallbacks} more handed to the executor by the statement (customer data refused)")
+    print(f"{reports} of the compiled documents read a report (decision 0156)")
     print("executor failures:", *executor_failures, sep="\n  ")
     # the generator draws from the whole schema (guarded and agent fields too), so a share
     # this low would mean the compiled path stopped serving what it should
     assert share >= 0.1, share
+    assert reports > 0  # the reports compile too
