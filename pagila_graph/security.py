@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import os
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -32,6 +33,8 @@ log = get_logger(__name__)
 #: Shortest HMAC secret accepted (RFC 7518 §3.2: at least the hash's size).
 MIN_SECRET_BYTES = 32
 KEY_FILE_NAME = "jwt.key"
+#: verified access tokens remembered per codec (a token is ~300 bytes: ~1.5 MB at most)
+MAX_VERIFIED_TOKENS = 4096
 
 
 class Argon2PasswordHasher:
@@ -104,6 +107,9 @@ class JwtCodec:
         self._ttl = ttl
         self._now = now
         self._leeway = leeway
+        #: tokens already verified, with their claims (decision 0159): the same bytes again
+        #: skip the signature and claim parsing, never the expiry and lifetime checks
+        self._verified: dict[str, tuple[Mapping[str, Any], Principal]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JwtCodec:
@@ -144,7 +150,26 @@ class JwtCodec:
         return IssuedAccessToken(token, dt.datetime.fromtimestamp(claims["exp"], dt.UTC))
 
     def decode(self, token: str) -> Principal:
-        """The token's principal; `InvalidToken` for anything not signed by us and current."""
+        """The token's principal; `InvalidToken` for anything not signed by us and current.
+
+        A token verified before is recognised by its exact text (bounded memo, oldest out
+        first): its signature and claims were checked then and cannot have changed; its `exp`
+        (as PyJWT checks it, with the leeway) and its lifetime are checked again every time."""
+        known = self._verified.get(token)
+        if known is not None:
+            claims, principal = known
+            if claims["exp"] <= time.time() - self._leeway.total_seconds():
+                del self._verified[token]
+                raise InvalidToken("The access token has expired; refresh it.")
+            self._check_lifetime(claims)
+            return principal
+        principal, claims = self._verify(token)
+        if len(self._verified) >= MAX_VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (claims, principal)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, Mapping[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -167,7 +192,7 @@ class JwtCodec:
         except jwt.InvalidTokenError as exc:
             raise InvalidToken("The access token is not valid.") from exc
         self._check_lifetime(claims)
-        return _principal(claims)
+        return _principal(claims), claims
 
     def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
         """We never issue a token living longer than the TTL, nor one from the future: a token

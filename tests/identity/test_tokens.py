@@ -14,6 +14,8 @@ import pytest
 
 from config.settings import Settings
 from domain.auth import Principal, Role
+from domain.errors import InvalidToken
+from pagila_graph import security
 from pagila_graph.security import JwtCodec, signing_secret
 from tests.identity.conftest import ME, AuthApi, unique_email
 
@@ -147,3 +149,60 @@ async def test_a_token_living_longer_than_we_issue_is_refused(
     """Issue 14, item 10: a far-future `exp` (signed with our key) used to be accepted."""
     assert ttl.total_seconds() > auth_settings.access_token_ttl_s
     await refused(auth_api, customer_token(auth_settings, ttl=ttl), "lifetime")
+
+
+# --- The memo of verified tokens (decision 0159) ------------------------------------------------
+
+
+def _staff_codec(settings: Settings, **changes: Any) -> tuple[JwtCodec, str]:
+    principal = Principal(user_id=7, role=Role.STAFF, staff_id=1, store_id=1)
+    made = codec(settings, **changes)
+    return made, made.issue(principal, uuid.uuid4()).token
+
+
+def test_a_token_seen_before_skips_the_signature_not_the_checks(
+    auth_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, token = _staff_codec(auth_settings)
+    first = made.decode(token)
+    calls: list[str] = []
+    real = jwt.decode
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("decode")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    assert made.decode(token) == first
+    assert calls == []
+    # any other text is verified, and a tampered copy of a remembered token is refused
+    head, payload, signature = token.split(".")
+    forged = ".".join([head, payload, signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")])
+    with pytest.raises(InvalidToken):
+        made.decode(forged)
+    assert calls == ["decode"]
+
+
+def test_a_remembered_token_still_expires(
+    auth_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, token = _staff_codec(auth_settings, leeway=dt.timedelta(0))
+    made.decode(token)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(security.time, "time", lambda: exp + 1.0)
+    with pytest.raises(InvalidToken, match="expired"):
+        made.decode(token)
+    assert token not in made._verified  # forgotten: the next use is verified afresh
+
+
+def test_the_memo_is_bounded(auth_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(security, "MAX_VERIFIED_TOKENS", 3)
+    made = codec(auth_settings)
+    tokens = [
+        made.issue(Principal(user_id=n, role=Role.CUSTOMER, customer_id=n), uuid.uuid4()).token
+        for n in range(1, 6)
+    ]
+    principals = [made.decode(token) for token in tokens]
+    assert [p.user_id for p in principals] == [1, 2, 3, 4, 5]
+    assert len(made._verified) == 3
+    assert list(made._verified) == tokens[2:]  # the oldest went first
