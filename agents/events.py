@@ -56,8 +56,12 @@ class AgentMessage:
 Step = AgentMessage | ToolCallFinished | Handoff
 
 
+#: The stored key naming a step's kind (its class's name); the other keys are its fields.
+STEP_KIND = "kind"
+
+
 def step_to_json(step: Step) -> dict[str, Any]:
-    return {"kind": type(step).__name__, **asdict(step)}
+    return {STEP_KIND: type(step).__name__, **asdict(step)}
 
 
 def step_from_json(data: dict[str, Any]) -> Step | None:
@@ -66,10 +70,10 @@ def step_from_json(data: dict[str, Any]) -> Step | None:
         "ToolCallFinished": ToolCallFinished,
         "Handoff": Handoff,
     }
-    kind = kinds.get(str(data.get("kind")))
+    kind = kinds.get(str(data.get(STEP_KIND)))
     if kind is None:
         return None
-    values = {k: v for k, v in data.items() if k != "kind"}
+    values = {k: v for k, v in data.items() if k != STEP_KIND}
     try:
         return kind(**values)
     except TypeError:

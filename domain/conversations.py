@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
 from domain.auth import Principal, Role, require_authenticated
@@ -84,8 +85,8 @@ class ConversationRepository(Protocol):
 
     async def get(self, conversation_id: int) -> Conversation | None: ...
 
-    async def owned_by(self, customer_id: int | None, user_id: int | None) -> list[Conversation]:
-        """Newest first; customer_id None and user_id None: every conversation (admins)."""
+    async def owned_by(self, readable: Readable) -> list[Conversation]:
+        """The conversations `readable` covers, newest first."""
         ...
 
     async def messages(self, conversation_id: int, last: int | None = None) -> list[Message]:
@@ -104,18 +105,50 @@ class ConversationStore(ConversationReader, Protocol):
     async def commit(self) -> None: ...
 
 
-def owns(principal: Principal, conversation: Conversation) -> bool:
+@dataclass(frozen=True, slots=True)
+class Readable:
+    """Whose conversations a caller may read — the one source of the rule for the service
+    (`owns`, `mine`), the repository's WHERE clauses and the compiled read path: every
+    conversation (`everyone`, admins), a customer's (`customer_id`), a user's (`user_id`), or
+    none (all unset: an anonymous caller, an account without its customer)."""
+
+    customer_id: int | None = None
+    user_id: int | None = None
+    everyone: bool = False
+
+    def covers(self, conversation: Conversation) -> bool:
+        if self.everyone:
+            return True
+        if self.customer_id is not None:
+            return conversation.customer_id == self.customer_id
+        return self.user_id is not None and conversation.user_id == self.user_id
+
+
+NOBODY = Readable()
+
+
+def readable_by(principal: Principal) -> Readable:
+    """A customer reads their own conversations; another signed-in user (staff) those they
+    started; admins all."""
     if principal.role is Role.ADMIN:
-        return True
+        return Readable(everyone=True)
     if principal.role is Role.CUSTOMER:
         return (
-            principal.customer_id is not None and conversation.customer_id == principal.customer_id
+            NOBODY if principal.customer_id is None else Readable(customer_id=principal.customer_id)
         )
-    return (
-        principal.is_authenticated
-        and principal.user_id is not None
-        and conversation.user_id == principal.user_id
-    )
+    if principal.is_authenticated and principal.user_id is not None:
+        return Readable(user_id=principal.user_id)
+    return NOBODY
+
+
+class MessagesOf(Enum):
+    """The relation of a conversation's messages (a read plan's nested list)."""
+
+    CONVERSATION = "conversation"
+
+
+def owns(principal: Principal, conversation: Conversation) -> bool:
+    return readable_by(principal).covers(conversation)
 
 
 def title_of(question: str) -> str:
@@ -153,15 +186,10 @@ class ConversationService:
 
     async def mine(self) -> list[Conversation]:
         require_authenticated(self.principal)
-        if self.principal.role is Role.ADMIN:
-            return await self._uow.conversations.owned_by(None, None)
-        if self.principal.role is Role.CUSTOMER:
-            if self.principal.customer_id is None:
-                return []
-            return await self._uow.conversations.owned_by(self.principal.customer_id, None)
-        if self.principal.user_id is None:
+        readable = readable_by(self.principal)
+        if readable == NOBODY:
             return []
-        return await self._uow.conversations.owned_by(None, self.principal.user_id)
+        return await self._uow.conversations.owned_by(readable)
 
     async def messages(self, conversation_id: int) -> list[Message]:
         await self.get(conversation_id)

@@ -24,6 +24,7 @@ class ValueKind(Enum):
     TEXT = "text"
     BOOL = "bool"
     DECIMAL = "decimal"  # a JSON string: str(Decimal)
+    FLOAT = "float"  # a JSON number as Python prints a float (`12.0`, not `12`)
     DATETIME = "datetime"  # a JSON string: datetime.isoformat() of the UTC value
     DATE = "date"
     ENUM = "enum"  # stored value -> GraphQL enum name
@@ -148,6 +149,47 @@ class Lookup:
     #: no such row (or one the entity counts as gone) is the executor's error, not a null:
     #: the statement hands the request to the executor then (`me` of a deleted account)
     required: bool = False
+    #: who may see the row (a domain value the entity turns into conditions, e.g. whose
+    #: conversations): a row it does not cover hands the request to the executor, whose
+    #: error that is; None: no such rule
+    visible_to: Hashable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowList:
+    """A plain list (`[T!]!`, not a connection): every row of `entity` reached from the parent
+    through `relation` (None at the root), at the root those `visible_to` covers (as in
+    `Lookup`), in the entity's own order."""
+
+    key: str
+    entity: str
+    relation: Hashable | None
+    visible_to: Hashable | None
+    target: ObjectPlan
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One member of a union stored as JSON objects: the items whose `JsonItems.tag` key holds
+    `tag` and whose keys are exactly the tag and `attributes` (any other item is skipped, as
+    the executor's parser skips it). `fields`: `Stored` (a JSON key) and `Constant` values, in
+    response order."""
+
+    tag: str
+    attributes: tuple[str, ...]
+    fields: tuple[Stored | Constant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonItems:
+    """A list of a union's objects stored as a JSON array in the row's `attribute` (an agent
+    answer's steps). An item the executor would not parse the same way (not an object, a value
+    of another JSON type) hands the request to the executor."""
+
+    key: str
+    attribute: str
+    tag: str
+    variants: tuple[Variant, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +212,7 @@ class RowsPlan:
     target: ObjectPlan
 
 
-FieldPlan = Stored | Constant | GlobalId | Computed | Reference | ListPlan
+FieldPlan = Stored | Constant | GlobalId | Computed | Reference | ListPlan | RowList | JsonItems
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +224,7 @@ class ReadPlan:
     owner) is read only within it. `data_null`: a refused non-null root field nulls the whole
     `data` (GraphQL's null propagation); then nothing is read."""
 
-    fields: tuple[Constant | ListPlan | Lookup | LookupList | RowsPlan, ...]
+    fields: tuple[Constant | ListPlan | Lookup | LookupList | RowsPlan | RowList, ...]
     scope: Hashable | None = None
     data_null: bool = False
 

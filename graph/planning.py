@@ -33,6 +33,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -41,11 +42,13 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 
+from agents.events import STEP_KIND
 from domain.auth import ANONYMOUS, Principal, require_access
 from domain.catalogue.films import FilmFilter as FilmCriteria
 from domain.catalogue.reads import INVENTORY_SORT_TYPES, InventoryOrderField, NoFilter
 from domain.catalogue.reads import ActorFilter as ActorCriteria
 from domain.catalogue.reads import InventoryFilter as InventoryCriteria
+from domain.conversations import MessagesOf, readable_by
 from domain.customers.reads import CustomerFilter as CustomerCriteria
 from domain.customers.reads import customer_scope
 from domain.errors import DomainError
@@ -58,6 +61,7 @@ from domain.read_plan import (
     EdgePlan,
     FieldPlan,
     GlobalId,
+    JsonItems,
     ListPlan,
     Lookup,
     LookupList,
@@ -68,16 +72,19 @@ from domain.read_plan import (
     PageInfoPlan,
     ReadPlan,
     Reference,
+    RowList,
     RowsPlan,
     Stored,
     TotalCount,
     ValueKind,
+    Variant,
 )
 from domain.reading import sort_key
 from domain.rentals.reads import PaymentFilter as PaymentCriteria
 from domain.rentals.reads import RentalFilter as RentalCriteria
 from domain.rentals.reads import check_range
 from domain.reports import Period, Report, RewardsCriteria, sales_request, top_customers_request
+from graph.agents.types import STEP_TYPES
 from graph.catalogue import types as catalog
 from graph.catalogue.sorters import actor_order, film_order, name_order
 from graph.customers import types as customers
@@ -215,6 +222,23 @@ NESTED: dict[tuple[str, str], NestedList[Any]] = {
     ("Rental", "payments"): rentals.RENTAL_PAYMENTS,
 }
 
+#: Plain lists of rows (`[T!]!`): (type, field) -> the item's type and the relation.
+ROWS: dict[tuple[str, str], tuple[str, Any]] = {
+    ("Conversation", "messages"): ("ConversationMessage", MessagesOf.CONVERSATION),
+}
+
+#: Lists of a union's objects stored as JSON: (type, field) -> the key naming an item's kind,
+#: and kind -> the Strawberry type showing it (the executor's own table).
+JSON_UNIONS: dict[tuple[str, str], tuple[str, Mapping[str, type]]] = {
+    ("ConversationMessage", "steps"): (STEP_KIND, STEP_TYPES),
+}
+#: The GraphQL types of those items (not entities: their fields are JSON keys).
+JSON_TYPES = frozenset(
+    t.__strawberry_definition__.name  # type: ignore[attr-defined]
+    for _, kinds in JSON_UNIONS.values()
+    for t in kinds.values()
+)
+
 #: Computed fields SQL states too: (type, field) -> rule name (persistence/read_sql.py).
 COMPUTED: dict[tuple[str, str], str] = {
     ("Film", "availableCopies"): "film.copies_in_stock",
@@ -250,6 +274,7 @@ _SCALARS: dict[str, ValueKind] = {
     "Int": ValueKind.INT,
     "String": ValueKind.TEXT,
     "Boolean": ValueKind.BOOL,
+    "Float": ValueKind.FLOAT,
     "Decimal": ValueKind.DECIMAL,
     "DateTime": ValueKind.DATETIME,
     "Date": ValueKind.DATE,
@@ -321,12 +346,7 @@ class Planner:
         — the schema's coverage figure."""
         graphql_schema = self.schema._schema
         if owner is graphql_schema.query_type:
-            return (
-                name in ROOT_LISTS
-                or name in LOOKUPS
-                or name in REPORTS
-                or name in ("node", "nodes", "me")
-            )
+            return name in ROOT_LISTS or name in LOOKUPS or name in REPORTS or name in _OTHER_ROOTS
         if owner.name in self.report_rows():
             try:
                 _row_field(owner.fields[name])
@@ -336,13 +356,24 @@ class Planner:
         if owner.name.endswith(("Connection", "Edge")) or owner.name == "PageInfo":
             node = owner.fields.get("node") or owner.fields.get("nodes")
             return node is None or get_named_type(node.type).name in self.entities
+        if owner.name in JSON_TYPES:
+            try:
+                _json_kind(owner.fields[name])
+            except NotCompilable:
+                return False
+            return True
         if owner.name not in self.entities:
             return False
         try:
             definition = owner.fields[name]
             where = (owner.name, name)
             if name == "id" or where in (
-                REFERENCES | NESTED.keys() | COMPUTED.keys() | ATTRIBUTES.keys()
+                REFERENCES
+                | NESTED.keys()
+                | COMPUTED.keys()
+                | ATTRIBUTES.keys()
+                | ROWS.keys()
+                | JSON_UNIONS.keys()
             ):
                 return True
             if _strawberry(definition).base_resolver is not None or definition.args:
@@ -351,6 +382,22 @@ class Planner:
         except NotCompilable:
             return False
         return True
+
+
+_OTHER_ROOTS = ("node", "nodes", "me", "conversation", "myConversations")
+
+
+def _json_kind(definition: GraphQLField) -> tuple[ValueKind, tuple[tuple[str, str], ...]]:
+    """The kind of a JSON item's field: a stored value the compiler reads from JSON (text or
+    a number; a resolver of its own is not)."""
+    if _strawberry(definition).base_resolver is not None or definition.args:
+        raise NotCompilable("a JSON item's resolver")
+    kind, names = _stored_kind(definition.type)
+    if kind not in (ValueKind.TEXT, ValueKind.FLOAT) or not isinstance(
+        definition.type, GraphQLNonNull
+    ):
+        raise NotCompilable(f"a JSON item's value of type {definition.type}")
+    return kind, names
 
 
 def _strawberry(definition: GraphQLField) -> Any:
@@ -397,6 +444,7 @@ class _Walk:
             self.scope = None  # anonymous: no customer data at all
         if principal.served_customers:
             self.scope = None  # a counter's operation-only grant (0150): the executor's checks
+        self.readable = readable_by(principal)  # whose conversations (domain.conversations)
         self.errors: list[dict[str, Any]] = []
         self.nulled = False  # a refusal nulled a parent (GraphQL's null propagation)
 
@@ -443,6 +491,8 @@ class _Walk:
         target = self.graphql.get_type(condition)
         if target is None:
             raise NotCompilable("unknown type")
+        if isinstance(target, GraphQLUnionType):
+            return owner in target.types
         return any(i.name == condition for i in owner.interfaces)
 
     @staticmethod
@@ -523,7 +573,7 @@ class _Walk:
     def root(self, operation: OperationDefinitionNode) -> ReadPlan:
         query = self.graphql.query_type
         assert query is not None
-        fields: list[Constant | ListPlan | Lookup | LookupList | RowsPlan] = []
+        fields: list[Constant | ListPlan | Lookup | LookupList | RowsPlan | RowList] = []
         for key, nodes in self.collect(operation.selection_set, query).items():
             name = nodes[0].name.value
             if name == "__typename":
@@ -555,9 +605,9 @@ class _Walk:
             raise NotCompilable("empty")
         return ReadPlan(tuple(fields), self.scope)
 
-    def root_field(
+    def root_field(  # noqa: PLR0911 (one return per kind of root field)
         self, key: str, name: str, definition: GraphQLField, nodes: list[FieldNode]
-    ) -> ListPlan | Lookup | LookupList | Constant:
+    ) -> ListPlan | Lookup | LookupList | RowList | Constant:
         args = self.arguments(definition, nodes[0])
         if name in ROOT_LISTS:
             spec = ROOT_LISTS[name]
@@ -582,6 +632,14 @@ class _Walk:
                 raise NotCompilable("a principal without an account")  # the executor says so
             target = self.object(_object_type(definition), self.merged(nodes), (key,))
             return Lookup(key, self.principal.user_id, target, required=True)
+        if name == "conversation":
+            # someone else's conversation, or none, is the service's NOT_FOUND: the statement
+            # hands such a request to the executor (`required`, `visible_to`)
+            target = self.object(_object_type(definition), self.merged(nodes), None)
+            return Lookup(key, args["id"], target, required=True, visible_to=self.readable)
+        if name == "myConversations":
+            target = self.object(_object_type(definition), self.merged(nodes), None)
+            return RowList(key, target.entity, None, self.readable, target)
         if name == "node":
             return self.node(key, args["id"], nodes, None)
         if name == "nodes":
@@ -684,7 +742,13 @@ class _Walk:
                 continue
             spec = _strawberry(definition)
             where = (owner.name, name)
-            if name == "id" and any(i.name == "Node" for i in owner.interfaces):
+            if where in ROWS:
+                entity, relation = ROWS[where]
+                target = self.object(_object_type(definition), self.merged(nodes), None)
+                fields.append(RowList(key, entity, relation, None, target))
+            elif where in JSON_UNIONS:
+                fields.append(self.json_items(key, where, spec.python_name, definition, nodes))
+            elif name == "id" and any(i.name == "Node" for i in owner.interfaces):
                 origin = owner.extensions["strawberry-definition"].origin
                 fields.append(GlobalId(key, owner.name, origin.KEY))
             elif spec.base_resolver is None and not definition.args:
@@ -714,6 +778,41 @@ class _Walk:
             else:
                 raise NotCompilable(f"field {owner.name}.{name}")
         return ObjectPlan(owner.name, tuple(fields))
+
+    def json_items(
+        self,
+        key: str,
+        where: tuple[str, str],
+        attribute: str,
+        definition: GraphQLField,
+        nodes: list[FieldNode],
+    ) -> JsonItems:
+        """A union's objects stored as JSON: one variant per stored kind, its fields the
+        selection's for that member type (possibly none: the executor answers `{}`)."""
+        tag, kinds = JSON_UNIONS[where]
+        union = get_named_type(definition.type)
+        members = {
+            k: self.graphql.get_type(t.__strawberry_definition__.name)  # type: ignore[attr-defined]
+            for k, t in kinds.items()
+        }
+        if not isinstance(union, GraphQLUnionType) or set(union.types) != set(members.values()):
+            raise NotCompilable("a union the table does not match")
+        selection = self.merged(nodes)
+        variants: list[Variant] = []
+        for kind, member in members.items():
+            assert isinstance(member, GraphQLObjectType)
+            fields: list[Stored | Constant] = []
+            for name_key, found in self.collect(selection, member).items():
+                name = found[0].name.value
+                if name == "__typename":
+                    fields.append(Constant(name_key, member.name))
+                    continue
+                item = self.field(member, name)
+                value_kind, names = _json_kind(item)
+                fields.append(Stored(name_key, _strawberry(item).python_name, value_kind, names))
+            attributes = tuple(_strawberry(f).python_name for f in member.fields.values())
+            variants.append(Variant(kind, attributes, tuple(fields)))
+        return JsonItems(key, attribute, tag, tuple(variants))
 
     def nested(
         self, key: str, definition: GraphQLField, nodes: list[FieldNode], spec: NestedList[Any]

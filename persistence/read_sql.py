@@ -25,8 +25,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     FromClause,
     Integer,
+    Numeric,
     Select,
     Table,
     Text,
@@ -54,6 +56,7 @@ from domain.read_plan import (
     Cursor,
     EdgePlan,
     GlobalId,
+    JsonItems,
     ListPlan,
     Lookup,
     NodeOf,
@@ -64,6 +67,7 @@ from domain.read_plan import (
     PreparedRead,
     ReadPlan,
     Reference,
+    RowList,
     RowsPlan,
     Stored,
     ValueKind,
@@ -79,6 +83,13 @@ from persistence.repositories.catalogue import (
     LANGUAGES,
     actor_conditions,
     inventory_conditions,
+)
+from persistence.repositories.conversations import (
+    CONVERSATIONS,
+    MESSAGES,
+    conversation_order,
+    message_order,
+    readable_conditions,
 )
 from persistence.repositories.customers import (
     ADDRESSES,
@@ -122,6 +133,11 @@ class Entity:
     #: a boolean attribute a row fetched by key must hold to count as existing (an account's
     #: `active`); otherwise it is treated as absent
     present: str | None = None
+    #: who may see a row: a plan's `visible_to` value (e.g. `domain.conversations.Readable`)
+    #: -> conditions over the row (the repository's own, `readable_conditions`)
+    visible: Callable[[Any, FromClause], list[ColumnElement[bool]]] | None = None
+    #: the order of a plain list of the entity's rows (`RowList`), the repository's own
+    order: Callable[[FromClause], Sequence[Any]] | None = None
 
 
 #: Every entity the compiler reads, by the plan's entity name (the GraphQL type name).
@@ -145,6 +161,8 @@ ENTITIES: dict[str, Entity] = {
         SUBSCRIPTIONS, columns={"subscription_id": "id"}, owner="customer_id"
     ),
     "Account": Entity(ACCOUNTS, present="active"),
+    "Conversation": Entity(CONVERSATIONS, visible=readable_conditions, order=conversation_order),
+    "ConversationMessage": Entity(MESSAGES, order=message_order),
 }
 
 #: Report rows (`RowsPlan`): attributes of a row type whose column has another name.
@@ -197,6 +215,19 @@ def _iso_utc(column: ColumnElement[Any]) -> ColumnElement[str]:
     return whole.op("||")(micro).op("||")(_text("+00:00"))
 
 
+def _mark() -> ColumnElement[Any]:
+    """The fallback mark as a JSON value (module docstring)."""
+    return literal_column(f"'{FALLBACK_MARK}'::json", JSON)
+
+
+def _float(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A double as the JSON number Python writes for a float: the same value, and `12.0`
+    rather than PostgreSQL's `12` for a whole one (a JSON reader would see an integer)."""
+    text = cast(column, Text)
+    whole = text.op("~")(_text("^-?[0-9]+$"))
+    return cast(case((whole, text.op("||")(_text(".0"))), else_=text), JSON)
+
+
 def _value(  # noqa: PLR0911 (one return per kind)
     column: ColumnElement[Any], kind: ValueKind, names: Sequence[tuple[str, str]]
 ) -> Any:
@@ -207,6 +238,8 @@ def _value(  # noqa: PLR0911 (one return per kind)
         return func.to_char(column, _text("YYYY-MM-DD"))
     if kind is ValueKind.DECIMAL:
         return cast(column, Text)
+    if kind is ValueKind.FLOAT:
+        return case((column.is_(None), null()), else_=_float(column))
     if kind is ValueKind.ENUM:
         return case(*((cast(column, Text) == _text(v), _text(n)) for v, n in names), else_=null())
     if kind is ValueKind.TEXT_LIST:
@@ -270,6 +303,8 @@ class ReadCompiler:
                 pairs.append((item.key, self._lookup(build, item)))
             elif isinstance(item, RowsPlan):
                 pairs.append((item.key, self._rows(build, item)))
+            elif isinstance(item, RowList):
+                pairs.append((item.key, self._row_list(build, item, None)))
             else:
                 values = [
                     null() if lookup is None else self._lookup(build, lookup)
@@ -327,6 +362,11 @@ class ReadCompiler:
                 pairs.append((item.key, rule(row, dict(item.arguments))))
             elif isinstance(item, Reference):
                 pairs.append((item.key, self._reference(build, entity, item, row)))
+            elif isinstance(item, RowList):
+                pairs.append((item.key, self._row_list(build, item, (entity, row))))
+            elif isinstance(item, JsonItems):
+                column = self._column(entity, row, item.attribute)
+                pairs.append((item.key, self._json_items(build, item, column)))
             else:
                 pairs.append((item.key, self._connection(build, item, (entity, row))))
         return _json_object(pairs)
@@ -377,10 +417,114 @@ class ReadCompiler:
         where = [key == item.row_key]
         if target.present is not None:
             where.append(self._column(target, alias, target.present).is_(True))
+        if item.visible_to is not None:
+            if target.visible is None:
+                raise NotCompilable(f"visibility of {item.target.entity}")
+            visible = target.visible(item.visible_to, alias)
+            if visible:  # a row the caller may not see: the executor's error
+                body = case((and_(*visible), body), else_=_mark())
         found = select(body).select_from(alias).where(*where).scalar_subquery()
         if not item.required:
             return found
-        return func.coalesce(found, literal_column(f"'{FALLBACK_MARK}'::json", JSON))
+        return func.coalesce(found, _mark())
+
+    def _row_list(
+        self, build: _Build, plan: RowList, parent: tuple[Entity, FromClause] | None
+    ) -> ColumnElement[Any]:
+        """A plain list: a JSON array of the rows' objects in the entity's order, `[]` when
+        none; below a parent, the rows its relation links to it."""
+        entity = self._entity(plan.entity)
+        table = entity.listing.from_
+        if entity.order is None or not isinstance(table, Table):
+            raise NotCompilable(f"a plain list of {plan.entity}")
+        row = table.alias(build.name("t"))
+        where: list[ColumnElement[bool]] = []
+        if plan.visible_to is not None:
+            if entity.visible is None:
+                raise NotCompilable(f"visibility of {plan.entity}")
+            where += entity.visible(plan.visible_to, row)
+        if parent is not None:
+            link = entity.listing.links.get(plan.relation)
+            if link is None or link.from_ is not table:
+                raise NotCompilable(f"relation {plan.relation}")
+            parent_entity, parent_row = parent
+            parent_key = parent_row.c[str(parent_entity.listing.id_column.key)]
+            where.append(row.c[str(link.parent.key)] == parent_key)
+        elif plan.relation is not None:
+            raise NotCompilable(f"relation {plan.relation} at the root")
+        body = self._object(build, plan.target, row)
+        aggregated = func.json_agg(aggregate_order_by(body, *entity.order(row)), type_=JSON)
+        found = select(func.coalesce(aggregated, literal_column("'[]'::json", JSON)))
+        found = found.select_from(row).where(*where)
+        if parent is not None:
+            found = found.correlate(parent[1])
+        return found.scalar_subquery()
+
+    def _json_items(
+        self, build: _Build, plan: JsonItems, stored: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        """A union's objects from a JSON array column, as the executor parses them: an item of
+        a known kind with exactly its keys becomes that member's object, any other object is
+        skipped; an item that is not an object, a value of another JSON type than the field's
+        (or a number a double cannot hold), or a column that is not an array gives the
+        fallback mark (the executor answers)."""
+        is_array = func.jsonb_typeof(stored) == _text("array")
+        array = case((is_array, stored), else_=literal_column("'[]'::jsonb"))
+        items = (
+            func.jsonb_array_elements(array)
+            .table_valued("value", with_ordinality="ord")
+            .render_derived(name=build.name("j"))
+        )
+        value = items.c.value
+        tag = value.op("->>")(_text(plan.tag))
+        whens: list[tuple[Any, Any]] = [(func.jsonb_typeof(value) != _text("object"), _mark())]
+        for variant in plan.variants:
+            keys = ",".join(
+                "'" + k.replace("'", "''") + "'" for k in (plan.tag, *variant.attributes)
+            )
+            names: ColumnElement[Any] = literal_column(f"ARRAY[{keys}]::text[]")
+            exact = and_(
+                tag == _text(variant.tag),
+                value.op("?&")(names),
+                value.op("-")(names) == literal_column("'{}'::jsonb"),
+            )
+            pairs: list[tuple[str, Any]] = []
+            typed: list[ColumnElement[bool]] = []
+            for item in variant.fields:
+                if isinstance(item, Constant):
+                    pairs.append((item.key, _constant(item.value)))
+                    continue
+                stored_value = value.op("->")(_text(item.attribute))
+                text = value.op("->>")(_text(item.attribute))
+                if item.kind is ValueKind.TEXT:
+                    typed.append(func.jsonb_typeof(stored_value) == _text("string"))
+                    pairs.append((item.key, type_coerce(text, Text)))
+                elif item.kind is ValueKind.FLOAT:
+                    number = cast(stored_value, Numeric)
+                    magnitude = func.abs(number)
+                    typed.append(
+                        case(
+                            (
+                                func.jsonb_typeof(stored_value) == _text("number"),
+                                and_(
+                                    magnitude < literal_column("1e300"),
+                                    (number == 0) | (magnitude > literal_column("1e-300")),
+                                ),
+                            ),
+                            else_=false(),
+                        )
+                    )
+                    pairs.append((item.key, _float(cast(text, Float))))
+                else:
+                    raise NotCompilable(f"a JSON value of kind {item.kind}")
+            body = _json_object(pairs)
+            whens.append((exact, case((and_(*typed), body), else_=_mark()) if typed else body))
+        item_json = case(*whens, else_=null())
+        aggregated = func.json_agg(aggregate_order_by(item_json, items.c.ord), type_=JSON)
+        listed = select(
+            func.coalesce(aggregated.filter(item_json.isnot(None)), literal_column("'[]'::json"))
+        ).select_from(items)
+        return case((is_array, listed.scalar_subquery()), else_=_mark())
 
     # --- reports ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import strawberry
@@ -70,19 +71,19 @@ AgentStep = Annotated[
 ]
 
 
+#: Stored step kinds (`agents.events.step_to_json`'s "kind": the event class's name) -> the
+#: GraphQL type that shows them; the type's fields are the event's fields, by the same names.
+#: The one table of both read paths: `step_of` (the executor) and the read planner
+#: (graph/planning.py, which compiles `ConversationMessage.steps` from the stored JSON).
+STEP_TYPES: dict[str, type[AgentMessage | ToolCall | Handoff]] = {
+    ev.AgentMessage.__name__: AgentMessage,
+    ev.ToolCallFinished.__name__: ToolCall,
+    ev.Handoff.__name__: Handoff,
+}
+
+
 def step_of(step: ev.Step) -> AgentMessage | ToolCall | Handoff:
-    if isinstance(step, ev.AgentMessage):
-        return AgentMessage(agent=step.agent, text=step.text)
-    if isinstance(step, ev.ToolCallFinished):
-        return ToolCall(
-            agent=step.agent,
-            plugin=step.plugin,
-            function=step.function,
-            arguments=step.arguments,
-            result_preview=step.result_preview,
-            duration_ms=step.duration_ms,
-        )
-    return Handoff(from_agent=step.from_agent, to_agent=step.to_agent, reason=step.reason)
+    return STEP_TYPES[type(step).__name__](**asdict(step))
 
 
 @strawberry.type(description="Tokens the model read and wrote for one answer.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, FromClause, false, insert, select
 
-from domain.conversations import Conversation, Message, NewMessage
+from domain.conversations import Conversation, Message, MessagesOf, NewMessage, Readable
+from persistence.keyset import Link, Listing
 from persistence.models import Conversation as ConversationRow
 from persistence.models import Message as MessageRow
 from persistence.repositories.base import Repository
@@ -41,6 +42,41 @@ def _message(row: Any) -> Message:
     )
 
 
+def readable_conditions(readable: Readable, row: FromClause) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the conversations `readable` covers (`Readable.covers` in SQL), over
+    the conversation table or an alias of it: for the repository and the compiled read path."""
+    if readable.everyone:
+        return []
+    if readable.customer_id is not None:
+        return [row.c.customer_id == readable.customer_id]
+    if readable.user_id is not None:
+        return [row.c.user_id == readable.user_id]
+    return [false()]
+
+
+def conversation_order(row: FromClause) -> list[ColumnElement[object]]:
+    """A caller's conversations: newest first."""
+    return [row.c.created_at.desc(), row.c.conversation_id.desc()]
+
+
+def message_order(row: FromClause) -> list[ColumnElement[object]]:
+    """A conversation's messages: oldest first, in the order they were recorded."""
+    return [row.c.message_id.asc()]
+
+
+#: The tables as the compiled read path reads them (persistence/read_sql.py).
+CONVERSATIONS: Listing[Conversation] = Listing(
+    ConversationRow.__table__, list(_C), _C.conversation_id, _conversation
+)
+MESSAGES: Listing[Message] = Listing(
+    MessageRow.__table__,
+    list(_M),
+    _M.message_id,
+    _message,
+    links={MessagesOf.CONVERSATION: Link(MessageRow.__table__, _M.conversation_id)},
+)
+
+
 class SqlConversationRepository(Repository):
     async def create(self, customer_id: int | None, user_id: int | None, title: str) -> int:
         statement = (
@@ -57,14 +93,13 @@ class SqlConversationRepository(Repository):
         )
         return None if row is None else _conversation(row)
 
-    async def owned_by(self, customer_id: int | None, user_id: int | None) -> list[Conversation]:
-        statement = select(ConversationRow.__table__).order_by(
-            _C.created_at.desc(), _C.conversation_id.desc()
+    async def owned_by(self, readable: Readable) -> list[Conversation]:
+        table = ConversationRow.__table__
+        statement = (
+            select(table)
+            .where(*readable_conditions(readable, table))
+            .order_by(*conversation_order(table))
         )
-        if customer_id is not None:
-            statement = statement.where(_C.customer_id == customer_id)
-        if user_id is not None:
-            statement = statement.where(_C.user_id == user_id)
         return [_conversation(row) for row in await self._run.all(statement)]
 
     async def messages(self, conversation_id: int, last: int | None = None) -> list[Message]:

@@ -8,6 +8,12 @@ escape non-ASCII text), and an answer the compiled path gave must have cost exac
 statement. A compiled statement that met a row the caller may not see (customer data by key)
 hands the request to the executor; that answer is the executor's and is counted apart.
 
+The documents are asked of a Pagila database of the module's own, holding conversations of
+several owners (with tool calls, handoffs, agent messages and steps the parser skips) and
+film posters, written through the real services (tests/read_api/conversations_data.py), so
+that `conversation`, `myConversations` and `Film.posterUrl` are compared with rows behind them
+(decision 0157).
+
 CI runs READ_DIFF_DOCS documents (default 240) from a fixed seed; a longer run is one command:
 
     READ_DIFF_DOCS=5000 READ_DIFF_SEED=$RANDOM \
@@ -32,7 +38,9 @@ from graph.planning import REPORTS
 from graph.schema import build_schema
 from pagila_graph.app import create_app
 from persistence.db import Database, StatementCounter
+from tests.conftest import open_database, pagila_database, settings_for
 from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator, customer, staff
+from tests.read_api.conversations_data import seed
 from tests.read_api.generated import DocumentGenerator
 
 DOCUMENTS = int(os.environ.get("READ_DIFF_DOCS", "240"))
@@ -41,6 +49,7 @@ SEED = int(os.environ.get("READ_DIFF_SEED", "20261204"))
 CALLERS: list[dict[str, object] | None] = [
     None,
     customer(1),
+    {"role": "customer", "customer_id": 2, "user_id": 2},  # owns conversations 3 and 7
     staff(1),
     staff(2),
     staff(1, "manager"),
@@ -52,9 +61,28 @@ COMPILED = re.compile(r"\bAS data$")
 
 
 @pytest.fixture(scope="module")
+async def diff_url(server_url: str) -> AsyncIterator[str]:
+    async with pagila_database(server_url, "pagila_diff") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def diff_settings(diff_url: str) -> Settings:
+    return settings_for(diff_url, graphiql=True, introspection=True)
+
+
+@pytest.fixture(scope="module")
+async def diff_database(diff_url: str) -> AsyncIterator[Database]:
+    async with open_database(diff_url) as database:
+        await seed(database)
+        yield database
+
+
+@pytest.fixture(scope="module")
 async def apps(
-    settings: Settings, database: Database
+    diff_settings: Settings, diff_database: Database
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    settings, database = diff_settings, diff_database
     normal = create_app(
         settings.model_copy(update={"compiled_reads": False}), database, HeaderAuthenticator()
     )
@@ -81,11 +109,12 @@ async def _ask(
 
 async def test_generated_documents_compiled_equal_executor(
     apps: tuple[httpx.AsyncClient, httpx.AsyncClient],
-    database: Database,
-    settings: Settings,
+    diff_database: Database,
+    diff_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     normal, compiled = apps
+    database, settings = diff_database, diff_settings
     # a compiled statement that fails is logged and the executor answers: the answers would
     # still agree, so the failure itself is what this records (only the compiled app runs it)
     failed: list[str] = []
