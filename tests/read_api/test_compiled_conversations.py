@@ -98,7 +98,9 @@ async def both(server_url: str) -> AsyncIterator[Both]:
         open_database(url) as database,
     ):
         ids = await seed(database)
-        settings: Settings = settings_for(url)
+        # no model: `filmSummary` answers MODEL_UNAVAILABLE at once (the document still goes to
+        # the executor, which is what is tested)
+        settings: Settings = settings_for(url, model_provider="none")
         apps = [
             create_app(
                 settings.model_copy(update={"compiled_reads": c}), database, HeaderAuthenticator()
@@ -208,14 +210,20 @@ async def test_union_fragments_and_member_without_fields(both: Both) -> None:
 
 
 async def test_a_document_with_film_summary_goes_to_the_executor_whole(both: Both) -> None:
-    """`filmSummary` needs the agents: the whole document is the executor's, with its answer."""
+    """`filmSummary` needs the agents: the whole document is the executor's, with its answer
+    (here MODEL_UNAVAILABLE, a non-null root: `data` is null)."""
     query = (
         "{ myConversations { conversationId } films(first: 2) { nodes { title } }"
         " filmSummary(filmId: 1) { title } }"
     )
     expected, got, statements = await both.ask(query, CALLERS[1])
     assert same(got, expected)
+    assert [e["extensions"]["code"] for e in got["errors"]] == ["MODEL_UNAVAILABLE"]
     assert not any(s.rstrip().endswith("AS data") for s in statements)
+    # without it, the rest compiles
+    query = query.replace(" filmSummary(filmId: 1) { title }", "")
+    expected, got, statements = await both.ask(query, CALLERS[1])
+    assert same(got, expected) and compiled_alone(statements)
 
 
 def test_step_types_have_the_stored_fields() -> None:
