@@ -70,6 +70,28 @@ class CustomerStanding:
 
 
 @dataclass(frozen=True, slots=True)
+class CounterParties:
+    """Who and where a rental refers to, read together (one round trip): whether the store
+    exists, the customer's standing, the store of the staff member asked about (None: no such
+    staff member) and, when asked for, the store's counter staff (`Directory.counter_staff`)."""
+
+    store_exists: bool
+    customer: CustomerStanding | None
+    staff_store: int | None
+    counter_staff: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LockedCopy:
+    """A copy locked for renting, and whether it had an open rental in the locking statement's
+    snapshot. A rental committed while the lock was awaited may be missing from that snapshot;
+    the open-rental unique index refuses the insert then (`RentalRepository.add`: NotInStock)."""
+
+    copy: Copy
+    rented_out: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RentalRecord:
     rental_id: int
     rented_at: dt.datetime
@@ -87,6 +109,17 @@ class PaymentRecord:
     rental_id: int
     amount: Decimal
     paid_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnFacts:
+    """A rental locked for its return, read in one statement with its copy (locked too), the
+    film's terms and the payments already recorded for it."""
+
+    rental: RentalRecord
+    copy: Copy
+    terms: RentalTerms
+    paid: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +176,13 @@ class Directory(Protocol):
 
     async def film_exists(self, film_id: int) -> bool: ...
 
+    async def counter_parties(
+        self, *, store_id: int, customer_id: int, staff_id: int | None, counter_staff: bool
+    ) -> CounterParties:
+        """`store_exists`, `customer_standing`, `staff_store` (of `staff_id`, when given) and,
+        when `counter_staff`, `counter_staff(store_id)`, in one round trip."""
+        ...
+
 
 class RentalRepository(Protocol):
     async def lock_available_copy(self, film_id: int, store_id: int) -> Copy | None:
@@ -150,12 +190,9 @@ class RentalRepository(Protocol):
         another transaction holds locked counts as unavailable."""
         ...
 
-    async def lock_copy(self, inventory_id: int) -> Copy | None:
-        """Lock the copy (waiting for other holders); None when it does not exist."""
-        ...
-
-    async def has_open_rental(self, inventory_id: int) -> bool:
-        """Read with a fresh snapshot: sees rentals committed while we waited for the lock."""
+    async def lock_copy_for_rent(self, inventory_id: int) -> LockedCopy | None:
+        """Lock the copy (waiting for other holders) and tell whether it is rented out, in one
+        statement (see `LockedCopy`); None when the copy does not exist."""
         ...
 
     async def add(
@@ -166,11 +203,12 @@ class RentalRepository(Protocol):
 
     async def get(self, rental_id: int) -> RentalRecord | None: ...
 
-    async def lock(self, rental_id: int) -> RentalRecord | None: ...
+    async def lock_for_return(self, rental_id: int) -> ReturnFacts | None:
+        """Lock the rental, then its copy (in that order), and read them with the film's terms
+        and the payments made for the rental; None when the rental does not exist."""
+        ...
 
     async def mark_returned(self, rental_id: int, returned_at: dt.datetime) -> RentalRecord: ...
-
-    async def terms_of_copy(self, inventory_id: int) -> RentalTerms: ...
 
     async def latest_of_customer(self, customer_id: int) -> int | None: ...
 
@@ -187,8 +225,6 @@ class PaymentRepository(Protocol):
     ) -> PaymentRecord: ...
 
     async def get(self, payment_id: int) -> PaymentRecord | None: ...
-
-    async def paid_for_rental(self, rental_id: int) -> Decimal: ...
 
 
 class RentingUnitOfWork(Transaction, Protocol):
@@ -226,27 +262,57 @@ def self_service(principal: Principal, customer_id: int | None = None) -> bool:
     return True
 
 
-async def acting_staff(
-    directory: Directory, principal: Principal, staff_id: int | None, store_id: int
+def named_staff(principal: Principal, staff_id: int | None) -> int | None:
+    """The staff member a command names for the row: the given one, else the caller (None: a
+    customer's self-service rental, recorded on the store's counter staff, or nobody)."""
+    return staff_id if staff_id is not None else principal.staff_id
+
+
+def needs_counter_staff(principal: Principal, staff_id: int | None) -> bool:
+    return named_staff(principal, staff_id) is None and principal.role is Role.CUSTOMER
+
+
+def choose_staff(
+    principal: Principal,
+    staff_id: int | None,
+    store_id: int,
+    *,
+    staff_store: int | None,
+    counter_staff: int | None,
 ) -> int:
-    """The staff member recorded on the row: the given one (of this store), the caller, or
-    for a customer's self-service rental the store's counter staff."""
-    chosen = staff_id if staff_id is not None else principal.staff_id
+    """`acting_staff`'s rule over facts already read: `staff_store` is the store of
+    `named_staff(...)` (None: no such staff member), `counter_staff` the store's counter staff
+    (read when `needs_counter_staff`; such a member works at the store by definition)."""
+    chosen = named_staff(principal, staff_id)
     if chosen is None and principal.role is Role.CUSTOMER:
-        chosen = await directory.counter_staff(store_id)
-        if chosen is None:
+        if counter_staff is None:
             raise InvalidInput(
                 f"Store {store_id} has no staff to record this rental.",
                 field=InputField("store_id"),
             )
+        return counter_staff
     if chosen is None:
         raise InvalidInput("`staff_id` is required for this caller.", field=InputField("staff_id"))
-    staff_store = await directory.staff_store(chosen)
     if staff_store is None:
         raise NotFound("Staff", chosen, field=InputField("staff_id"))
     if staff_store != store_id and principal.role is not Role.ADMIN:
         raise PermissionDenied("That staff member works at another store.")
     return chosen
+
+
+async def acting_staff(
+    directory: Directory, principal: Principal, staff_id: int | None, store_id: int
+) -> int:
+    """The staff member recorded on the row: the given one (of this store), the caller, or
+    for a customer's self-service rental the store's counter staff."""
+    chosen = named_staff(principal, staff_id)
+    counter = None
+    if needs_counter_staff(principal, staff_id):
+        counter = await directory.counter_staff(store_id)
+    staff_store = None if chosen is None else await directory.staff_store(chosen)
+    return choose_staff(
+        principal, staff_id, store_id, staff_store=staff_store, counter_staff=counter
+    )
 
 
 # --- events --------------------------------------------------------------------------------
@@ -310,9 +376,16 @@ class RentingService:
                     if rental is None:  # the rental row was deleted since: nothing to replay
                         raise NotFound("Rental", prior["rentalId"])
                     return rental
-            if not await uow.lookups.store_exists(command.store_id):
+            # the store, the customer and the staff member: one round trip, checked in order
+            parties = await uow.lookups.counter_parties(
+                store_id=command.store_id,
+                customer_id=command.customer_id,
+                staff_id=named_staff(principal, command.staff_id),
+                counter_staff=needs_counter_staff(principal, command.staff_id),
+            )
+            if not parties.store_exists:
                 raise NotFound("Store", command.store_id, field=InputField("store_id"))
-            customer = await uow.lookups.customer_standing(command.customer_id)
+            customer = parties.customer
             if customer is None:
                 raise NotFound("Customer", command.customer_id, field=InputField("customer_id"))
             if not customer.active:
@@ -320,8 +393,12 @@ class RentingService:
                     f"Customer {customer.customer_id} is inactive and cannot rent.",
                     field=InputField("customer_id"),
                 )
-            staff_id = await acting_staff(
-                uow.lookups, principal, command.staff_id, command.store_id
+            staff_id = choose_staff(
+                principal,
+                command.staff_id,
+                command.store_id,
+                staff_store=parties.staff_store,
+                counter_staff=parties.counter_staff,
             )
             copy = await self._lock_copy(uow, command)
             rental = await uow.rental_writes.add(
@@ -350,15 +427,16 @@ class RentingService:
                 )
             return copy
         assert command.inventory_id is not None
-        copy = await uow.rental_writes.lock_copy(command.inventory_id)
-        if copy is None:
+        locked = await uow.rental_writes.lock_copy_for_rent(command.inventory_id)
+        if locked is None:
             raise NotFound("Inventory", command.inventory_id, field=InputField("inventory_id"))
+        copy = locked.copy
         if copy.store_id != command.store_id:
             raise InvalidInput(
                 f"Copy {copy.inventory_id} belongs to store {copy.store_id}.",
                 field=InputField("inventory_id"),
             )
-        if await uow.rental_writes.has_open_rental(copy.inventory_id):
+        if locked.rented_out:
             raise NotInStock(
                 f"Copy {copy.inventory_id} is rented out.", field=InputField("inventory_id")
             )
@@ -380,9 +458,10 @@ class RentingService:
         if not customer_returning:
             require_staff(principal)
         async with self._uow as uow:
-            rental = await uow.rental_writes.lock(rental_id)
-            if rental is None:
+            facts = await uow.rental_writes.lock_for_return(rental_id)
+            if facts is None:
                 raise NotFound("Rental", rental_id, field=InputField("rental_id"))
+            rental, copy = facts.rental, facts.copy
             if customer_returning and rental.customer_id != principal.customer_id:
                 raise PermissionDenied("Customers may only return their own rentals.")
             if rental.returned_at is not None:
@@ -390,8 +469,6 @@ class RentingService:
                     f"Rental {rental_id} was returned at {rental.returned_at.isoformat()}.",
                     field=InputField("rental_id"),
                 )
-            copy = await uow.rental_writes.lock_copy(rental.inventory_id)
-            assert copy is not None  # a rental's copy exists (foreign key)
             if not customer_returning:
                 require_store_staff(principal, copy.store_id)
             if returned_at is None:
@@ -402,11 +479,10 @@ class RentingService:
                     field=InputField("returned_at"),
                 )
             rental = await uow.rental_writes.mark_returned(rental_id, returned_at)
-            terms = await uow.rental_writes.terms_of_copy(rental.inventory_id)
             charge = rental_charge(
-                ChargeableRental(terms, rental.rented_at, rental.returned_at), returned_at
+                ChargeableRental(facts.terms, rental.rented_at, rental.returned_at), returned_at
             )
-            paid = await uow.payment_writes.paid_for_rental(rental_id)
+            paid = facts.paid
             await uow.commit()
         await self._events.publish([rental_event(EventKind.RETURNED, rental, copy)])
         return ReturnReceipt(

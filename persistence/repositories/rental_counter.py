@@ -6,14 +6,22 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, exists, func, insert, select, update
+from sqlalchemy import Row, Table, exists, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import NotInStock
 from domain.idempotency import Result, StoredOutcome
 from domain.rentals.billing import RentalTerms
-from domain.rentals.counter import Copy, CustomerStanding, PaymentRecord, RentalRecord
+from domain.rentals.counter import (
+    Copy,
+    CounterParties,
+    CustomerStanding,
+    LockedCopy,
+    PaymentRecord,
+    RentalRecord,
+    ReturnFacts,
+)
 from persistence import models
 from persistence.repositories.base import Repository
 
@@ -94,19 +102,62 @@ class SqlDirectory(Repository):
         return bool(await self._run.scalar(select(exists().where(_STORE.c.store_id == store_id))))
 
     async def counter_staff(self, store_id: int) -> int | None:
-        manager = (
-            select(_STORE.c.manager_staff_id).where(_STORE.c.store_id == store_id).scalar_subquery()
-        )
-        staff_id: int | None = await self._run.scalar(
-            select(_STAFF.c.staff_id)
-            .where(_STAFF.c.store_id == store_id)
-            .order_by((_STAFF.c.staff_id == manager).desc(), _STAFF.c.staff_id)
-            .limit(1)
-        )
+        staff_id: int | None = await self._run.scalar(_counter_staff(store_id))
         return staff_id
+
+    async def counter_parties(
+        self, *, store_id: int, customer_id: int, staff_id: int | None, counter_staff: bool
+    ) -> CounterParties:
+        # one row: the customer (left-joined to a constant row, so that a missing customer
+        # still gives a row) and scalar subqueries, each the statement of a single look-up
+        one = select(literal(1).label("one")).subquery("one")
+        columns: list[Any] = [
+            exists().where(_STORE.c.store_id == store_id).label("store_exists"),
+            _CUSTOMER.c.customer_id,
+            _CUSTOMER.c.store_id,
+            _CUSTOMER.c.activebool,
+        ]
+        if staff_id is not None:
+            columns.append(
+                select(_STAFF.c.store_id)
+                .where(_STAFF.c.staff_id == staff_id)
+                .scalar_subquery()
+                .label("staff_store")
+            )
+        if counter_staff:
+            columns.append(_counter_staff(store_id).scalar_subquery().label("counter_staff"))
+        row = await self._run.one_or_none(
+            select(*columns).select_from(
+                one.outerjoin(_CUSTOMER, _CUSTOMER.c.customer_id == customer_id)
+            )
+        )
+        assert row is not None
+        mapping = row._mapping
+        found = row.customer_id is not None
+        return CounterParties(
+            store_exists=bool(row.store_exists),
+            customer=CustomerStanding(row.customer_id, row.store_id, row.activebool)
+            if found
+            else None,
+            staff_store=mapping.get("staff_store"),
+            counter_staff=mapping.get("counter_staff"),
+        )
 
     async def film_exists(self, film_id: int) -> bool:
         return bool(await self._run.scalar(select(exists().where(_FILM.c.film_id == film_id))))
+
+
+def _counter_staff(store_id: int) -> Any:
+    """The store's manager when they work there, else its staff member with the lowest id."""
+    manager = (
+        select(_STORE.c.manager_staff_id).where(_STORE.c.store_id == store_id).scalar_subquery()
+    )
+    return (
+        select(_STAFF.c.staff_id)
+        .where(_STAFF.c.store_id == store_id)
+        .order_by((_STAFF.c.staff_id == manager).desc(), _STAFF.c.staff_id)
+        .limit(1)
+    )
 
 
 def _open_rental_of_copy() -> Any:
@@ -137,19 +188,25 @@ class SqlRentalRepository(Repository):
                 return None
             # The statement's snapshot may predate a rental committed just before we locked the
             # copy; a fresh statement sees it.
-            if not await self.has_open_rental(row.inventory_id):
+            if not await self._has_open_rental(row.inventory_id):
                 return Copy(row.inventory_id, row.film_id, row.store_id)
             passed_over.append(row.inventory_id)
 
-    async def lock_copy(self, inventory_id: int) -> Copy | None:
+    async def lock_copy_for_rent(self, inventory_id: int) -> LockedCopy | None:
+        # The open-rental test reads the statement's snapshot, taken before any wait for the
+        # lock: a rental committed meanwhile is not seen here, and the insert's unique index
+        # refuses it instead (`add`). A return committed meanwhile makes this answer "rented
+        # out", which was true when the statement began.
         row = await self._run.one_or_none(
-            select(*_COPY_COLUMNS)
+            select(*_COPY_COLUMNS, _open_rental_of_copy().label("rented_out"))
             .where(_INVENTORY.c.inventory_id == inventory_id)
             .with_for_update(of=_INVENTORY)
         )
-        return None if row is None else Copy(row.inventory_id, row.film_id, row.store_id)
+        if row is None:
+            return None
+        return LockedCopy(Copy(row.inventory_id, row.film_id, row.store_id), row.rented_out)
 
-    async def has_open_rental(self, inventory_id: int) -> bool:
+    async def _has_open_rental(self, inventory_id: int) -> bool:
         return bool(
             await self._run.scalar(
                 select(
@@ -190,11 +247,37 @@ class SqlRentalRepository(Repository):
         )
         return None if row is None else _rental(row)
 
-    async def lock(self, rental_id: int) -> RentalRecord | None:
-        row = await self._run.one_or_none(
-            select(*_RENTAL_COLUMNS).where(_RENTAL.c.rental_id == rental_id).with_for_update()
+    async def lock_for_return(self, rental_id: int) -> ReturnFacts | None:
+        paid = (
+            select(func.coalesce(func.sum(_PAYMENT.c.amount), Decimal("0.00")))
+            .where(_PAYMENT.c.rental_id == _RENTAL.c.rental_id)
+            .scalar_subquery()
         )
-        return None if row is None else _rental(row)
+        row = await self._run.one_or_none(
+            select(
+                *_RENTAL_COLUMNS,
+                _INVENTORY.c.film_id,
+                _INVENTORY.c.store_id,
+                _FILM.c.rental_rate,
+                _FILM.c.rental_duration,
+                _FILM.c.replacement_cost,
+                paid.label("paid"),
+            )
+            .select_from(_RENTAL)
+            .join(_INVENTORY, _INVENTORY.c.inventory_id == _RENTAL.c.inventory_id)
+            .join(_FILM, _FILM.c.film_id == _INVENTORY.c.film_id)
+            .where(_RENTAL.c.rental_id == rental_id)
+            # rental first, then its copy: the order the separate statements locked them in
+            .with_for_update(of=[_RENTAL, _INVENTORY])
+        )
+        if row is None:
+            return None
+        return ReturnFacts(
+            rental=_rental(row),
+            copy=Copy(row.inventory_id, row.film_id, row.store_id),
+            terms=RentalTerms(row.rental_rate, row.rental_duration, row.replacement_cost),
+            paid=row.paid,
+        )
 
     async def mark_returned(self, rental_id: int, returned_at: dt.datetime) -> RentalRecord:
         row = await self._run.one_or_none(
@@ -205,15 +288,6 @@ class SqlRentalRepository(Repository):
         )
         assert row is not None
         return _rental(row)
-
-    async def terms_of_copy(self, inventory_id: int) -> RentalTerms:
-        row = await self._run.one_or_none(
-            select(_FILM.c.rental_rate, _FILM.c.rental_duration, _FILM.c.replacement_cost)
-            .join(_INVENTORY, _INVENTORY.c.film_id == _FILM.c.film_id)
-            .where(_INVENTORY.c.inventory_id == inventory_id)
-        )
-        assert row is not None
-        return RentalTerms(row.rental_rate, row.rental_duration, row.replacement_cost)
 
     async def latest_of_customer(self, customer_id: int) -> int | None:
         rental_id: int | None = await self._run.scalar(
@@ -266,14 +340,6 @@ class SqlPaymentRepository(Repository):
             select(*_PAYMENT_COLUMNS).where(_PAYMENT.c.payment_id == payment_id)
         )
         return None if row is None else _payment(row)
-
-    async def paid_for_rental(self, rental_id: int) -> Decimal:
-        total: Decimal = await self._run.scalar(
-            select(func.coalesce(func.sum(_PAYMENT.c.amount), Decimal("0.00"))).where(
-                _PAYMENT.c.rental_id == rental_id
-            )
-        )
-        return total
 
 
 class SqlIdempotencyStore(Repository):

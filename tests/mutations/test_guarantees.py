@@ -171,10 +171,10 @@ async def test_a_fault_after_the_first_write_leaves_the_database_unchanged(
         ).record_payment(clerk, pay)
     assert await _footprint(sql, customer) == before
 
-    # returnRental: the return date is set, then the fault hits reading the payments
+    # returnRental: the return date is set, then the fault hits before the commit
     with pytest.raises(InjectedFault):
         await RentingService(
-            FaultyUnitOfWork(write_database, "payment_writes", "paid_for_rental")
+            FaultyUnitOfWork(write_database, "rental_writes", "mark_returned")
         ).return_rental(clerk, rental.rental_id)
     returned = await sql.fetchval(
         "SELECT return_date FROM rental WHERE rental_id = $1", rental.rental_id

@@ -11,7 +11,15 @@ from typing import Self
 from domain.errors import InputField, NotInStock
 from domain.idempotency import Result, StoredOutcome
 from domain.rentals.billing import RentalTerms
-from domain.rentals.counter import Copy, CustomerStanding, PaymentRecord, RentalRecord
+from domain.rentals.counter import (
+    Copy,
+    CounterParties,
+    CustomerStanding,
+    LockedCopy,
+    PaymentRecord,
+    RentalRecord,
+    ReturnFacts,
+)
 
 
 @dataclass
@@ -61,6 +69,16 @@ class FakeDirectory:
     async def film_exists(self, film_id: int) -> bool:
         return film_id in self._uow.work.films
 
+    async def counter_parties(
+        self, *, store_id: int, customer_id: int, staff_id: int | None, counter_staff: bool
+    ) -> CounterParties:
+        return CounterParties(
+            store_exists=await self.store_exists(store_id),
+            customer=await self.customer_standing(customer_id),
+            staff_store=None if staff_id is None else await self.staff_store(staff_id),
+            counter_staff=await self.counter_staff(store_id) if counter_staff else None,
+        )
+
 
 class FakeRentals:
     def __init__(self, uow: FakeRentingUoW) -> None:
@@ -79,11 +97,9 @@ class FakeRentals:
                 return copy
         return None
 
-    async def lock_copy(self, inventory_id: int) -> Copy | None:
-        return self._uow.work.copies.get(inventory_id)
-
-    async def has_open_rental(self, inventory_id: int) -> bool:
-        return self._open(inventory_id)
+    async def lock_copy_for_rent(self, inventory_id: int) -> LockedCopy | None:
+        copy = self._uow.work.copies.get(inventory_id)
+        return None if copy is None else LockedCopy(copy, self._open(inventory_id))
 
     async def add(
         self, *, customer_id: int, inventory_id: int, staff_id: int, rented_at: dt.datetime
@@ -98,16 +114,21 @@ class FakeRentals:
     async def get(self, rental_id: int) -> RentalRecord | None:
         return self._uow.work.rentals.get(rental_id)
 
-    async def lock(self, rental_id: int) -> RentalRecord | None:
-        return self._uow.work.rentals.get(rental_id)
+    async def lock_for_return(self, rental_id: int) -> ReturnFacts | None:
+        rental = self._uow.work.rentals.get(rental_id)
+        if rental is None:
+            return None
+        copy = self._uow.work.copies[rental.inventory_id]
+        paid = sum(
+            (p.amount for p in self._uow.work.payments.values() if p.rental_id == rental_id),
+            Decimal("0.00"),
+        )
+        return ReturnFacts(rental, copy, self._uow.work.films[copy.film_id], paid)
 
     async def mark_returned(self, rental_id: int, returned_at: dt.datetime) -> RentalRecord:
         rental = replace(self._uow.work.rentals[rental_id], returned_at=returned_at)
         self._uow.work.rentals[rental_id] = rental
         return rental
-
-    async def terms_of_copy(self, inventory_id: int) -> RentalTerms:
-        return self._uow.work.films[self._uow.work.copies[inventory_id].film_id]
 
     async def latest_of_customer(self, customer_id: int) -> int | None:
         mine = [r for r in self._uow.work.rentals.values() if r.customer_id == customer_id]
@@ -136,12 +157,6 @@ class FakePayments:
 
     async def get(self, payment_id: int) -> PaymentRecord | None:
         return self._uow.work.payments.get(payment_id)
-
-    async def paid_for_rental(self, rental_id: int) -> Decimal:
-        return sum(
-            (p.amount for p in self._uow.work.payments.values() if p.rental_id == rental_id),
-            Decimal("0.00"),
-        )
 
 
 class FakeKeys:
