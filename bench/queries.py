@@ -11,12 +11,14 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import re
 import secrets
 import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -657,9 +659,11 @@ class RentAndReturn(BenchQuery):
     """Rent a copy and bring it back: our `rentFilm` + `returnRental` (as staff of the store)
     against PostGraphile's CRUD `createRental` + `updateRentalByRentalId`. Each iteration leaves
     the copy in stock, as it found it; the rentals it wrote are deleted after each
-    measurement, so the database is as it was for the pairs that follow. Measured by its own
-    loop (the second request needs the first one's rental id): one worker per connection, each
-    with its own copy and customer; requests/s counts both requests of an iteration."""
+    measurement, so the database is as it was for the pairs that follow. Measured by wrk with
+    bench/rent_and_return.lua (the second request needs the first one's rental id, which the
+    script's `response()` reads): one connection per wrk thread, each with its own copy and
+    customer; requests/s counts both requests of an iteration. The sample compared between
+    the two servers is one iteration of the Python loop below."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -791,13 +795,74 @@ class RentAndReturn(BenchQuery):
     def measure(
         self, url: str, side: str, duration: int, connections: int
     ) -> tuple[float, float, float]:
-        _, timings, elapsed = asyncio.run(self._run(url, side, duration, connections))
-        ordered = sorted(timings)
+        return asyncio.run(self._wrk(url, side, duration, connections))
 
-        def percentile(p: float) -> float:
-            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+    async def _wrk(
+        self, url: str, side: str, duration: int, connections: int
+    ) -> tuple[float, float, float]:
+        from bench.run import wrk_script  # bench.run imports this module
 
-        return len(timings) / elapsed, percentile(0.50), percentile(0.99)
+        script = self.script(side, await self._slots(connections))
+        conn = await asyncpg.connect(CALLERS.database_url)
+        high_water = await conn.fetchval("SELECT max(rental_id) FROM rental")
+        try:
+            rps, p50, p99, out = await asyncio.to_thread(
+                wrk_script, url, script, duration, connections, connections
+            )
+        finally:
+            # wrk stops with requests in flight, which the server still finishes: wait until no
+            # rental has been written for half a second, then leave the data as it was (the
+            # rentals written here go; no payment was recorded)
+            written = -1
+            while written != (
+                now := await conn.fetchval(
+                    "SELECT count(*) FROM rental WHERE rental_id > $1", high_water
+                )
+            ):
+                written = now
+                await asyncio.sleep(0.5)
+            await conn.execute("DELETE FROM rental WHERE rental_id > $1", high_water)
+            await conn.close()
+        failures = re.search(r"^failures: (\d+)$", out, re.MULTILINE)
+        if failures is None or failures.group(1) != "0":
+            raise SystemExit(f"Q18 ({side}): failed mutations:\n{out}")
+        return rps, p50, p99
+
+    def script(self, side: str, slots: list[tuple[int, int]]) -> str:
+        """bench/rent_and_return.lua with the side's part (see its header) in front."""
+
+        def lua(text: str) -> str:  # a Lua long string: no escapes needed
+            assert "]==]" not in text
+            return f"[==[{text}]==]"
+
+        if side == "ours":
+            headers = bearer("staff")
+            rent = (
+                f'return \'{{"query":\' .. {lua(json.dumps(RENT))} .. \',"variables":{{"c":\' '
+                f"..customer.. ',\"s\":{STAFF_STORE},\"i\":' ..copy.. '}}}}'"
+            )
+            back = (
+                f'return \'{{"query":\' .. {lua(json.dumps(RETURN))} .. \',"variables":'
+                f"{{\"r\":' ..rental.. '}}}}'"
+            )
+        else:
+            headers = {}
+            rent = (
+                f"return '{{\"query\":' .. {lua(json.dumps(CREATE_RENTAL))} .. "
+                f'\',"variables":{{"c":\' ..customer.. \',"st":{CALLERS.staff_id},'
+                f'"i":\' ..copy.. \',"d":"\' ..now.. \'"}}}}\''
+            )
+            back = (
+                f"return '{{\"query\":' .. {lua(json.dumps(UPDATE_RENTAL))} .. "
+                f'\',"variables":{{"r":\' ..rental.. \',"d":"\' ..now.. \'"}}}}\''
+            )
+        lines = [
+            "SLOTS = {" + ", ".join(f"{{{c}, {k}}}" for c, k in slots) + "}",
+            "HEADERS = {" + ", ".join(f"[ {lua(k)} ] = {lua(v)}" for k, v in headers.items()) + "}",
+            f"function rent_body(copy, customer, now) {rent} end",
+            f"function return_body(rental, now) {back} end",
+        ]
+        return "\n".join(lines) + "\n" + (Path(__file__).parent / "rent_and_return.lua").read_text()
 
 
 QUERIES.append(RentAndReturn())

@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,21 @@ from persistence import loader, migrate  # noqa: E402
 from persistence.db import to_libpq_url  # noqa: E402
 from persistence.scale import scale_up  # noqa: E402
 
-OURS_PORT, REFERENCE_PORT = 8811, 8812
+
+def free_port(preferred: int) -> int:
+    """`preferred` when nothing listens there, else a free port: a server left running on the
+    usual port (another session's benchmark) would otherwise answer in place of ours."""
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise SystemExit("no free port")
+
+
+OURS_PORT, REFERENCE_PORT = free_port(8811), free_port(8812)
 
 
 def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
@@ -68,26 +83,39 @@ def wrk(
     url: str, body: dict[str, Any], headers: dict[str, str], duration: int, conns: int
 ) -> tuple[float, float, float]:
     """(requests/s, p50 ms, p99 ms)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        lines = [
-            'wrk.method = "POST"',
-            f"wrk.body = {json.dumps(json.dumps(body))}",
-            'wrk.headers["Content-Type"] = "application/json"',
-        ]
-        lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
-        script.write("\n".join(lines) + "\n")
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--latency", "-s", script.name, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    os.unlink(script.name)
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(json.dumps(body))}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    rps, p50, p99, _ = wrk_script(url, "\n".join(lines) + "\n", duration, 2, conns)
+    return rps, p50, p99
+
+
+def wrk_script(
+    url: str, script: str, duration: int, threads: int, conns: int
+) -> tuple[float, float, float, str]:
+    """wrk with a Lua script: (requests/s, p50 ms, p99 ms, wrk's output)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        out = subprocess.run(
+            [
+                *("wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--latency"),
+                *("-s", file.name, url),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(file.name)
     if "Non-2xx" in out:
         raise SystemExit(f"wrk saw errors:\n{out}")
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     assert match, out
-    return float(match.group(1)), _percentile(out, "50"), _percentile(out, "99")
+    return float(match.group(1)), _percentile(out, "50"), _percentile(out, "99"), out
 
 
 def _percentile(out: str, which: str) -> float:
