@@ -228,6 +228,17 @@ class ReadPlan:
     scope: Hashable | None = None
     data_null: bool = False
 
+    @property
+    def lag_tolerant(self) -> bool | None:
+        """Whether what it reads tolerates a read replica's lag, as the executor reads it
+        (decision 0156): True for reports only, False for nothing of the reports, None for
+        both (the executor would read each from its own database)."""
+        reads = [f for f in self.fields if not isinstance(f, Constant)]
+        reports = sum(isinstance(f, RowsPlan) for f in reads)
+        if reports == 0:
+            return False
+        return True if reports == len(reads) else None
+
 
 class NotCompilable(Exception):
     """The document (or this request's arguments) is served by the executor instead."""

@@ -52,6 +52,10 @@ class Statement:
     operation_name: str | None = None
     #: the response's `errors` as JSON text (fields refused to this caller), None when none
     errors_json: str | None = None
+    #: reads only what tolerates a read replica's lag (the reports): True runs it on the
+    #: replica when there is one, as the executor's report resolvers read; None: reports and
+    #: other reads together, which only the executor splits (decision 0156)
+    replica: bool | None = False
 
 
 @dataclass(frozen=True)
@@ -186,4 +190,10 @@ class Compiler:
             return None
         name = operation.name.value if operation.name is not None else None
         errors = json.dumps(list(planned.errors), separators=(",", ":"))  # as Strawberry
-        return Statement(prepared.text, prepared.params, name, errors if planned.errors else None)
+        return Statement(
+            prepared.text,
+            prepared.params,
+            name,
+            errors if planned.errors else None,
+            replica=planned.plan.lag_tolerant,
+        )

@@ -482,8 +482,12 @@ class GraphQLApp(SpecView):
         """A compiled statement's data JSON, or None: the normal executor must answer (the
         database failed — it reports that — or a cursor could not be written exactly). `quiet`:
         the caller falls back to a path that runs the statement again and logs its failure."""
+        if statement.replica is None and self.database.replica is not None:
+            return None  # reports (from the replica) beside other reads: the executor's split
         try:
-            data = await self.database.fetch_json(statement.sql, statement.params)
+            data = await self.database.fetch_json(
+                statement.sql, statement.params, replica=bool(statement.replica)
+            )
         except Exception as exc:
             if quiet:
                 pass

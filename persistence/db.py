@@ -226,6 +226,9 @@ class Database:
         self.replica = replica
         self._bind = bind
         self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._replica_read_engine = (
+            None if replica is None else replica.execution_options(isolation_level="AUTOCOMMIT")
+        )
         if bind is None:
             self.sessions = async_sessionmaker(engine, expire_on_commit=False)
             self.read_sessions = async_sessionmaker(
@@ -255,7 +258,7 @@ class Database:
         """Like `read_session`, on the read replica when there is one."""
         return self.replica_sessions()
 
-    async def fetch_json(self, sql: str, params: Sequence[Any]) -> str:
+    async def fetch_json(self, sql: str, params: Sequence[Any], *, replica: bool = False) -> str:
         """Runs a compiled read (persistence/read_sql.py, `$n` parameters): one row, one
         column, the data JSON text. No ORM session, no BEGIN/ROLLBACK.
 
@@ -263,16 +266,22 @@ class Database:
         engine's statements are traced: SQLAlchemy's Connection around one statement cost more
         CPU than the rest of a compiled request. The engine's `before_cursor_execute`
         listeners (statement counters) are still told, with only the statement and its
-        parameters (no connection, cursor or context: there is none)."""
+        parameters (no connection, cursor or context: there is none).
+
+        `replica`: the statement reads only what tolerates a replica's lag (the reports); it
+        runs on the read replica when there is one."""
         if self._bind is not None:
             result = await self._bind.exec_driver_sql(sql, tuple(params))
             return str(result.one()[0])
-        dispatch = self.engine.sync_engine.dispatch
+        engine, read_engine = self.engine, self._read_engine
+        if replica and self.replica is not None and self._replica_read_engine is not None:
+            engine, read_engine = self.replica, self._replica_read_engine
+        dispatch = engine.sync_engine.dispatch
         if dispatch.after_cursor_execute:  # traced (tracing.py listens there): the full path
-            async with self._read_engine.connect() as conn:
+            async with read_engine.connect() as conn:
                 row = (await conn.exec_driver_sql(sql, tuple(params))).one()
             return str(row[0])
-        pooled = await self.engine.raw_connection()  # the pool's wait, timeout and checks
+        pooled = await engine.raw_connection()  # the pool's wait, timeout and checks
         driver = pooled.driver_connection
         assert driver is not None  # a checked-out connection has one
         try:

@@ -15,7 +15,7 @@ import pytest
 
 from config.settings import Settings
 from pagila_graph.app import create_app
-from persistence.db import Database, create_engine
+from persistence.db import Database, StatementCounter, create_engine
 from tests.conftest import pagila_database
 from tests.live.support import ADMIN, token
 
@@ -35,19 +35,24 @@ async def replica_url(server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def replicated_http(
-    files_url: str, replica_url: str, files_settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
+async def replicated_database(files_url: str, replica_url: str) -> AsyncIterator[Database]:
     database = Database(
         create_engine(files_url, pool_size=3), replica=create_engine(replica_url, pool_size=3)
     )
     try:
-        app = create_app(files_settings, database)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+        yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture(scope="module")
+async def replicated_http(
+    replicated_database: Database, files_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(files_settings, replicated_database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
 
 
 async def sales(url: str) -> dict[int, Decimal]:
@@ -64,7 +69,11 @@ async def sales(url: str) -> dict[int, Decimal]:
 
 
 async def test_reports_read_the_replica_and_the_rest_the_primary(
-    replicated_http: httpx.AsyncClient, files_settings: Settings, files_url: str, replica_url: str
+    replicated_http: httpx.AsyncClient,
+    replicated_database: Database,
+    files_settings: Settings,
+    files_url: str,
+    replica_url: str,
 ) -> None:
     auth = {"authorization": f"Bearer {token(files_settings, ADMIN)}"}
     primary, replica = await sales(files_url), await sales(replica_url)
@@ -73,6 +82,16 @@ async def test_reports_read_the_replica_and_the_rest_the_primary(
     body = (await replicated_http.post("/graphql", json={"query": SALES}, headers=auth)).json()
     got = {row["storeId"]: Decimal(row["totalSales"]) for row in body["data"]["salesByStore"]}
     assert got == replica
+
+    # compiled (decision 0156): one statement, on the replica's engine
+    with StatementCounter(replicated_database.replica) as on_replica:
+        again = (await replicated_http.post("/graphql", json={"query": SALES}, headers=auth)).json()
+    assert again == body and [s for s in on_replica.statements if s.endswith("AS data")]
+    # a report beside other reads: each from its own database, as the executor reads them
+    mixed = "{ salesByStore { storeId totalSales } film(filmId: 1) { title } }"
+    both = (await replicated_http.post("/graphql", json={"query": mixed}, headers=auth)).json()
+    assert {r["storeId"]: Decimal(r["totalSales"]) for r in both["data"]["salesByStore"]} == replica
+    assert both["data"]["film"]["title"] != "ONLY ON THE REPLICA"
 
     exported = await replicated_http.get("/exports/sales-by-store.csv", headers=auth)
     rows = list(csv.reader(io.StringIO(exported.text)))[1:]

@@ -120,9 +120,9 @@ async def test_generated_documents_compiled_equal_executor(
     failed: list[str] = []
     fetch_json = database.fetch_json
 
-    async def recording(sql: str, params: Any) -> str:
+    async def recording(sql: str, params: Any, *, replica: bool = False) -> str:
         try:
-            return await fetch_json(sql, params)
+            return await fetch_json(sql, params, replica=replica)
         except Exception as exc:
             failed.append(f"{type(exc).__name__}: {exc}")
             raise

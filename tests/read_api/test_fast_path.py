@@ -243,7 +243,7 @@ async def test_a_failed_statement_goes_back_to_the_view(
         await _post(fast, body, None)
     assert len(memo.entries) and any(key[0] == body for key in memo.entries)
 
-    async def unavailable(sql: str, params: object) -> str:
+    async def unavailable(sql: str, params: object, *, replica: bool = False) -> str:
         raise ConnectionResetError("the database went away")
 
     monkeypatch.setattr(database, "fetch_json", unavailable)
