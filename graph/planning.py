@@ -83,7 +83,7 @@ from domain.reading import sort_key
 from domain.rentals.reads import PaymentFilter as PaymentCriteria
 from domain.rentals.reads import RentalFilter as RentalCriteria
 from domain.rentals.reads import check_range
-from domain.reports import Period, Report, RewardsCriteria, sales_request, top_customers_request
+from domain.reports import Report, sales_request, top_customers_request
 from graph.agents.types import STEP_TYPES
 from graph.catalogue import types as catalog
 from graph.catalogue.sorters import actor_order, film_order, name_order
@@ -95,6 +95,7 @@ from graph.permissions import Guard
 from graph.relay import from_global_id, one_key
 from graph.rentals import types as rentals
 from graph.rentals.filters import payment_order, rental_order
+from graph.reports.schema import period_of, rewards_criteria
 from graph.stores import types as stores
 from graph.stores.schema import BY_ID
 
@@ -250,22 +251,18 @@ COMPUTED: dict[tuple[str, str], str] = {
 }
 
 
-def _report_period(a: Args) -> Period:
-    return a["period"].to_domain() if a.get("period") is not None else Period()
-
-
 #: Report root fields: the checked request their resolvers hand the repository
 #: (graph/reports/schema.py through `ReportService`); a refusal is the executor's error.
 REPORTS: dict[str, Callable[[Principal, Args], Any]] = {
     "salesByStore": lambda p, a: sales_request(
-        p, Report.SALES_BY_STORE, _report_period(a), a["store_id"]
+        p, Report.SALES_BY_STORE, period_of(a.get("period")), a["store_id"]
     ),
     "salesByFilmCategory": lambda p, a: sales_request(
-        p, Report.SALES_BY_CATEGORY, _report_period(a), a["store_id"]
+        p, Report.SALES_BY_CATEGORY, period_of(a.get("period")), a["store_id"]
     ),
     "topCustomers": lambda p, a: top_customers_request(
         p,
-        RewardsCriteria(a["year"], a["month"], a["min_purchases"], a["min_amount"], a["first"]),
+        rewards_criteria(a["year"], a["month"], a["min_purchases"], a["min_amount"], a["first"]),
         a["store_id"],
     ),
 }

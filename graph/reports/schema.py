@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain.reports import ReportService, RewardsCriteria
+from domain.reports import Period, ReportService, RewardsCriteria
 from graph.context import Context
 from graph.reports.types import CategorySalesRow, ReportPeriod, StoreSalesRow, TopCustomerRow
 
@@ -23,8 +23,16 @@ async def _service(info: Info) -> ReportService:
     return ReportService(await info.context.scope.replica_uow(), info.context.principal)
 
 
-def _period(period: ReportPeriod | None) -> ReportPeriod:
-    return period if period is not None else ReportPeriod()
+def period_of(period: ReportPeriod | None) -> Period:
+    """The argument as the domain's period (all time when omitted); the planner's too."""
+    return (period if period is not None else ReportPeriod()).to_domain()
+
+
+def rewards_criteria(
+    year: int, month: int, min_purchases: int, min_amount: Decimal, first: int
+) -> RewardsCriteria:
+    """`topCustomers`' arguments as the domain's criteria; the planner's too."""
+    return RewardsCriteria(year, month, min_purchases, min_amount, first)
 
 
 @strawberry.type
@@ -43,7 +51,7 @@ class ReportsQuery:
         store_id: Annotated[int | None, STORE_ID] = None,
     ) -> list[StoreSalesRow]:
         service = await _service(info)
-        rows = await service.sales_by_store(_period(period).to_domain(), store_id)
+        rows = await service.sales_by_store(period_of(period), store_id)
         return [StoreSalesRow.from_domain(r) for r in rows]
 
     @strawberry.field(
@@ -60,7 +68,7 @@ class ReportsQuery:
         store_id: Annotated[int | None, STORE_ID] = None,
     ) -> list[CategorySalesRow]:
         service = await _service(info)
-        rows = await service.sales_by_category(_period(period).to_domain(), store_id)
+        rows = await service.sales_by_category(period_of(period), store_id)
         return [CategorySalesRow.from_domain(r) for r in rows]
 
     @strawberry.field(
@@ -82,6 +90,6 @@ class ReportsQuery:
         first: int = 10,
         store_id: Annotated[int | None, STORE_ID] = None,
     ) -> list[TopCustomerRow]:
-        criteria = RewardsCriteria(year, month, min_purchases, min_amount, first)
+        criteria = rewards_criteria(year, month, min_purchases, min_amount, first)
         rows = await (await _service(info)).top_customers(criteria, store_id)
         return [TopCustomerRow.from_domain(r) for r in rows]
