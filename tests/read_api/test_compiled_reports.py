@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from config.settings import Settings
 from pagila_graph.app import create_app
@@ -187,3 +188,70 @@ async def test_a_report_beside_other_fields_is_compiled_with_them(
     assert refused == await _ask(executor, query, {}, staff(1))
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+#: tables the sales are read from; any other table of a report only names or filters groups
+SALES_TABLES = {"payment", "rental", "inventory"}
+
+
+def _tables(node: dict[str, Any]) -> set[str]:
+    found = {str(node["Relation Name"])} if "Relation Name" in node else set()
+    for child in node.get("Plans", []):
+        found |= _tables(child)
+    return {"payment" if t.startswith("payment_") else t for t in found}
+
+
+def _aggregated_before_named(node: dict[str, Any]) -> bool:
+    """Every join that meets a naming table (category, store, customer, ...) meets the
+    payments already aggregated: an Aggregate between that join and the payment scans."""
+    children = node.get("Plans", [])
+    if "Join" in str(node["Node Type"]) or node["Node Type"] == "Nested Loop":
+        sides = [_tables(c) for c in children]
+        paying = [c for c, t in zip(children, sides, strict=True) if "payment" in t]
+        named = any(t - SALES_TABLES for t in sides if "payment" not in t)
+        if paying and named and not all(_aggregates_payments(c) for c in paying):
+            return False
+    return all(_aggregated_before_named(c) for c in children)
+
+
+def _aggregates_payments(node: dict[str, Any]) -> bool:
+    """An Aggregate on the way from here down to the payment scans."""
+    if node["Node Type"] == "Aggregate":
+        return True
+    below = [c for c in node.get("Plans", []) if "payment" in _tables(c)]
+    return bool(below) and all(_aggregates_payments(c) for c in below)  # a scan: not summed
+
+
+async def test_reports_sum_the_payments_before_joining_names(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database, pg: Any
+) -> None:
+    """The plans PostgreSQL makes of the compiled statements (EXPLAIN, no timing): the
+    payments are summed per film / store / customer before any join that names the groups
+    (decision 0156), whatever the period or stores."""
+    _, compiled = apps
+    documents = [
+        ("{ salesByFilmCategory { category totalSales } }", {}),
+        ("{ salesByStore { storeName managerName totalSales } }", {}),
+        (TOP, {"year": 2022, "month": 4, "storeId": 1}),
+        (
+            SALES.format(field="salesByFilmCategory", row=CATEGORY_ROW),
+            {"storeId": 2, "period": PERIODS[2]},
+        ),
+    ]
+    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+    def on_execute(_c: Any, _cur: Any, sql: str, params: Any, *_: Any) -> None:
+        captured.append((sql, tuple(params or ())))
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        for query, variables in documents:
+            body = await _ask(compiled, query, variables, ADMIN)
+            assert "errors" not in body
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", on_execute)
+    assert len(captured) == len(documents)
+    for sql, params in captured:
+        plan = json.loads(await pg.fetchval("EXPLAIN (FORMAT JSON) " + sql, *params))[0]["Plan"]
+        assert "payment" in _tables(plan)
+        assert _aggregated_before_named(plan), json.dumps(plan, indent=1)
