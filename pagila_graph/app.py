@@ -34,7 +34,7 @@ from agents.observability import RunObservers
 from agents.service import AgentRunner
 from config.logging import configure_logging, get_logger, request_id_var
 from config.settings import Settings, get_settings
-from domain.auth import ANONYMOUS
+from domain.auth import ANONYMOUS, Principal
 from domain.errors import RateLimited, Unauthenticated
 from domain.events import EventHub
 from domain.identity import IdentityKit
@@ -48,7 +48,7 @@ from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import LocalEventHub, event_hub
-from pagila_graph.fast_path import FastEntry, FastKey, FastPathMemo
+from pagila_graph.fast_path import FastEntry, FastKey, FastLane, FastPathMemo
 from pagila_graph.files import FileEndpoints
 from pagila_graph.heap import tuned_collector
 from pagila_graph.hosts import TrustedHosts
@@ -191,6 +191,12 @@ class CredentialRejected(RequestRefused):
             401, error.code, error.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         )
         self.error = error
+
+
+def _raw_body(result: CompiledResult) -> bytes:
+    """A compiled result's response body: its data JSON as PostgreSQL wrote it."""
+    errors = b"" if result.errors_json is None else b',"errors":' + result.errors_json.encode()
+    return b'{"data":' + result.data_json.encode() + errors + b"}"
 
 
 class CompiledResult(ExecutionResult):
@@ -525,13 +531,25 @@ class GraphQLApp(SpecView):
         found_entry = await self._fast_entry(request)
         if found_entry is None:
             return None
-        key, entry = found_entry
+        result = await self._remembered_result(*found_entry)
+        return None if result is None else await self._fast_answer(request, result)
+
+    def authenticate(self, request: Request) -> Awaitable[Principal]:  # FastLane's
+        return self.authenticator.authenticate(request)
+
+    async def remembered_body(self, key: FastKey, entry: FastEntry) -> bytes | None:
+        """FastLane's answer: the body `_fast_answer` would write (`process_result`'s raw
+        JSON, which `encode_json` passes through), or None: the view answers."""
+        result = await self._remembered_result(key, entry)
+        return None if result is None else _raw_body(result)
+
+    async def _remembered_result(self, key: FastKey, entry: FastEntry) -> CompiledResult | None:
         statement = entry.statement
         versioned = None
         if self.cache is not None and entry.cache_key is not None:
             found, versioned = await self.cache.get(entry.cache_key)
             if found is not None:
-                return await self._fast_answer(request, CompiledResult(found))
+                return CompiledResult(found)
         with self.observer.operation(OperationReport(path="compiled")) as report:
             data = await self._fetch(statement, quiet=True)
             report.discarded = data is None
@@ -544,7 +562,7 @@ class GraphQLApp(SpecView):
         result = CompiledResult(data, statement.operation_name, statement.errors_json)
         if self.cache is not None and versioned is not None and statement.errors_json is None:
             await self.cache.put(versioned, data)
-        return await self._fast_answer(request, result)
+        return result
 
     async def _fast_entry(self, request: Request) -> tuple[FastKey, FastEntry] | None:
         """The request's key (kept in its state for `_remember`) and its entry, if any."""
@@ -576,11 +594,7 @@ class GraphQLApp(SpecView):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if isinstance(result, CompiledResult):
-            errors = (
-                b"" if result.errors_json is None else b',"errors":' + result.errors_json.encode()
-            )
-            raw = RawResponse(b'{"data":' + result.data_json.encode() + errors + b"}")
-            return raw  # type: ignore[return-value]
+            return RawResponse(_raw_body(result))  # type: ignore[return-value]
         return await super().process_result(request, result)
 
     @override
@@ -795,23 +809,7 @@ def create_app(
         routes.append(Route("/metrics", metrics.endpoint))
     routes.extend(web_app_routes())  # last: it answers every path the others do not
     app = Starlette(routes=routes, lifespan=lifespan)
-    # outermost last: request id → trusted hosts → CORS → rate limit → body limit →
-    # conditional GET → routes. CORS wraps the rate limit so that a browser can read a 429 and
-    # its Retry-After.
-    app.add_middleware(ConditionalGetMiddleware, path="/graphql")
-    app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=settings.max_request_body_bytes,
-        # a poster upload (multipart) may carry the poster limit plus the form's own parts
-        multipart_max_bytes=settings.max_poster_bytes + MULTIPART_OVERHEAD_BYTES,
-    )
-    if rate_limiter is not None:
-        app.add_middleware(
-            RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"
-        )
-    _add_cors(app, settings)
-    app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(RequestIdMiddleware)
+    _add_middlewares(app, settings, graphql, rate_limiter, authenticator)
     if tracing is not None:
         tracing.instrument(app, db.engine)
     app.state.database = db
@@ -820,6 +818,34 @@ def create_app(
     app.state.events = events
     app.state.metrics = metrics
     return app
+
+
+def _add_middlewares(
+    app: Starlette,
+    settings: Settings,
+    graphql: GraphQLApp,
+    rate_limiter: RateLimiter | None,
+    authenticator: Authenticator,
+) -> None:
+    """Outermost last: request id → trusted hosts → CORS → rate limit → fast lane → body
+    limit → conditional GET → routes. CORS wraps the rate limit so that a browser can read a
+    429 and its Retry-After."""
+    app.add_middleware(ConditionalGetMiddleware, path="/graphql")
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        # a poster upload (multipart) may carry the poster limit plus the form's own parts
+        multipart_max_bytes=settings.max_poster_bytes + MULTIPART_OVERHEAD_BYTES,
+    )
+    if graphql.fast_path is not None:  # below the rate limit, CORS, hosts, request id (0160)
+        app.add_middleware(FastLane, view=graphql, max_body_bytes=settings.max_request_body_bytes)
+    if rate_limiter is not None:
+        app.add_middleware(
+            RateLimitMiddleware, limiter=rate_limiter, authenticator=authenticator, path="/graphql"
+        )
+    _add_cors(app, settings)
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(RequestIdMiddleware)
 
 
 def create_app_from_env() -> Starlette:

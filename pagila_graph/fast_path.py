@@ -12,9 +12,15 @@ new schema is a new view and an empty memo.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.auth import Principal
+from domain.errors import Unauthenticated
 from graph.compiled import Statement
 
 #: bodies larger than this are not remembered (the memo keeps its keys' bytes)
@@ -26,13 +32,20 @@ MAX_ENTRIES = 1024
 FastKey = tuple[bytes, Principal, str | None]
 
 
-@dataclass(frozen=True)
+#: a response's status and headers, as the layers below the lane wrote them; the
+#: `content-length` value is left out (the index where it goes is kept)
+Head = tuple[int, tuple[tuple[bytes, bytes], ...], int]
+
+
+@dataclass
 class FastEntry:
     """What the normal path compiled for one request."""
 
     statement: Statement
     #: the response cache's key for it (decision 0116), None when it is not cacheable
     cache_key: str | None = None
+    #: the response's head the first time it was answered (`FastLane`), once known
+    head: Head | None = field(default=None, compare=False)
 
 
 class FastPathMemo:
@@ -43,6 +56,8 @@ class FastPathMemo:
         self.entries: OrderedDict[FastKey, FastEntry] = OrderedDict()
         #: requests found (for tests and measurements)
         self.hits = 0
+        #: of those, answered by `FastLane` (for tests)
+        self.lane_answers = 0
 
     @staticmethod
     def key(body: bytes, principal: Principal, accept: str | None) -> FastKey | None:
@@ -69,3 +84,144 @@ class FastPathMemo:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+class LaneView(Protocol):
+    """What the lane asks of the GraphQL view (pagila_graph/app.py `GraphQLApp`)."""
+
+    fast_path: FastPathMemo | None
+
+    def authenticate(self, request: Request) -> Awaitable[Principal]: ...
+
+    def remembered_body(self, key: FastKey, entry: FastEntry) -> Awaitable[bytes | None]: ...
+
+
+class FastLane:
+    """ASGI: a remembered POST (above) answered below the request-id, trusted-hosts, CORS and
+    rate-limit layers — they ran — and above the layers that have nothing to do for it: the
+    body limit (the lane reads only a declared length within both limits), conditional GET
+    (POST), Starlette's exception handling and router, Strawberry's view (decision 0160).
+
+    The head (status and headers) is the one the view wrote when it first answered that same
+    request — same body, caller and `Accept` —; only `content-length` is written anew. Anything
+    else, or any doubt (no declared length, a cross-origin request, a statement handed back to
+    the executor), goes down the normal path with the body it read replayed, unchanged."""
+
+    def __init__(
+        self, app: ASGIApp, view: LaneView, path: str = "/graphql", max_body_bytes: int = 0
+    ) -> None:
+        self.app = app
+        self.view = view
+        self.path = path
+        self.max_body_bytes = min(max_body_bytes or MAX_BODY_BYTES, MAX_BODY_BYTES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        memo = self.view.fast_path
+        if (
+            memo is None
+            or scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] != self.path
+        ):
+            await self.app(scope, receive, send)
+            return
+        declared = -1
+        json_body = False
+        accept: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = int(value) if value.isdigit() else -1
+            elif name == b"content-type":
+                json_body = value.partition(b";")[0].strip().lower() == b"application/json"
+            elif name == b"accept" and accept is None:
+                accept = value.decode("latin-1")
+            elif name == b"origin":  # CORS decorates the head: the normal path answers
+                json_body = False
+                break
+        if not json_body or not 0 <= declared <= self.max_body_bytes:
+            await self.app(scope, receive, send)
+            return
+        read, body = await _read_body(receive, declared)
+        replay = _replaying(read, receive)
+        if body is None:
+            await self.app(scope, replay, send)
+            return
+        try:
+            principal = await self.view.authenticate(Request(scope))
+        except Unauthenticated:  # the view refuses it
+            await self.app(scope, replay, send)
+            return
+        key = (body, principal, accept)
+        entry = memo.entries.get(key)
+        if entry is not None and entry.head is not None:
+            memo.get(key)  # counted, and the most recently used
+            answer = await self.view.remembered_body(key, entry)
+            if answer is not None:
+                memo.lane_answers += 1
+                await _send(send, entry.head, answer)
+                return
+        await self.app(scope, replay, _recording(send, memo, key))
+
+
+async def _read_body(receive: Receive, declared: int) -> tuple[list[Message], bytes | None]:
+    """The messages read, and the body when it is exactly the declared length."""
+    read: list[Message] = []
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        read.append(message)
+        if message["type"] != "http.request":
+            return read, None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > declared:
+            return read, None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return read, (b"".join(chunks) if size == declared else None)
+
+
+def _replaying(read: list[Message], receive: Receive) -> Receive:
+    pending = list(read)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+def _recording(send: Send, memo: FastPathMemo, key: FastKey) -> Send:
+    """`send`, keeping the head of a response whose request the view has just remembered."""
+
+    async def recording(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            entry = memo.entries.get(key)
+            if entry is not None and entry.head is None:
+                entry.head = _head(message)
+        await send(message)
+
+    return recording
+
+
+def _head(message: Message) -> Head | None:
+    headers = tuple((bytes(k), bytes(v)) for k, v in message.get("headers", ()))
+    at = [i for i, (name, _) in enumerate(headers) if name == b"content-length"]
+    if len(at) != 1:  # streamed, or odd: not remembered
+        return None
+    return message["status"], headers[: at[0]] + headers[at[0] + 1 :], at[0]
+
+
+async def _send(send: Send, head: Head, body: bytes) -> None:
+    status, headers, at = head
+    length = (b"content-length", str(len(body)).encode())
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers[:at], length, *headers[at:]],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -45,6 +45,12 @@ def _view(app: Starlette) -> GraphQLApp:
         if isinstance(view, GraphQLApp):
             return view
     raise AssertionError("no GraphQL view")
+
+
+def _lane(app: Starlette) -> int:
+    memo = _view(app).fast_path
+    assert memo is not None
+    return memo.lane_answers
 
 
 def _hits(app: Starlette) -> int:
@@ -109,12 +115,13 @@ async def test_repeated_requests_answer_as_the_view(
         expected = await _post(reference, body, caller, accept)
         generator.observe(json.loads(expected[1]))
         first = await _post(fast, body, caller, accept)
-        before = _hits(app)
+        before, lane = _hits(app), _lane(app)
         again = [await _post(fast, body, caller, accept) for _ in range(2)]
         context = f"document {n} as {caller}, Accept {accept}: {query} {variables}"
         if _hits(app) == before:
             continue  # not compiled (or handed to the executor): the view answered each time
         assert _hits(app) == before + 2, context
+        assert _lane(app) == lane + 2, context  # both below the view (decision 0160)
         remembered += 1
         assert first == expected, context
         assert again == [expected, expected], context
@@ -252,3 +259,63 @@ async def test_a_failed_statement_goes_back_to_the_view(
     assert await _post(fast, body, None) == expected
     assert memo.hits == hits + 1  # found, run, failed: dropped
     assert not any(key[0] == body for key in memo.entries)
+
+
+# --- The lane below the middlewares (decision 0160) ---------------------------------------------
+
+
+async def test_what_the_lane_leaves_to_the_view_is_answered_the_same(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, Starlette],
+) -> None:
+    """A remembered document sent cross-origin (CORS decorates the head), without a declared
+    length (chunked), with a false length, or too big for the memo: the normal path answers,
+    as the reference does."""
+    reference, fast, app = apps
+    body = json.dumps({"query": "query Lane { films(first: 2) { nodes { title } } }"}).encode()
+    for _ in range(3):
+        await _post(fast, body, None)
+    lane = _lane(app)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body[:10]
+        yield body[10:]
+
+    async def both(content: Callable[[], Any], headers: dict[str, str]) -> tuple[Answer, Answer]:
+        answers = []
+        for client in (reference, fast):
+            response = await client.post("/graphql", content=content(), headers=headers)
+            kept = [(k, v) for k, v in response.headers.multi_items() if k != "x-request-id"]
+            answers.append((response.status_code, response.content, kept))
+        return answers[0], answers[1]
+
+    json_type = {"content-type": "application/json"}
+    expected, got = await both(lambda: body, {**json_type, "origin": "http://t"})
+    assert got == expected
+    assert any(name.startswith("access-control-") for name, _ in got[2])
+    expected, got = await both(chunks, json_type)
+    assert got == expected and got[0] == 200
+    big = json.dumps({"query": "query Lane { films(first: 2) { nodes { title } } }"})
+    padded = (big[:-1] + ', "pad": "' + "x" * 9000 + '"}').encode()
+    expected, got = await both(lambda: padded, json_type)
+    assert got == expected
+    assert _lane(app) == lane
+
+
+async def test_the_rate_limit_counts_lane_answers(settings: Settings, database: Database) -> None:
+    """The lane sits below the rate limit: remembered documents are counted and refused like
+    any request once the caller's budget is spent."""
+    limited = settings.model_copy(
+        update={
+            "compiled_fast_path": True,
+            "rate_limit_enabled": True,
+            "rate_limit_requests": "5/minute",
+            "redis_url": None,
+        }
+    )
+    app = create_app(limited, database, HeaderAuthenticator())
+    body = json.dumps({"query": "query Limited { films(first: 1) { nodes { title } } }"})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        statuses = [(await _post(c, body.encode(), None))[0] for _ in range(8)]
+    assert statuses[:5] == [200] * 5
+    assert statuses[5:] == [429] * 3
+    assert _lane(app) >= 3  # the 2nd..5th were the lane's
