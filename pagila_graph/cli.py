@@ -131,6 +131,8 @@ def serve(
     _step("Preparing the database")
     import uvicorn
 
+    from pagila_graph.http_server import CoalescingHttpToolsProtocol
+
     settings = _settings()
     started = time.perf_counter()
     settings, prepared = _prepare_database(settings)
@@ -162,6 +164,7 @@ def serve(
                 log_config=None,
                 access_log=False,
                 proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/rate_limiter.py)
+                http=CoalescingHttpToolsProtocol,
             )
         finally:
             if prepared.embedded is not None:
@@ -185,6 +188,7 @@ def serve(
             log_config=None,
             access_log=False,
             proxy_headers=False,  # TRUSTED_PROXIES decides (pagila_graph/rate_limiter.py)
+            http=CoalescingHttpToolsProtocol,
         )
     finally:
         if prepared.embedded is not None:

@@ -11,6 +11,8 @@ from typing import Literal
 import uvicorn
 from starlette.types import ASGIApp
 
+from pagila_graph.http_server import CoalescingHttpToolsProtocol
+
 
 @asynccontextmanager
 async def serving(
@@ -25,6 +27,7 @@ async def serving(
         lifespan=lifespan,
         log_config=None,
         timeout_graceful_shutdown=2,
+        http=CoalescingHttpToolsProtocol,  # as `pagila-graph serve` serves
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
