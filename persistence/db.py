@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     AsyncSession,
+    AsyncTransaction,
     async_sessionmaker,
     create_async_engine,
 )
@@ -209,6 +210,58 @@ _ASYNCPG_GONE = {
 }
 
 
+class UnitConnection:
+    """The connection of one unit of work, checked out on its first statement (a unit that runs
+    none takes no connection), returned to the pool by `close`.
+
+    On its own engine it is a plain `AsyncConnection`: a transaction begins with the first
+    statement (none with AUTOCOMMIT, for reads), `commit` ends it, `close` rolls back what was
+    not committed. Bound to a test's connection (`Database(bind=...)`), each transaction is a
+    SAVEPOINT of the test's outer transaction, as the savepoint-joined sessions did.
+
+    The repositories run Core statements only, so no ORM `Session` is needed around them; its
+    bookkeeping (autobegin, state changes, flush) cost ~0.3 ms of CPU per unit of work
+    (decision 0158)."""
+
+    def __init__(self, engine: AsyncEngine | None, bind: AsyncConnection | None = None) -> None:
+        self._engine = engine
+        self._bind = bind
+        self._connection: AsyncConnection | None = None
+        self._savepoint: AsyncTransaction | None = None
+
+    async def get(self) -> AsyncConnection:
+        if self._bind is not None:
+            if self._savepoint is None or not self._savepoint.is_active:
+                self._savepoint = await self._bind.begin_nested()
+            return self._bind
+        if self._connection is None:
+            assert self._engine is not None
+            self._connection = await self._engine.connect()
+        return self._connection
+
+    async def commit(self) -> None:
+        if self._bind is not None:
+            if self._savepoint is not None and self._savepoint.is_active:
+                await self._savepoint.commit()
+            return
+        if self._connection is not None:
+            await self._connection.commit()
+
+    async def close(self) -> None:
+        """Rolls back what was not committed and gives the connection back."""
+        if self._bind is not None:
+            savepoint, self._savepoint = self._savepoint, None
+            if savepoint is not None and savepoint.is_active:
+                await savepoint.rollback()
+            return
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.rollback()
+            finally:
+                await connection.close()
+
+
 class Database:
     """Owns the engine and the session factory. One per process (tests may bind one to a
     connection so that everything a test does happens inside one transaction)."""
@@ -249,6 +302,15 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    def unit_connection(self, *, read_only: bool = False, replica: bool = False) -> UnitConnection:
+        """The connection of a unit of work: read-write (a transaction), read-only (autocommit:
+        no BEGIN/ROLLBACK round trips) or on the read replica (autocommit) when there is one."""
+        if self._bind is not None:
+            return UnitConnection(None, self._bind)
+        if replica:
+            return UnitConnection(self._replica_read_engine or self._read_engine)
+        return UnitConnection(self._read_engine if read_only else self.engine)
 
     def read_session(self) -> AsyncSession:
         """A session for reads only: autocommit, so no BEGIN/ROLLBACK round trips."""
@@ -334,6 +396,7 @@ def redact(url: str) -> str:
 __all__ = [
     "Database",
     "StatementCounter",
+    "UnitConnection",
     "create_engine",
     "is_unavailable",
     "redact",

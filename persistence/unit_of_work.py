@@ -1,4 +1,4 @@
-"""The unit of work: one session, one transaction; commit is explicit, anything else rolls back."""
+"""The unit of work: one connection, one transaction; commit is explicit, the rest rolls back."""
 
 from __future__ import annotations
 
@@ -54,8 +54,9 @@ R = TypeVar("R")
 
 
 class SqlAlchemyUnitOfWork:
-    """One session, one transaction. Repositories are made on first use and forgotten when the
-    unit is left: a GraphQL operation or a tool call pays only for the ones it touches."""
+    """One connection (checked out on the first statement), one transaction. Repositories are
+    made on first use and forgotten when the unit is left: a GraphQL operation or a tool call
+    pays only for the ones it touches."""
 
     def __init__(
         self, database: Database, *, read_only: bool = False, replica: bool = False
@@ -191,13 +192,9 @@ class SqlAlchemyUnitOfWork:
         return self._repository(SqlCatalogueLinkRepository)
 
     async def __aenter__(self) -> Self:
-        if self._replica:
-            session = self._database.replica_session()
-        elif self._read_only:
-            session = self._database.read_session()
-        else:
-            session = self._database.session()
-        self._runner = StatementRunner(session)
+        self._runner = StatementRunner(
+            self._database.unit_connection(read_only=self._read_only, replica=self._replica)
+        )
         return self
 
     async def __aexit__(
@@ -207,27 +204,24 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._runner is not None
-        session = self._runner.session
         try:
-            await session.rollback()
+            await self._runner.connection.close()  # rolls back what was not committed
         finally:
-            await session.close()
             self._runner = None
             self._made.clear()
 
     async def commit(self) -> None:
-        """Flushes, then sends COMMIT. A failure before COMMIT leaves nothing written; one
-        while it is under way may have saved everything (issue 14 item 12): unless the server
-        refused it with an error of its own, that is `OutcomeUnknown`, and the operation's
-        write log (domain/outcomes.py) says so to whoever answers the client."""
+        """Sends COMMIT (every statement ran already: the repositories run Core statements, no
+        ORM flush). A failure before COMMIT leaves nothing written; one while it is under way
+        may have saved everything (issue 14 item 12): unless the server refused it with an
+        error of its own, that is `OutcomeUnknown`, and the operation's write log
+        (domain/outcomes.py) says so to whoever answers the client."""
         assert self._runner is not None
         if self._read_only:
             raise RuntimeError("A read-only unit of work cannot commit.")
-        session = self._runner.session
-        await session.flush()  # the statements still pending: nothing is saved if they fail
         note_commit_sent()
         try:
-            await session.commit()
+            await self._runner.connection.commit()
         except Exception as exc:
             if refused_by_server(exc):
                 note_commit_refused()
