@@ -282,12 +282,55 @@ class _Build:
         return f"{prefix}{self.counter}"
 
 
+#: statement shapes kept compiled per compiler
+MAX_SHAPES = 512
+
+
+class _Shape:
+    """A compiled statement (its values still parameters, even those rendered into the text),
+    and its parameters' converters by name."""
+
+    def __init__(self, compiled: Any, dialect: Dialect) -> None:
+        self.compiled = compiled
+        self.dialect = dialect
+        self.processors: dict[str, Callable[[Any], Any] | None] = {}
+
+    def bind(self, extracted: Sequence[Any] | None) -> PreparedRead:
+        """The text and positional values for this statement's values (`extracted`: its
+        cache key's parameters; None: the compiled statement's own). Values rendered into
+        the text (a page's LIMIT) and expanding IN lists are rendered here, per call."""
+        params = self.compiled.construct_params(extracted_parameters=extracted)
+        expanded = self.compiled.construct_expanded_state(params)
+        values = []
+        for name in expanded.positiontup or ():
+            processor = self.processors.get(name, _UNKNOWN)
+            if processor is _UNKNOWN:
+                processor = self.processors[name] = self._processor(name)
+            value = expanded.parameters[name]
+            values.append(value if processor is None else processor(value))
+        return PreparedRead(expanded.statement, tuple(values))
+
+    def _processor(self, name: str) -> Callable[[Any], Any] | None:
+        binds = self.compiled.binds
+        # an expanded IN list's parameters are named `<bind>_<n>`
+        bind = binds[name if name in binds else name.rsplit("_", 1)[0]]
+        processor: Callable[[Any], Any] | None = bind.type.dialect_impl(
+            self.dialect
+        ).bind_processor(self.dialect)
+        return processor
+
+
+_UNKNOWN: Any = object()
+
+
 class ReadCompiler:
     """`ReadPlan` -> `PreparedRead` (SQL text in the dialect's `$n` style and its parameters)."""
 
     def __init__(self, dialect: Dialect, entities: Mapping[str, Entity] | None = None) -> None:
         self.dialect = dialect
         self.entities = dict(entities if entities is not None else ENTITIES)
+        #: compiled statements by SQLAlchemy cache key (oldest out first)
+        self._shapes: dict[Any, _Shape] = {}
 
     def statement(self, plan: ReadPlan) -> Select[Any]:
         if plan.data_null:  # a refused non-null root field: nothing to read
@@ -314,18 +357,23 @@ class ReadCompiler:
         return select(cast(_json_object(pairs), Text).label("data"))
 
     def prepare(self, plan: ReadPlan) -> PreparedRead:
-        compiled = self.statement(plan).compile(
-            dialect=self.dialect, compile_kwargs={"render_postcompile": True}
-        )
-        params = compiled.construct_params()
-        values: list[Any] = []
-        for name in compiled.positiontup or ():
-            value = params[name]
-            # an expanded IN list's parameters are named `<bind>_<n>`
-            bind = compiled.binds[name if name in compiled.binds else name.rsplit("_", 1)[0]]
-            processor = bind.type.dialect_impl(self.dialect).bind_processor(self.dialect)
-            values.append(processor(value) if processor is not None else value)
-        return PreparedRead(compiled.string, tuple(values))
+        """The plan's statement, compiled once per shape (decision 0162): plans that differ
+        only in the values they bind (another id, cursor, page size, filter value) share the
+        SQL text, found by SQLAlchemy's own cache key of the statement; the values come from
+        this statement's key, as SQLAlchemy's execution cache takes them; values SQLAlchemy
+        renders into the text (`literal_execute`: a page's LIMIT; expanding IN lists) are
+        rendered per statement from the same compiled form."""
+        statement = self.statement(plan)
+        key = statement._generate_cache_key()
+        if key is None:  # a construct SQLAlchemy cannot key: compiled every time
+            return _Shape(statement.compile(dialect=self.dialect), self.dialect).bind(None)
+        shape = self._shapes.get(key.key)
+        if shape is None:
+            shape = _Shape(statement.compile(dialect=self.dialect, cache_key=key), self.dialect)
+            if len(self._shapes) >= MAX_SHAPES:
+                del self._shapes[next(iter(self._shapes))]
+            self._shapes[key.key] = shape
+        return shape.bind(key.bindparams)
 
     # --- objects ---------------------------------------------------------------------------
 

@@ -1,0 +1,103 @@
+"""Statements compiled once per shape (decision 0162, persistence/read_sql.py `ReadCompiler`):
+for generated documents, arguments and callers, the SQL text and parameters a compiler that
+remembers shapes gives are exactly those of a fresh compiler; shapes are shared (documents
+that differ only in values reuse one compiled text) and bounded. No database needed: this is
+about the text; the differential test runs the statements."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from sqlalchemy.dialects import postgresql
+
+from config.settings import Settings
+from domain.auth import ANONYMOUS, Principal, Role
+from domain.read_plan import PreparedRead, ReadPlan
+from graph.compiled import Compiler
+from graph.schema import build_schema
+from persistence import read_sql
+from persistence.read_sql import ENTITIES, ReadCompiler
+from tests.read_api.generated import DocumentGenerator
+
+DOCUMENTS = 300
+CALLERS = [
+    ANONYMOUS,
+    Principal(user_id=1, role=Role.CUSTOMER, customer_id=1, store_id=1),
+    Principal(user_id=2, role=Role.STAFF, staff_id=1, store_id=1),
+    Principal(user_id=3, role=Role.MANAGER, staff_id=2, store_id=2),
+    Principal(user_id=4, role=Role.ADMIN),
+]
+
+
+def test_remembered_shapes_compile_as_fresh_ones() -> None:
+    settings = Settings()
+    schema = build_schema(settings)
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    shared = ReadCompiler(dialect)
+    pairs: list[tuple[PreparedRead, PreparedRead]] = []
+
+    def both(plan: ReadPlan) -> PreparedRead:
+        remembered = shared.prepare(plan)
+        pairs.append((remembered, ReadCompiler(dialect).prepare(plan)))
+        return remembered
+
+    compiler = Compiler(schema, settings, both, ENTITIES.keys())
+    generator = DocumentGenerator(schema._schema, random.Random(162))
+    for n in range(DOCUMENTS):
+        query, variables = generator.document()
+        compiler.compile(query, None, variables, CALLERS[n % len(CALLERS)])
+        # and the same document asked by every caller (another scope, another shape or not)
+        for caller in CALLERS:
+            compiler.compile(query, None, variables, caller)
+    assert len(pairs) > DOCUMENTS  # most documents compile
+    for remembered, fresh in pairs:
+        assert remembered == fresh
+    assert len(shared._shapes) < len(pairs)  # shapes were found again
+
+
+def test_values_are_bound_not_remembered() -> None:
+    """Two plans of one shape with other values: one text, each its own parameters."""
+    settings = Settings()
+    schema = build_schema(settings)
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    shared = ReadCompiler(dialect)
+    seen: list[PreparedRead] = []
+
+    def remember(plan: ReadPlan) -> PreparedRead:
+        seen.append(shared.prepare(plan))
+        return seen[-1]
+
+    compiler = Compiler(schema, settings, remember, ENTITIES.keys())
+    query = (
+        "query($id: Int!, $n: Int) "
+        "{ film(filmId: $id) { title actors(first: $n) { nodes { actorId } } } }"
+    )
+    asked = ((1, 3), (7, 3), (700, 3), (7, 10))
+    for film_id, first in asked:
+        compiler.compile(query, None, {"id": film_id, "n": first}, ANONYMOUS)
+    # one shape; its text renders the page's LIMIT, so the page of 10 has its own text
+    assert len({prepared.text for prepared in seen[:3]}) == 1
+    assert seen[3].text != seen[0].text
+    assert len(shared._shapes) == 1
+    for (film_id, first), prepared in zip(asked, seen, strict=True):
+        assert film_id in prepared.params
+        assert f"LIMIT {first + 1}" in prepared.text
+    assert len({prepared.params for prepared in seen}) == 4
+
+
+def test_shapes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(read_sql, "MAX_SHAPES", 4)
+    settings = Settings()
+    schema = build_schema(settings)
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    shared = ReadCompiler(dialect)
+    compiler = Compiler(schema, settings, shared.prepare, ENTITIES.keys())
+    generator = DocumentGenerator(schema._schema, random.Random(7))
+    compiled: list[Any] = []
+    for _ in range(60):
+        query, variables = generator.document()
+        compiled.append(compiler.compile(query, None, variables, ANONYMOUS))
+    assert sum(statement is not None for statement in compiled) > 8
+    assert len(shared._shapes) <= 4
