@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import os
 import secrets
 import signal
@@ -38,9 +39,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.queries import (  # noqa: E402
     CALLERS,
+    CREATE_RENTAL,
     RENT,
     RETURN,
     STAFF_STORE,
+    UPDATE_RENTAL,
     _post,
     bearer,
     prepare_callers,
@@ -48,7 +51,7 @@ from bench.queries import (  # noqa: E402
 from bench.run import drop_database, free_port, prepare_database, wait_for  # noqa: E402
 from persistence.db import to_libpq_url  # noqa: E402
 
-PORT = free_port(8813)
+PORT, REFERENCE = free_port(8813), free_port(8814)
 _SSL_REQUEST, _GSS_REQUEST = 80877103, 80877104
 
 
@@ -158,6 +161,11 @@ def _arguments() -> argparse.Namespace:
         "--spy", help="sample the server with py-spy (if installed) into this collapsed-stack file"
     )
     parser.add_argument("--profile", help="run the server under cProfile, write stats here")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="measure PostGraphile's createRental + updateRentalByRentalId the same way after ours",
+    )
     return parser.parse_args()
 
 
@@ -177,6 +185,19 @@ def _start_server(database_url: str, profile: str | None) -> subprocess.Popen[by
     if profile:
         command = [str(ROOT / ".venv/bin/python"), "-m", "cProfile", "-o", profile, *command]
     return subprocess.Popen(command, env=env, start_new_session=True)
+
+
+def _start_reference(database_url: str) -> subprocess.Popen[bytes]:
+    """PostGraphile as bench/run.py starts it, in one process (no cluster workers)."""
+    return subprocess.Popen(
+        [
+            str(ROOT / "bench/node_modules/.bin/postgraphile"),
+            *("--connection", database_url, "--port", str(REFERENCE), "--host", "127.0.0.1"),
+            "--disable-query-log",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 async def _slot(url: str) -> tuple[int, int]:
@@ -203,19 +224,33 @@ async def _slot(url: str) -> tuple[int, int]:
 
 
 def _iteration(
-    proxy: CountingProxy, ours: str, headers: dict[str, str], copy: int, customer: int
+    proxy: CountingProxy, url: str, side: str, headers: dict[str, str], slot: tuple[int, int]
 ) -> tuple[Counter[str], Counter[str]]:
-    """Rent, then return: what each sent to PostgreSQL."""
+    """Rent, then return: what each sent to PostgreSQL. `side`: "ours" or "reference";
+    `slot`: (copy, customer)."""
+    copy, customer = slot
     before = Counter(proxy.counts)
-    body = _post(
-        ours, {"query": RENT, "variables": {"c": customer, "s": STAFF_STORE, "i": copy}}, headers
-    )
-    rented = body["data"]["rentFilm"]
-    assert not rented["errors"], rented
+    if side == "ours":
+        variables: dict[str, Any] = {"c": customer, "s": STAFF_STORE, "i": copy}
+        body = _post(url, {"query": RENT, "variables": variables}, headers)
+        rented = body["data"]["rentFilm"]
+        assert not rented["errors"], rented
+    else:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        variables = {"c": customer, "st": CALLERS.staff_id, "i": copy, "d": now}
+        body = _post(url, {"query": CREATE_RENTAL, "variables": variables})
+        assert "errors" not in body, body
+        rented = body["data"]["createRental"]
     time.sleep(0.02)  # let work after the answer (events) reach the proxy
     middle = Counter(proxy.counts)
-    body = _post(ours, {"query": RETURN, "variables": {"r": rented["rental"]["rentalId"]}}, headers)
-    assert not body["data"]["returnRental"]["errors"], body
+    rental_id = rented["rental"]["rentalId"]
+    if side == "ours":
+        body = _post(url, {"query": RETURN, "variables": {"r": rental_id}}, headers)
+        assert not body["data"]["returnRental"]["errors"], body
+    else:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        body = _post(url, {"query": UPDATE_RENTAL, "variables": {"r": rental_id, "d": now}})
+        assert "errors" not in body, body
     time.sleep(0.02)
     return middle - before, Counter(proxy.counts) - middle
 
@@ -233,14 +268,18 @@ def _spy(pid: int, out: str) -> subprocess.Popen[bytes]:
 
 
 def _measure(
-    args: argparse.Namespace, proxy: CountingProxy, server: subprocess.Popen[bytes], ours: str
+    args: argparse.Namespace,
+    proxy: CountingProxy,
+    server: subprocess.Popen[bytes],
+    url: str,
+    side: str = "ours",
 ) -> None:
-    headers = bearer("staff")
-    copy, customer = asyncio.run(_slot(CALLERS.database_url))
+    headers = bearer("staff") if side == "ours" else {}
+    slot = asyncio.run(_slot(CALLERS.database_url))
     proxy.log = []
     for _ in range(20):  # warm up: statement caches, pools, lazy imports
         proxy.log.clear()
-        _iteration(proxy, ours, headers, copy, customer)
+        _iteration(proxy, url, side, headers, slot)
     if args.show:
         print("\n".join(f"  {line[:300]}" for line in proxy.log))
     proxy.log = None
@@ -248,13 +287,19 @@ def _measure(
     return_total: Counter[str] = Counter()
     spy = _spy(server.pid, args.spy) if args.spy else None
     cpu_before = cpu_seconds(server.pid)
-    wall = time.perf_counter()
+    started = time.perf_counter()
     for _ in range(args.iterations):
-        rent, back = _iteration(proxy, ours, headers, copy, customer)
+        rent, back = _iteration(proxy, url, side, headers, slot)
         rent_total += rent
         return_total += back
-    wall = time.perf_counter() - wall - 0.04 * args.iterations
+    elapsed = time.perf_counter() - started
     cpu = cpu_seconds(server.pid) - cpu_before
+    wall = elapsed - 0.04 * args.iterations
+    # what the server spends with no request at all over as long (timers, housekeeping): not
+    # the requests' cost, subtracted
+    idle_before = cpu_seconds(server.pid)
+    time.sleep(elapsed)
+    idle = cpu_seconds(server.pid) - idle_before
     if spy is not None:
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=30)
@@ -266,10 +311,13 @@ def _measure(
             f"{c['Q'] / n:.2f} simple queries)"
         )
 
-    print(f"rentFilm:     {trips(rent_total)}")
-    print(f"returnRental: {trips(return_total)}")
+    names = ("rentFilm", "returnRental") if side == "ours" else ("createRental", "updateRental")
+    print(f"{side}:")
+    print(f"{names[0] + ':':14}{trips(rent_total)}")
+    print(f"{names[1] + ':':14}{trips(return_total)}")
     print(
-        f"server CPU: {cpu / n * 1000:.2f} ms per iteration (rent + return); "
+        f"server CPU: {(cpu - idle) / n * 1000:.2f} ms per iteration (rent + return; "
+        f"{cpu / n * 1000:.2f} less {idle / n * 1000:.2f} spent idle over as long); "
         f"client-side wall {wall / n * 1000:.2f} ms per iteration; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
@@ -290,6 +338,15 @@ def main() -> None:
         wait_for(ours, {"query": "{ __typename }"})
         prepare_callers(url, ours)
         _measure(args, proxy, server, ours)
+        if args.reference:
+            reference = _start_reference(proxied.render_as_string(hide_password=False))
+            try:
+                reference_url = f"http://127.0.0.1:{REFERENCE}/graphql"
+                wait_for(reference_url, {"query": "{ __typename }"})
+                _measure(args, proxy, reference, reference_url, "reference")
+            finally:
+                os.killpg(reference.pid, signal.SIGTERM)
+                reference.wait(timeout=30)
     finally:
         os.killpg(server.pid, signal.SIGINT if args.profile else signal.SIGTERM)
         server.wait(timeout=30)
