@@ -7,10 +7,11 @@ opens it lazily and closes it when the operation ends.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,7 +43,7 @@ class OperationScope:
         self._settings = context.settings
         self._uow: ReadUnit | None = None
         self._replica_uow: ReadUnit | None = None
-        self._loaders: dict[str, DataLoader[Any, Any]] = {}
+        self._loaders: dict[str, SharedLoader[Any, Any]] = {}
         #: customers a write of this operation served (`Context.viewer`, decision 0150)
         self.served_customers: set[int] = set()
 
@@ -73,7 +74,7 @@ class OperationScope:
 
     def loader(
         self, name: str, batch: Callable[[Context, Sequence[K]], Awaitable[Sequence[V]]]
-    ) -> DataLoader[K, V]:
+    ) -> SharedLoader[K, V]:
         """The operation's DataLoader called `name`, created on first use around `batch`.
 
         One loader per name per operation: every parent asking for the same relation in this
@@ -86,17 +87,51 @@ class OperationScope:
             async def load(keys: Sequence[K]) -> Sequence[V]:
                 return await batch(context, keys)
 
-            loader = DataLoader(load_fn=load)
+            loader = SharedLoader(load_fn=load)
             self._loaders[name] = loader
         return loader
 
     async def close(self) -> None:
+        # batches still running for fields the executor dropped (`SharedLoader`) finish on
+        # this unit of work before it closes (their errors were, or are, nobody's answer)
+        pending = [future for loader in self._loaders.values() for future in loader.pending]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._uow is not None:
             uow, self._uow = self._uow, None
             await uow.__aexit__(None, None, None)
         if self._replica_uow is not None:
             replica, self._replica_uow = self._replica_uow, None
             await replica.__aexit__(None, None, None)
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose answers are shared safely. A key's future is cached and handed to
+    every field asking for it in the operation; awaited directly, a field that is cancelled —
+    graphql-core drops the pending siblings of a field whose error nulls their parent — would
+    cancel that shared future too, and an unrelated field elsewhere in the document would get
+    its `CancelledError` (the request failed as if the client had gone). Each field waits
+    through its own shield instead: a cancelled field stops waiting, the batch goes on."""
+
+    def __init__(self, load_fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn=load_fn)
+        #: answers not in yet: the operation's end waits for them (`OperationScope.close`)
+        self.pending: set[asyncio.Future[V]] = set()
+
+    @override
+    def load(self, key: K) -> Awaitable[V]:
+        shared = cast("asyncio.Future[V]", super().load(key))
+        if not shared.done():
+            self.pending.add(shared)
+            shared.add_done_callback(self._settled)
+        return asyncio.shield(shared)
+
+    def _settled(self, shared: asyncio.Future[V]) -> None:
+        self.pending.discard(shared)
+        if not shared.cancelled():
+            # an error only dropped fields were waiting for is nobody's answer: retrieved
+            # here, so asyncio does not log it as lost (the fields still waiting get it)
+            shared.exception()
 
 
 _scope: ContextVar[OperationScope | None] = ContextVar("graphql_operation_scope", default=None)
