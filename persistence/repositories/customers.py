@@ -116,8 +116,18 @@ def scope_condition(
         if customer_id is _CUSTOMER.c.customer_id:
             where.append(_CUSTOMER.c.store_id == scope.store_id)
         else:
-            of_store = select(_CUSTOMER.c.customer_id).where(_CUSTOMER.c.store_id == scope.store_id)
-            where.append(customer_id.in_(of_store))
+            # a correlated EXISTS (one primary-key probe per row), not `IN (the store's
+            # customers)`: where PostgreSQL cannot turn the IN into a join (a CASE choosing
+            # what a caller sees) it hashes every customer of the store per statement, which
+            # grows with the data (0.88 vs 0.12 ms for one customer at ten times Pagila). Its
+            # own alias: never correlated away by a query that reads `customer` itself.
+            owner = _CUSTOMER.alias("scope_customer")
+            of_store = (
+                select(owner.c.customer_id)
+                .where(owner.c.customer_id == customer_id, owner.c.store_id == scope.store_id)
+                .correlate_except(owner)
+            )
+            where.append(of_store.exists())
     return where
 
 
