@@ -729,6 +729,10 @@ def _agg_list(
     return func.coalesce(aggregated, literal_column("'[]'::json", JSON))
 
 
+#: how the driver's infinite timestamps come back (asyncpg: the naive `datetime.max`/`min`)
+_MAX_ISO, _MIN_ISO = dt.datetime.max.isoformat(), dt.datetime.min.isoformat()
+
+
 def _cursor_value(column: ColumnElement[Any], value_type: type) -> ColumnElement[str]:
     """One sort value as `encode_cursor` writes it into its compact JSON."""
     if value_type is str:
@@ -738,7 +742,15 @@ def _cursor_value(column: ColumnElement[Any], value_type: type) -> ColumnElement
     if value_type is Decimal:
         return _text('{"d":"').op("||")(cast(column, Text)).op("||")(_text('"}'))
     if value_type is dt.datetime:
-        return _text('{"t":"').op("||")(_iso_utc(column)).op("||")(_text('"}'))
+        # a sort key coalesced to `datetime.max` (a rental not returned yet) is PostgreSQL's
+        # 'infinity' once asyncpg has sent it, and comes back as the naive `datetime.max`:
+        # `encode_cursor` writes that value's isoformat, and so does the statement
+        text = case(
+            (column == literal_column("'infinity'::timestamptz"), _text(_MAX_ISO)),
+            (column == literal_column("'-infinity'::timestamptz"), _text(_MIN_ISO)),
+            else_=_iso_utc(column),
+        )
+        return _text('{"t":"').op("||")(text).op("||")(_text('"}'))
     if value_type is dt.date:
         date = func.to_char(column, _text("YYYY-MM-DD"))
         return _text('{"D":"').op("||")(date).op("||")(_text('"}'))
