@@ -110,3 +110,22 @@ async def isolated_api(settings: Settings, isolated_database: Database) -> Async
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield Api(http)
+
+
+@pytest.fixture(scope="module")
+async def paths(
+    settings: Settings, database: Database
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Two apps over the same database, callers by `HEADER`: the executor alone
+    (`COMPILED_READS` off) and the compiled read path — for tests comparing their answers."""
+    made = [
+        create_app(
+            settings.model_copy(update={"compiled_reads": c}), database, HeaderAuthenticator()
+        )
+        for c in (False, True)
+    ]
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://t") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://t") as b,
+    ):
+        yield a, b

@@ -8,19 +8,15 @@ the permission matrix's guarded nested fields, not listed by hand."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from config.settings import Settings
 from domain.auth import Access
 from graph.permissions import MATRIX
 from graph.relay import to_global_id
-from pagila_graph.app import create_app
 from persistence.db import Database, StatementCounter
-from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator, customer, staff
+from tests.read_api.conftest import ADMIN, HEADER, customer, staff
 
 CALLERS: list[dict[str, object] | None] = [None, customer(1), staff(1), staff(2, "manager"), ADMIN]
 #: guarded fields of Staff (the type the matrix protects fields of), with a selection each
@@ -71,27 +67,10 @@ def documents() -> list[str]:
     return sorted(set(found))
 
 
-@pytest.fixture(scope="module")
-async def apps(
-    settings: Settings, database: Database
-) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    made = [
-        create_app(
-            settings.model_copy(update={"compiled_reads": c}), database, HeaderAuthenticator()
-        )
-        for c in (False, True)
-    ]
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://t") as b,
-    ):
-        yield a, b
-
-
 async def test_refusals_are_the_executors(
-    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database
+    paths: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database
 ) -> None:
-    executor, compiled = apps
+    executor, compiled = paths
     answered = 0
     for document in documents():
         for caller in CALLERS:

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import event
 
-from config.settings import Settings
-from pagila_graph.app import create_app
 from persistence.db import Database, StatementCounter
-from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator, customer, staff
+from tests.read_api.conftest import ADMIN, HEADER, customer, staff
 
 CALLERS: list[dict[str, object] | None] = [
     None,
@@ -97,23 +93,6 @@ def cases() -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-@pytest.fixture(scope="module")
-async def apps(
-    settings: Settings, database: Database
-) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    made = [
-        create_app(
-            settings.model_copy(update={"compiled_reads": c}), database, HeaderAuthenticator()
-        )
-        for c in (False, True)
-    ]
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://t") as b,
-    ):
-        yield a, b
-
-
 async def _ask(
     client: httpx.AsyncClient, query: str, variables: dict[str, Any], caller: Any
 ) -> Any:
@@ -126,9 +105,9 @@ async def _ask(
 
 
 async def test_reports_compiled_equal_executor_for_every_argument_and_caller(
-    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database
+    paths: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database
 ) -> None:
-    executor, compiled = apps
+    executor, compiled = paths
     answered = refused = rows = 0
     for (query, variables), caller in itertools.product(cases(), CALLERS):
         expected = await _ask(executor, query, variables, caller)
@@ -155,9 +134,9 @@ async def test_reports_compiled_equal_executor_for_every_argument_and_caller(
 
 
 async def test_a_report_beside_other_fields_is_compiled_with_them(
-    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database
+    paths: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database
 ) -> None:
-    executor, compiled = apps
+    executor, compiled = paths
     query = """{ films(first: 2) { nodes { title } } salesByFilmCategory { category }
                  stores { totalCount } }"""
     expected = await _ask(executor, query, {}, ADMIN)
@@ -223,12 +202,12 @@ def _aggregates_payments(node: dict[str, Any]) -> bool:
 
 
 async def test_reports_sum_the_payments_before_joining_names(
-    apps: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database, pg: Any
+    paths: tuple[httpx.AsyncClient, httpx.AsyncClient], database: Database, pg: Any
 ) -> None:
     """The plans PostgreSQL makes of the compiled statements (EXPLAIN, no timing): the
     payments are summed per film / store / customer before any join that names the groups
     (decision 0156), whatever the period or stores."""
-    _, compiled = apps
+    _, compiled = paths
     documents = [
         ("{ salesByFilmCategory { category totalSales } }", {}),
         ("{ salesByStore { storeName managerName totalSales } }", {}),

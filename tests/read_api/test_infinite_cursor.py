@@ -5,15 +5,10 @@ both read paths, and the cursor pages on (found by the differential test, seed 1
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from config.settings import Settings
-from pagila_graph.app import create_app
-from persistence.db import Database
-from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator
+from tests.read_api.conftest import ADMIN, HEADER
 
 PAGE = (
     "query($after: String) { rentals(filter: {status: OUTSTANDING}, "
@@ -22,27 +17,10 @@ PAGE = (
 )
 
 
-@pytest.fixture
-async def both(
-    settings: Settings, database: Database
-) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    apps = [
-        create_app(
-            settings.model_copy(update={"compiled_reads": on}), database, HeaderAuthenticator()
-        )
-        for on in (False, True)
-    ]
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://t") as a,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://t") as b,
-    ):
-        yield a, b
-
-
 async def test_outstanding_rentals_by_return_date_page_alike(
-    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    paths: tuple[httpx.AsyncClient, httpx.AsyncClient],
 ) -> None:
-    executor, compiled = both
+    executor, compiled = paths
     after = None
     seen: list[int] = []
     for _ in range(3):
