@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.auth import Principal
 from domain.errors import Unauthenticated
 from graph.compiled import Statement
+from pagila_graph.http_protocol import APPLICATION_JSON, media_type_of
 
 #: bodies larger than this are not remembered (the memo keeps its keys' bytes)
 MAX_BODY_BYTES = 8 * 1024
@@ -132,7 +133,8 @@ class FastLane:
             if name == b"content-length":
                 declared = int(value) if value.isdigit() else -1
             elif name == b"content-type":
-                json_body = value.partition(b";")[0].strip().lower() == b"application/json"
+                # the view's own test of the media type (remembered per value)
+                json_body = media_type_of(value.decode("latin-1")) == APPLICATION_JSON
             elif name == b"accept" and accept is None:
                 accept = value.decode("latin-1")
             elif name == b"origin":  # CORS decorates the head: the normal path answers
