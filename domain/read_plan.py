@@ -73,6 +73,10 @@ class ObjectPlan:
 
     entity: str
     fields: tuple[FieldPlan, ...]
+    #: customer data the caller may not see at this position: None, the statement hands the
+    #: request to the executor (whose error that is); an index into the plan's `denials` (the
+    #: executor's null and error for this position, known before any SQL; decision 0164)
+    denied: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

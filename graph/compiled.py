@@ -56,6 +56,19 @@ class Statement:
     #: replica when there is one, as the executor's report resolvers read; None: reports and
     #: other reads together, which only the executor splits (decision 0156)
     replica: bool | None = False
+    #: the error (JSON text) of each position where the statement may find a row of customer
+    #: data the caller may not see, by the index its mark carries (decision 0164)
+    denials: tuple[str, ...] = ()
+
+    def errors_with(self, denied: tuple[int, ...]) -> tuple[bool, str | None]:
+        """The response's `errors` JSON when the statement found `denied` (the indexes of the
+        denial marks in its answer): (False, _) when the executor must answer — more than one
+        refusal, or one beside the errors planned, whose order the executor decides."""
+        if not denied:
+            return True, self.errors_json
+        if len(denied) > 1 or self.errors_json is not None:
+            return False, None
+        return True, f"[{self.denials[denied[0]]}]"
 
 
 @dataclass(frozen=True)
@@ -196,4 +209,5 @@ class Compiler:
             name,
             errors if planned.errors else None,
             replica=planned.plan.lag_tolerant,
+            denials=planned.denials,
         )

@@ -13,6 +13,7 @@ compiler has no entity for — makes the operation "not compilable": the executo
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
@@ -50,7 +51,7 @@ from domain.catalogue.reads import ActorFilter as ActorCriteria
 from domain.catalogue.reads import InventoryFilter as InventoryCriteria
 from domain.conversations import MessagesOf, readable_by
 from domain.customers.reads import CustomerFilter as CustomerCriteria
-from domain.customers.reads import customer_scope
+from domain.customers.reads import customer_data_refusal, customer_scope
 from domain.errors import DomainError
 from domain.pagination import PageLimits, SortDirection, SortKey, page_request
 from domain.read_plan import (
@@ -304,6 +305,9 @@ class Planned:
 
     plan: ReadPlan
     errors: tuple[dict[str, Any], ...] = ()
+    #: the error (JSON text, as the executor writes it) of each position the statement may
+    #: find refused (`ObjectPlan.denied`), by index
+    denials: tuple[str, ...] = ()
 
 
 class _Null(Exception):
@@ -329,7 +333,7 @@ class Planner:
     ) -> Planned:
         walk = _Walk(self, fragments, variables, principal)
         plan = walk.root(operation)
-        return Planned(plan, tuple(walk.errors))
+        return Planned(plan, tuple(walk.errors), tuple(walk.denials))
 
     def report_rows(self) -> frozenset[str]:
         """The row types of the report root fields."""
@@ -444,6 +448,7 @@ class _Walk:
         self.readable = readable_by(principal)  # whose conversations (domain.conversations)
         self.errors: list[dict[str, Any]] = []
         self.nulled = False  # a refusal nulled a parent (GraphQL's null propagation)
+        self.denials: list[str] = []  # see `denial`
 
     # --- selections ---
 
@@ -554,6 +559,25 @@ class _Walk:
             raise _Null(error) from None
         self.errors.append(dict(error.formatted))
 
+    def denial(
+        self,
+        definition: GraphQLField,
+        nodes: list[FieldNode],
+        path: tuple[str, ...],
+        target: ObjectPlan,
+    ) -> ObjectPlan:
+        """A nullable field at a fixed response path holding one row of customer data: when
+        the row is not the caller's to see, the executor answers null and the customer-data
+        refusal at that path. Which row it is depends on the data, so the error is prepared
+        here and the statement marks where it applies (decision 0164)."""
+        if target.entity not in OWNED_NODES or isinstance(definition.type, GraphQLNonNull):
+            return target
+        refusal = customer_data_refusal()
+        located = GraphQLError(str(refusal), nodes=nodes, path=list(path), original_error=refusal)
+        error = _FORMATTER.anonymise_error(located)
+        self.denials.append(json.dumps(dict(error.formatted), separators=(",", ":")))
+        return replace(target, denied=len(self.denials) - 1)
+
     def nullable(self, definition: GraphQLField, error: _Null) -> None:
         """A refused non-null field below this nullable one: this one is null. Which of the
         nulled subtree's other errors the executor reports depends on timing: compiled only
@@ -623,7 +647,7 @@ class _Walk:
             except _Null as error:
                 self.nullable(definition, error)
                 return Constant(key, None)
-            return Lookup(key, row_key, target)
+            return Lookup(key, row_key, self.denial(definition, nodes, (key,), target))
         if name == "me":
             if self.principal.user_id is None:
                 raise NotCompilable("a principal without an account")  # the executor says so
@@ -638,7 +662,8 @@ class _Walk:
             target = self.object(_object_type(definition), self.merged(nodes), None)
             return RowList(key, target.entity, None, self.readable, target)
         if name == "node":
-            return self.node(key, args["id"], nodes, None)
+            found = self.node(key, args["id"], nodes, None)
+            return replace(found, target=self.denial(definition, nodes, (key,), found.target))
         if name == "nodes":
             if len(args["ids"]) > self.planner.limits.maximum:
                 raise NotCompilable("too many ids")  # the executor says so

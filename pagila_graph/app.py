@@ -83,7 +83,7 @@ from pagila_graph.telemetry import (
 from pagila_graph.tracing import Tracing, tracing_from_env
 from persistence.db import Database, create_engine, is_unavailable
 from persistence.migrate import current_revision, head_revision
-from persistence.read_sql import ENTITIES, ReadCompiler, needs_fallback
+from persistence.read_sql import ENTITIES, ReadCompiler, denials, needs_fallback
 from persistence.unit_of_work import SqlUnitOfWorkFactory
 
 log = get_logger(__name__)
@@ -479,15 +479,17 @@ class GraphQLApp(SpecView):
             return None
         if statement is None:
             return None
-        data = await self._fetch(statement, quiet=False)
-        if data is None:
+        answer = await self._fetch(statement, quiet=False)
+        if answer is None:
             return None
-        return CompiledResult(data, statement.operation_name, statement.errors_json, statement)
+        data, errors_json = answer
+        return CompiledResult(data, statement.operation_name, errors_json, statement)
 
-    async def _fetch(self, statement: Statement, *, quiet: bool) -> str | None:
-        """A compiled statement's data JSON, or None: the normal executor must answer (the
-        database failed — it reports that — or a cursor could not be written exactly). `quiet`:
-        the caller falls back to a path that runs the statement again and logs its failure."""
+    async def _fetch(self, statement: Statement, *, quiet: bool) -> tuple[str, str | None] | None:
+        """A compiled statement's data JSON and the response's `errors` JSON, or None: the
+        normal executor must answer (the database failed — it reports that —, a cursor could
+        not be written exactly, refusals whose order only the executor knows). `quiet`: the
+        caller falls back to a path that runs the statement again and logs its failure."""
         if statement.replica is None and self.database.replica is not None:
             return None  # reports (from the replica) beside other reads: the executor's split
         try:
@@ -502,7 +504,11 @@ class GraphQLApp(SpecView):
             else:
                 log.exception("compiled.failed")
             return None
-        return None if needs_fallback(data) else data
+        if needs_fallback(data):
+            return None
+        data, denied = denials(data)
+        answered, errors_json = statement.errors_with(denied)
+        return (data, errors_json) if answered else None
 
     def _remember(
         self,
@@ -551,16 +557,17 @@ class GraphQLApp(SpecView):
             if found is not None:
                 return CompiledResult(found)
         with self.observer.operation(OperationReport(path="compiled")) as report:
-            data = await self._fetch(statement, quiet=True)
-            report.discarded = data is None
+            answer = await self._fetch(statement, quiet=True)
+            report.discarded = answer is None
             report.name = statement.operation_name
             report.type = "query"
-        if data is None:  # the view runs it again, and reports what it finds
+        if answer is None:  # the view runs it again, and reports what it finds
             if self.fast_path is not None:
                 self.fast_path.discard(key)
             return None
-        result = CompiledResult(data, statement.operation_name, statement.errors_json)
-        if self.cache is not None and versioned is not None and statement.errors_json is None:
+        data, errors_json = answer
+        result = CompiledResult(data, statement.operation_name, errors_json)
+        if self.cache is not None and versioned is not None and errors_json is None:
             await self.cache.put(versioned, data)
         return result
 

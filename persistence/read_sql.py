@@ -18,6 +18,7 @@ executor instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -440,7 +441,10 @@ class ReadCompiler:
         visible = scope_condition(build.scope, self._column(entity, row, entity.owner))
         if not visible:
             return body
-        mark = literal_column(f"'{FALLBACK_MARK}'::json", JSON)
+        if plan.denied is None:
+            mark = literal_column(f"'{FALLBACK_MARK}'::json", JSON)
+        else:  # the plan knows the executor's answer here (decision 0164)
+            mark = literal_column(f"'{_denial_mark(plan.denied)}'::json", JSON)
         return case((and_(*visible), body), else_=mark)
 
     def _reference(
@@ -809,3 +813,21 @@ def _page_info(
 def needs_fallback(data: str) -> bool:
     """Whether a cursor of this answer could not be written exactly (module docstring)."""
     return FALLBACK_MARK in data
+
+
+#: A denial's mark: the JSON string of NUL and the denial's index. Text PostgreSQL returns
+#: cannot hold NUL, so no stored value reads like one; nor like `FALLBACK_MARK`.
+_DENIAL = re.compile(r'"\\u0000(\d+)"')
+
+
+def _denial_mark(index: int) -> str:
+    return f'"\\u0000{int(index)}"'
+
+
+def denials(data: str) -> tuple[str, tuple[int, ...]]:
+    """The answer with each denial mark (`ObjectPlan.denied`: a row of customer data the
+    caller may not see) replaced by null, and the marks' indexes in the order they appear."""
+    if '"\\u0000' not in data:
+        return data, ()
+    found = tuple(int(match.group(1)) for match in _DENIAL.finditer(data))
+    return (_DENIAL.sub("null", data), found) if found else (data, ())

@@ -152,7 +152,9 @@ def customer_scope(principal: Principal) -> CustomerScope:
     return CustomerScope(customer_id=-1)  # an account bound to nothing sees nothing
 
 
-def _refusal() -> PermissionDenied:
+def customer_data_refusal() -> PermissionDenied:
+    """What reading another customer's data raises (one source: the executor's checks and
+    the compiled path's denials, decision 0164)."""
     return PermissionDenied("You may only see your own (or your store's) customer data.")
 
 
@@ -168,7 +170,7 @@ class CustomerAccess:
             return None
         if can_see_customer(self.principal, customer.id, customer.store_id):
             return customer
-        return _refusal()
+        return customer_data_refusal()
 
     async def owned(
         self,
@@ -187,7 +189,7 @@ class CustomerAccess:
                 continue
             owner = owners.get(owner_id(item))
             seen = owner is not None and can_see_customer(self.principal, owner.id, owner.store_id)
-            result.append(item if seen else _refusal())
+            result.append(item if seen else customer_data_refusal())
         return result
 
 
