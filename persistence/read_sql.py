@@ -229,7 +229,49 @@ def _float(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return cast(case((whole, text.op("||")(_text(".0"))), else_=text), JSON)
 
 
-def _value(  # noqa: PLR0911 (one return per kind)
+#: Statement parts that depend only on their inputs, built once (decision 0165): building a
+#: table's alias makes a proxy of each of its columns, and the JSON value of a timestamp is a
+#: dozen SQL functions; either cost more than the rest of a small statement. An alias is a name
+#: for a FROM element, the same in any statement that names it so; a value expression is
+#: immutable. Bounded: names come from a plan's size, which the cost limits bound.
+MAX_PARTS = 8192
+_SOURCES: dict[tuple[int, str], tuple[Listing[Any], FromClause]] = {}
+#: the sources above by id (a statement's own subqueries are not among them)
+_REMEMBERED: dict[int, FromClause] = {}
+_VALUES: dict[tuple[int, ValueKind, tuple[tuple[str, str], ...]], tuple[Any, Any]] = {}
+
+
+def _row_source(listing: Listing[Any], name: str) -> FromClause:
+    """A listing's rows under `name`: its table's alias, or its join as a derived table."""
+    key = (id(listing), name)
+    found = _SOURCES.get(key)
+    if found is not None and found[0] is listing:
+        return found[1]
+    table = listing.from_
+    if isinstance(table, Table):
+        source: FromClause = table.alias(name)
+    else:
+        source = select(*listing.columns).select_from(table).subquery(name)
+    if len(_SOURCES) < MAX_PARTS:
+        _SOURCES[key] = (listing, source)
+        _REMEMBERED[id(source)] = source
+    return source
+
+
+def _value(column: ColumnElement[Any], kind: ValueKind, names: Sequence[tuple[str, str]]) -> Any:
+    """The JSON value of a stored column (`_json_value`), built once per column of a
+    remembered source."""
+    key = (id(column), kind, tuple(names))
+    found = _VALUES.get(key)
+    if found is not None and found[0] is column:
+        return found[1]
+    value = _json_value(column, kind, names)
+    if len(_VALUES) < MAX_PARTS:
+        _VALUES[key] = (column, value)  # the column kept alive: its id stays its own
+    return value
+
+
+def _json_value(  # noqa: PLR0911 (one return per kind)
     column: ColumnElement[Any], kind: ValueKind, names: Sequence[tuple[str, str]]
 ) -> Any:
     sql_type = getattr(column, "type", None)
@@ -332,6 +374,8 @@ class ReadCompiler:
         self.entities = dict(entities if entities is not None else ENTITIES)
         #: compiled statements by SQLAlchemy cache key (oldest out first)
         self._shapes: dict[Any, _Shape] = {}
+        #: `_one`'s expressions: (source id, plan, scope, counter) -> (expression, names used)
+        self._objects: dict[tuple[int, ObjectPlan, Any, int], tuple[ColumnElement[Any], int]] = {}
 
     def statement(self, plan: ReadPlan) -> Select[Any]:
         if plan.data_null:  # a refused non-null root field: nothing to read
@@ -423,12 +467,28 @@ class ReadCompiler:
     def _row_source(self, build: _Build, entity: Entity, prefix: str) -> FromClause:
         """The entity's rows, to fetch one by key: its table, or its listing's join as a
         derived table (a rental with its copy)."""
-        table = entity.listing.from_
-        if isinstance(table, Table):
-            return table.alias(build.name(prefix))
-        return select(*entity.listing.columns).select_from(table).subquery(build.name(prefix))
+        return _row_source(entity.listing, build.name(prefix))
 
     def _one(
+        self, build: _Build, entity: Entity, plan: ObjectPlan, row: FromClause
+    ) -> ColumnElement[Any]:
+        """`_one_object`, built once per (row source, plan, scope, names used so far): the same
+        inputs build the same expression and use the same names, so a later statement takes
+        it and moves its name counter on as the first build did (decision 0165)."""
+        if _REMEMBERED.get(id(row)) is not row:  # a statement's own subquery: no reuse
+            return self._one_object(build, entity, plan, row)
+        key = (id(row), plan, build.scope, build.counter)
+        found = self._objects.get(key)
+        if found is not None:
+            build.counter += found[1]
+            return found[0]
+        start = build.counter
+        built = self._one_object(build, entity, plan, row)
+        if len(self._objects) < MAX_PARTS:
+            self._objects[key] = (built, build.counter - start)
+        return built
+
+    def _one_object(
         self, build: _Build, entity: Entity, plan: ObjectPlan, row: FromClause
     ) -> ColumnElement[Any]:
         """The object of one fetched row; for customer data, the fallback mark instead when
@@ -489,7 +549,7 @@ class ReadCompiler:
         table = entity.listing.from_
         if entity.order is None or not isinstance(table, Table):
             raise NotCompilable(f"a plain list of {plan.entity}")
-        row = table.alias(build.name("t"))
+        row = _row_source(entity.listing, build.name("t"))
         where: list[ColumnElement[bool]] = []
         if plan.visible_to is not None:
             if entity.visible is None:
