@@ -529,7 +529,16 @@ class GraphQLApp(SpecView):
             or key[1] != context.principal
         ):
             return
-        self.fast_path.put(key, FastEntry(statement, self._cache_key(request_data, context)))
+        self.fast_path.put(
+            key,
+            FastEntry(
+                statement,
+                self._cache_key(request_data, context),
+                document=(request_data.query, request_data.operation_name)
+                if request_data.query is not None
+                else None,
+            ),
+        )
 
     async def fast_response(self, request: Request) -> Response | None:  # SpecView's hook
         """A POST remembered by `_remember`: its statement run and answered as the view
@@ -548,6 +557,36 @@ class GraphQLApp(SpecView):
         JSON, which `encode_json` passes through), or None: the view answers."""
         result = await self._remembered_result(key, entry)
         return None if result is None else _raw_body(result)
+
+    async def document_body(
+        self, key: FastKey, query: str, operation_name: str | None, variables: dict[str, Any] | None
+    ) -> bytes | None:
+        """FastLane's answer to a new body of a document answered compiled before (decision
+        0166): compiled as `_compiled` compiles it (the document's verdict cached; variables
+        coerced, costs checked, planned and compiled per request), read as `remembered_body`
+        reads (the response cache first), and remembered by its body. None: the view answers
+        (not compilable with these variables, a statement handing it to the executor)."""
+        assert self.compiler is not None and self.fast_path is not None
+        principal = key[1]
+        try:
+            statement = self.compiler.compile(query, operation_name, variables, principal)
+        except Exception:  # a compiler bug must not cost the client its answer
+            log.exception("compiled.failed")
+            return None
+        if statement is None:
+            return None
+        versioned_key = None
+        if self.cache is not None:
+            role = principal.role
+            versioned_key = cache_key(
+                query, operation_name, variables, "anonymous" if role is None else role.value
+            )
+        entry = FastEntry(statement, versioned_key, document=(query, operation_name))
+        result = await self._remembered_result(key, entry)
+        if result is None:
+            return None
+        self.fast_path.put(key, entry)
+        return _raw_body(result)
 
     async def _remembered_result(self, key: FastKey, entry: FastEntry) -> CompiledResult | None:
         statement = entry.statement

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,8 @@ MAX_ENTRIES = 1024
 
 #: (body, caller, Accept header)
 FastKey = tuple[bytes, Principal, str | None]
+#: (query, operation name, caller, Accept header): a document compiled for a caller
+DocumentKey = tuple[str, str | None, Principal, str | None]
 
 
 #: a response's status and headers, as the layers below the lane wrote them; the
@@ -47,6 +50,9 @@ class FastEntry:
     cache_key: str | None = None
     #: the response's head the first time it was answered (`FastLane`), once known
     head: Head | None = field(default=None, compare=False)
+    #: the request's (query, operation name): its head serves the same document with other
+    #: variables (`FastLane`, decision 0166); None: not a plain request
+    document: tuple[str, str | None] | None = field(default=None, compare=False)
 
 
 class FastPathMemo:
@@ -59,6 +65,22 @@ class FastPathMemo:
         self.hits = 0
         #: of those, answered by `FastLane` (for tests)
         self.lane_answers = 0
+        #: the head of a compiled answer per document and caller (decision 0166)
+        self.heads: OrderedDict[DocumentKey, Head] = OrderedDict()
+        #: requests `FastLane` answered from a remembered document with new variables
+        self.document_answers = 0
+
+    def head_for(self, key: DocumentKey) -> Head | None:
+        head = self.heads.get(key)
+        if head is not None:
+            self.heads.move_to_end(key)
+        return head
+
+    def put_head(self, key: DocumentKey, head: Head) -> None:
+        self.heads[key] = head
+        self.heads.move_to_end(key)
+        while len(self.heads) > self.max_entries:
+            self.heads.popitem(last=False)
 
     @staticmethod
     def key(body: bytes, principal: Principal, accept: str | None) -> FastKey | None:
@@ -95,6 +117,10 @@ class LaneView(Protocol):
     def authenticate(self, request: Request) -> Awaitable[Principal]: ...
 
     def remembered_body(self, key: FastKey, entry: FastEntry) -> Awaitable[bytes | None]: ...
+
+    def document_body(
+        self, key: FastKey, query: str, operation_name: str | None, variables: dict[str, Any] | None
+    ) -> Awaitable[bytes | None]: ...
 
 
 class FastLane:
@@ -162,7 +188,57 @@ class FastLane:
                 memo.lane_answers += 1
                 await _send(send, entry.head, answer)
                 return
+        elif entry is None and await self._document(key, send):
+            return
         await self.app(scope, replay, _recording(send, memo, key))
+
+    async def _document(self, key: FastKey, send: Send) -> bool:
+        """A new body of a document the view answered compiled for this caller (decision
+        0166): compiled with its variables and answered with that answer's head — a compiled
+        answer's status and headers depend on the `Accept` header alone (200: it always has
+        `data`). Whether it was answered."""
+        memo = self.view.fast_path
+        assert memo is not None
+        plain = _plain_request(key[0])
+        if plain is None:
+            return False
+        query, operation_name, variables = plain
+        head = memo.head_for((query, operation_name, key[1], key[2]))
+        if head is None:
+            return False
+        answer = await self.view.document_body(key, query, operation_name, variables)
+        if answer is None:
+            return False
+        remembered = memo.entries.get(key)
+        if remembered is not None and remembered.head is None:
+            remembered.head = head
+        memo.document_answers += 1
+        await _send(send, head, answer)
+        return True
+
+
+def _plain_request(body: bytes) -> tuple[str, str | None, dict[str, Any] | None] | None:
+    """(query, operation name, variables) of a body that holds nothing else (no extensions:
+    a persisted query is the view's), parsed strictly; None for anything else."""
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(request, dict) or not request.keys() <= _PLAIN_KEYS:
+        return None
+    query = request.get("query")
+    operation_name = request.get("operationName")
+    variables = request.get("variables")
+    if (
+        not isinstance(query, str)
+        or not (operation_name is None or isinstance(operation_name, str))
+        or not (variables is None or isinstance(variables, dict))
+    ):
+        return None
+    return query, operation_name, variables
+
+
+_PLAIN_KEYS = frozenset({"query", "operationName", "variables"})
 
 
 async def _read_body(receive: Receive, declared: int) -> tuple[list[Message], bytes | None]:
@@ -203,6 +279,8 @@ def _recording(send: Send, memo: FastPathMemo, key: FastKey) -> Send:
             entry = memo.entries.get(key)
             if entry is not None and entry.head is None:
                 entry.head = _head(message)
+                if entry.head is not None and entry.document is not None:
+                    memo.put_head((*entry.document, key[1], key[2]), entry.head)
         await send(message)
 
     return recording

@@ -319,3 +319,78 @@ async def test_the_rate_limit_counts_lane_answers(settings: Settings, database: 
     assert statuses[:5] == [200] * 5
     assert statuses[5:] == [429] * 3
     assert _lane(app) >= 3  # the 2nd..5th were the lane's
+
+
+def _documents(app: Starlette) -> int:
+    memo = _view(app).fast_path
+    assert memo is not None
+    return memo.document_answers
+
+
+async def test_a_known_document_with_a_new_body_answers_as_the_view(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, Starlette], settings: Settings
+) -> None:
+    """Decision 0166: generated documents, each caller kind and Accept value; after the view
+    answered a document compiled, another body of it (the same request written differently:
+    keys in another order, spaces) is answered by the lane as a new document request — and is
+    the reference app's answer exactly."""
+    reference, fast, app = apps
+    generator = DocumentGenerator(build_schema(settings)._schema, random.Random(SEED + 1))
+    answered = 0
+    for n in range(DOCUMENTS):
+        query, variables = generator.document()
+        caller = CALLERS[n % len(CALLERS)]
+        accept = ACCEPTS[(n + 1) % len(ACCEPTS)]
+        first_body = _body(query, variables)
+        expected = await _post(reference, first_body, caller, accept)
+        generator.observe(json.loads(expected[1]))
+        before = _hits(app)
+        assert await _post(fast, first_body, caller, accept) == expected
+        await _post(fast, first_body, caller, accept)
+        other = json.dumps({"variables": variables, "query": query}, indent=1).encode()
+        expected_other = await _post(reference, other, caller, accept)
+        documents = _documents(app)
+        got = await _post(fast, other, caller, accept)
+        context = f"document {n} as {caller}, Accept {accept}: {query} {variables}"
+        assert got == expected_other, context
+        if _hits(app) > before:  # compiled and remembered: the lane knows the document
+            assert _documents(app) == documents + 1, context
+            answered += 1
+    assert answered >= DOCUMENTS // 10, answered
+
+
+async def test_new_variables_of_a_known_document_answer_as_the_view(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, Starlette],
+) -> None:
+    """A document asked with one key after another (rows of both stores' customers, rows
+    that do not exist), by every kind of caller: each answer the reference app's, and, once
+    the view has answered the document compiled for a caller, the rest from the lane."""
+    reference, fast, app = apps
+    documents = [
+        "query($k: Int!) { rental(rentalId: $k) { rentalId returnDate customer { lastName } } }",
+        "query($k: Int!) { customer(customerId: $k) { email rentals(first: 2) { totalCount } } }",
+        "query Film($k: Int!) { film(filmId: $k) { title actors(first: 3) { nodes { actorId } } } }"
+        " query Other { languages { totalCount } }",  # two operations: the name chooses
+    ]
+    rng = random.Random(166)
+    answered = asked = 0
+    keys = list(range(1, 1000, 7))  # a key asked twice is the body's memo (test above)
+    rng.shuffle(keys)
+    for query in documents:
+        for caller in CALLERS:
+            accept = rng.choice(ACCEPTS)
+            for _ in range(6):
+                variables = {"k": keys.pop() if rng.random() < 0.8 else 999_999 + asked}
+                request: dict[str, Any] = {"query": query, "variables": variables}
+                if "query Film" in query:
+                    request["operationName"] = "Film"
+                body = json.dumps(request).encode()
+                expected = await _post(reference, body, caller, accept)
+                before = _documents(app)
+                assert await _post(fast, body, caller, accept) == expected, (query, caller, body)
+                answered += _documents(app) - before
+                asked += 1
+    print(f"\n{answered} of {asked} answered by the lane as a known document")
+    # not the first request per document and caller (the view's), nor customer data asked
+    # anonymously (refused by the executor), nor two denials
+    assert answered >= asked // 2
