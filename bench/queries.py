@@ -866,3 +866,125 @@ class RentAndReturn(BenchQuery):
 
 
 QUERIES.append(RentAndReturn())
+
+
+@dataclass(frozen=True)
+class Varying(BenchQuery):
+    """A document asked with another key on every request, drawn from the data (decisions
+    0164 to 0166): what a front-end sends all day and neither server can answer from a body it
+    has seen. `ours`/`reference` take the key as the variable `k`; `keys_sql` selects the keys
+    (`$1`: the benchmark staff member's store). Measured by wrk with a script that draws a key
+    per request (each thread seeded apart); compared on one key."""
+
+    role: str | None = None
+    keys_sql: str = ""
+
+    def headers(self) -> dict[str, str]:
+        return bearer(self.role) if self.role else {}
+
+    def _keys(self) -> list[int]:
+        async def fetch() -> list[int]:
+            conn = await asyncpg.connect(CALLERS.database_url)
+            try:
+                rows = await conn.fetch(self.keys_sql, STAFF_STORE)
+            finally:
+                await conn.close()
+            return [row[0] for row in rows]
+
+        keys = asyncio.run(fetch())
+        assert keys, self.keys_sql
+        return keys
+
+    def sample(self, url: str, side: str) -> Any:
+        keys = self._keys()
+        ours = side == "ours"
+        body = {"query": self.ours if ours else self.reference, "variables": {"k": keys[0]}}
+        answer = _post(url, body, self.headers() if ours else {})
+        return self.extract_ours(answer) if ours else self.extract_reference(answer)
+
+    def measure(
+        self, url: str, side: str, duration: int, connections: int
+    ) -> tuple[float, float, float]:
+        from bench.run import wrk_script  # bench.run imports this module
+
+        ours = side == "ours"
+        template = json.dumps({"query": self.ours if ours else self.reference, "variables": {}})
+        assert template.endswith('"variables": {}}') and "%" not in template
+        body = template[: -len("{}}")] + '{"k": %d}}'
+        headers = self.headers() if ours else {}
+        script = "\n".join(
+            [
+                'wrk.method = "POST"',
+                'wrk.headers["Content-Type"] = "application/json"',
+                *(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()),
+                "local keys = {" + ",".join(str(k) for k in self._keys()) + "}",
+                "local threads = 0",
+                "function setup(thread) threads = threads + 1; thread:set('seed', threads) end",
+                "function init(args) math.randomseed(seed * 7919) end",
+                f"local body = [==[{body}]==]",
+                "function request() return wrk.format(nil, nil, nil, "
+                "string.format(body, keys[math.random(#keys)])) end",
+            ]
+        )
+        rps, p50, p99, _ = wrk_script(url, script + "\n", duration, 2, connections)
+        return rps, p50, p99
+
+
+def _rental_by_id(d: tuple[str, Any]) -> Any:
+    side, data = d
+    r = data["rental" if side == "ours" else "rentalByRentalId"]
+    customer = r["customer" if side == "ours" else "customerByCustomerId"]
+    film = r["film"] if side == "ours" else r["inventoryByInventoryId"]["filmByFilmId"]
+    return [r["rentalId"], _instant(r["rentalDate"]), customer["lastName"], film["title"]]
+
+
+def _varying(
+    name: str,
+    description: str,
+    ours: str,
+    reference: str,
+    same: Callable[[Any], Any],
+    *,
+    role: str | None,
+    keys_sql: str,
+) -> Varying:
+    plain = _pair(name, description, ours, reference, same)
+    return Varying(
+        plain.name,
+        plain.description,
+        plain.ours,
+        plain.reference,
+        plain.extract_ours,
+        plain.extract_reference,
+        role=role,
+        keys_sql=keys_sql,
+    )
+
+
+QUERIES += [
+    _varying(
+        "Q19",
+        "a customer's 10 latest rentals with film, another customer of the store per request "
+        "(staff)",
+        "query($k: Int!) { customer(customerId: $k) { firstName lastName email "
+        "rentals(first: 10) { nodes { rentalId rentalDate returnDate film { title } } } } }",
+        "query($k: Int!) { customerByCustomerId(customerId: $k) { firstName lastName email "
+        "rentalsByCustomerId(first: 10, orderBy: [RENTAL_DATE_DESC, RENTAL_ID_DESC]) "
+        "{ nodes { rentalId rentalDate returnDate inventoryByInventoryId "
+        "{ filmByFilmId { title } } } } } }",
+        _customer_rentals,
+        role="staff",
+        keys_sql="SELECT customer_id FROM customer WHERE store_id = $1 ORDER BY 1",
+    ),
+    _varying(
+        "Q20",
+        "one rental with its customer and film, another rental per request (admin)",
+        "query($k: Int!) { rental(rentalId: $k) { rentalId rentalDate "
+        "customer { lastName } film { title } } }",
+        "query($k: Int!) { rentalByRentalId(rentalId: $k) { rentalId rentalDate "
+        "customerByCustomerId { lastName } inventoryByInventoryId { filmByFilmId { title } } } }",
+        _rental_by_id,
+        role="admin",
+        keys_sql="SELECT rental_id FROM rental WHERE $1::int IS NOT NULL ORDER BY 1",
+    ),
+]
