@@ -572,10 +572,7 @@ class _Walk:
         here and the statement marks where it applies (decision 0164)."""
         if target.entity not in OWNED_NODES or isinstance(definition.type, GraphQLNonNull):
             return target
-        refusal = customer_data_refusal()
-        located = GraphQLError(str(refusal), nodes=nodes, path=list(path), original_error=refusal)
-        error = _FORMATTER.anonymise_error(located)
-        self.denials.append(json.dumps(dict(error.formatted), separators=(",", ":")))
+        self.denials.append(_denial_text(nodes, path))
         return replace(target, denied=len(self.denials) - 1)
 
     def nullable(self, definition: GraphQLField, error: _Null) -> None:
@@ -904,6 +901,23 @@ class _Walk:
 
 
 _FORMATTER = ErrorFormatter()
+#: `_denial_text` by (its field nodes, path): the nodes of a cached document are the same
+#: objects every time it is planned (kept alive here, so their ids stay theirs)
+_DENIALS: dict[tuple[tuple[int, ...], tuple[str, ...]], tuple[list[FieldNode], str]] = {}
+
+
+def _denial_text(nodes: list[FieldNode], path: tuple[str, ...]) -> str:
+    """The customer-data refusal at `path`, as the executor writes the error (JSON text)."""
+    key = (tuple(id(n) for n in nodes), path)
+    found = _DENIALS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], nodes, strict=True)):
+        return found[1]
+    refusal = customer_data_refusal()
+    located = GraphQLError(str(refusal), nodes=nodes, path=list(path), original_error=refusal)
+    text = json.dumps(dict(_FORMATTER.anonymise_error(located).formatted), separators=(",", ":"))
+    if len(_DENIALS) < 4096:
+        _DENIALS[key] = (list(nodes), text)
+    return text
 
 
 def _object_type(definition: GraphQLField) -> GraphQLObjectType:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -60,6 +61,7 @@ from domain.read_plan import (
     JsonItems,
     ListPlan,
     Lookup,
+    LookupList,
     NodeOf,
     NotCompilable,
     ObjectPlan,
@@ -319,10 +321,42 @@ class _Build:
 
     scope: Any = None
     counter: int = 0
+    lookups: int = 0
 
     def name(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
+
+    def next_lookup(self) -> int:
+        """The number of the next root lookup, in the order `_skeleton` finds them."""
+        self.lookups += 1
+        return self.lookups - 1
+
+
+def _lookup_name(number: int) -> str:
+    return f"lookup_key_{number}"
+
+
+def _skeleton(plan: ReadPlan) -> tuple[ReadPlan, tuple[int, ...]]:
+    """The plan with every root lookup's key set to 0, and the keys in the order the statement
+    binds them (decision 0167). A key is only ever bound, by name, so plans with the same
+    skeleton build the same statement but for those values."""
+    keys: list[int] = []
+
+    def blank(lookup: Lookup) -> Lookup:
+        keys.append(lookup.row_key)
+        return replace(lookup, row_key=0)
+
+    fields: list[Any] = []
+    for item in plan.fields:
+        if isinstance(item, Lookup):
+            fields.append(blank(item))
+        elif isinstance(item, LookupList):
+            items = tuple(None if i is None else blank(i) for i in item.items)
+            fields.append(replace(item, items=items))
+        else:
+            fields.append(item)
+    return replace(plan, fields=tuple(fields)), tuple(keys)
 
 
 #: statement shapes kept compiled per compiler
@@ -338,11 +372,14 @@ class _Shape:
         self.dialect = dialect
         self.processors: dict[str, Callable[[Any], Any] | None] = {}
 
-    def bind(self, extracted: Sequence[Any] | None) -> PreparedRead:
+    def bind(
+        self, extracted: Sequence[Any] | None, named: Mapping[str, Any] | None = None
+    ) -> PreparedRead:
         """The text and positional values for this statement's values (`extracted`: its
-        cache key's parameters; None: the compiled statement's own). Values rendered into
-        the text (a page's LIMIT) and expanding IN lists are rendered here, per call."""
-        params = self.compiled.construct_params(extracted_parameters=extracted)
+        cache key's parameters; None: the compiled statement's own; `named`: values of named
+        parameters instead of those, the lookups' keys). Values rendered into the text (a
+        page's LIMIT) and expanding IN lists are rendered here, per call."""
+        params = self.compiled.construct_params(params=named, extracted_parameters=extracted)
         expanded = self.compiled.construct_expanded_state(params)
         values = []
         for name in expanded.positiontup or ():
@@ -374,6 +411,8 @@ class ReadCompiler:
         self.entities = dict(entities if entities is not None else ENTITIES)
         #: compiled statements by SQLAlchemy cache key (oldest out first)
         self._shapes: dict[Any, _Shape] = {}
+        #: shapes by plan skeleton (`_skeleton`), with the values the shape was keyed with
+        self._skeletons: dict[ReadPlan, tuple[_Shape, Sequence[Any]]] = {}
         #: `_one`'s expressions: (source id, plan, scope, counter) -> (expression, names used)
         self._objects: dict[tuple[int, ObjectPlan, Any, int], tuple[ColumnElement[Any], int]] = {}
 
@@ -407,7 +446,13 @@ class ReadCompiler:
         SQL text, found by SQLAlchemy's own cache key of the statement; the values come from
         this statement's key, as SQLAlchemy's execution cache takes them; values SQLAlchemy
         renders into the text (`literal_execute`: a page's LIMIT; expanding IN lists) are
-        rendered per statement from the same compiled form."""
+        rendered per statement from the same compiled form. A plan whose skeleton was seen
+        (the same plan but for its lookups' keys) takes that shape without building its
+        statement at all (decision 0167)."""
+        skeleton, keys = _skeleton(plan)
+        known = self._skeletons.get(skeleton)
+        if known is not None:  # the same plan but for the keys it looks rows up by
+            return known[0].bind(known[1], {_lookup_name(n): k for n, k in enumerate(keys)})
         statement = self.statement(plan)
         key = statement._generate_cache_key()
         if key is None:  # a construct SQLAlchemy cannot key: compiled every time
@@ -418,6 +463,9 @@ class ReadCompiler:
             if len(self._shapes) >= MAX_SHAPES:
                 del self._shapes[next(iter(self._shapes))]
             self._shapes[key.key] = shape
+        if len(self._skeletons) >= MAX_SHAPES:
+            del self._skeletons[next(iter(self._skeletons))]
+        self._skeletons[skeleton] = (shape, key.bindparams)
         return shape.bind(key.bindparams)
 
     # --- objects ---------------------------------------------------------------------------
@@ -526,7 +574,8 @@ class ReadCompiler:
         alias = self._row_source(build, target, "l")
         body = self._one(build, target, item.target, alias)
         key = alias.c[str(target.listing.id_column.key)]
-        where = [key == item.row_key]
+        # by name: `prepare` binds another key into the same shape (decision 0167)
+        where = [key == bindparam(_lookup_name(build.next_lookup()), item.row_key, key.type)]
         if target.present is not None:
             where.append(self._column(target, alias, target.present).is_(True))
         if item.visible_to is not None:

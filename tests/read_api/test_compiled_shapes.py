@@ -18,6 +18,7 @@ from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal, Role
 from domain.read_plan import PreparedRead, ReadPlan
 from graph.compiled import Compiler
+from graph.relay import to_global_id
 from graph.schema import build_schema
 from persistence import read_sql
 from persistence.read_sql import ENTITIES, ReadCompiler
@@ -122,3 +123,49 @@ def test_shapes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         compiled.append(compiler.compile(query, None, variables, ANONYMOUS))
     assert sum(statement is not None for statement in compiled) > 8
     assert len(shared._shapes) <= 4
+
+
+def test_plans_that_differ_in_their_keys_share_a_skeleton() -> None:
+    """Decision 0167: a document asked with one key after another (root lookups, `node`,
+    `nodes`, several in one document), by each caller: the statement taken from the plan's
+    skeleton, with the keys bound by name, is a fresh compiler's statement, values inlined;
+    one skeleton serves each document and caller."""
+    settings = Settings()
+    schema = build_schema(settings)
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    shared = ReadCompiler(dialect)
+    pairs: list[tuple[PreparedRead, PreparedRead]] = []
+
+    def both(plan: ReadPlan) -> PreparedRead:
+        remembered = shared.prepare(plan)
+        pairs.append((remembered, _fresh(dialect, plan)))
+        return remembered
+
+    compiler = Compiler(schema, settings, both, ENTITIES.keys())
+    documents = [
+        "query($a: Int!) { film(filmId: $a) { title actors(first: 2) { nodes { actorId } } } }",
+        "query($a: Int!, $b: Int!) { x: rental(rentalId: $a) { rentalId customer { email } } "
+        "y: customer(customerId: $b) { email } languages { totalCount } }",
+        "query($g: ID!) { node(id: $g) { id ... on Film { title } ... on Actor { lastName } } }",
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Film { title } } }",
+    ]
+    rng = random.Random(167)
+    for query in documents:
+        for caller in CALLERS:
+            for _ in range(5):
+                a, b = rng.randint(1, 20_000), rng.randint(1, 700)
+                kind = rng.choice(["Film", "Actor"])
+                variables = {
+                    "a": a,
+                    "b": b,
+                    "g": to_global_id(kind, a % 1000),
+                    "ids": [to_global_id("Film", k) for k in (a % 1000, b)],
+                }
+                names = set(re.findall(r"\$(\w+)", query))
+                compiler.compile(
+                    query, None, {k: v for k, v in variables.items() if k in names}, caller
+                )
+    assert len(pairs) > len(documents) * len(CALLERS)  # most compiled
+    for remembered, fresh in pairs:
+        assert _inlined(remembered) == _inlined(fresh)
+    assert len(shared._skeletons) <= len(documents) * len(CALLERS) * 2  # node: two types
