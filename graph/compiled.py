@@ -11,20 +11,24 @@ caches of both verdicts.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import strawberry
 from graphql import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    VariableNode,
+    Visitor,
     get_operation_ast,
     specified_rules,
+    visit,
 )
 from graphql.execution.values import get_variable_values
 from graphql.validation import ASTValidationRule
@@ -33,10 +37,10 @@ from strawberry.extensions import AddValidationRules
 from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal
 from domain.pagination import PageLimits
-from domain.read_plan import NotCompilable, PreparedRead, ReadPlan
+from domain.read_plan import Lookup, NotCompilable, PreparedRead, ReadPlan
 from graph.documents import DocumentGate, DocumentLimits
 from graph.limits import CostLimits, LimitExceeded, operation_cost
-from graph.planning import Planner
+from graph.planning import LOOKUPS, Planned, Planner
 
 #: The persistence layer's compiler: a plan -> a prepared statement (raises NotCompilable).
 PlanCompiler = Callable[[ReadPlan], PreparedRead]
@@ -76,6 +80,53 @@ class _Document:
     document: DocumentNode
     operation: OperationDefinitionNode
     fragments: Mapping[str, FragmentDefinitionNode]
+    #: root lookups keyed by a variable used nowhere else: response key -> variable name
+    keyed: Mapping[str, str]
+
+
+def _keyed_lookups(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> dict[str, str]:
+    """Root lookups (`film(filmId: $k)`) whose key argument is a variable the operation uses
+    nowhere else: such a variable only ever becomes that lookup's key (decision 0168)."""
+    uses: Counter[str] = Counter()
+
+    class Uses(Visitor):
+        def enter_variable(self, node: VariableNode, *_: object) -> None:
+            uses[node.name.value] += 1
+
+    visit(operation.selection_set, Uses())
+    for fragment in fragments.values():
+        visit(fragment.selection_set, Uses())
+    found: dict[str, str] = {}
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            continue
+        name = selection.name.value
+        arguments = selection.arguments or ()
+        if name not in LOOKUPS or len(arguments) != 1:
+            continue
+        argument = arguments[0]
+        python_name = LOOKUPS[name][1]
+        camel = python_name.split("_")[0] + "".join(p.title() for p in python_name.split("_")[1:])
+        if argument.name.value != camel or not isinstance(argument.value, VariableNode):
+            continue
+        variable = argument.value.name.value
+        key = selection.alias.value if selection.alias else name
+        if uses[variable] == 1 and key not in found:
+            found[key] = variable
+    return found
+
+
+def _with_keys(plan: ReadPlan, keys: Mapping[str, int]) -> ReadPlan:
+    """The plan with these root lookups' keys."""
+    fields = tuple(
+        replace(item, row_key=keys[item.key])
+        if isinstance(item, Lookup) and item.key in keys
+        else item
+        for item in plan.fields
+    )
+    return replace(plan, fields=fields)
 
 
 class Compiler:
@@ -108,6 +159,8 @@ class Compiler:
         self.statements: OrderedDict[tuple[str, str | None, str, Principal], Statement | None] = (
             OrderedDict()
         )
+        #: plans by (document, operation name, the variables but the lookups' keys, caller)
+        self.plans: OrderedDict[tuple[str, str | None, str, Principal], Planned] = OrderedDict()
 
     def _document(self, query: str, operation_name: str | None) -> _Document | None:
         key = (query, operation_name)
@@ -135,7 +188,9 @@ class Compiler:
                     for d in document.definitions
                     if isinstance(d, FragmentDefinitionNode)
                 }
-                found = _Document(document, operation, fragments)
+                found = _Document(
+                    document, operation, fragments, _keyed_lookups(operation, fragments)
+                )
         self.documents[key] = found
         if len(self.documents) > self.maxsize:
             self.documents.popitem(last=False)
@@ -188,19 +243,73 @@ class Compiler:
         )
         if isinstance(coerced, list):
             return None  # bad variables: the normal path reports them
-        try:  # with the raw variables, as the normal path's QueryLimits does
+        remembered, known = self._known_plan(
+            document,
+            query=query,
+            operation_name=operation_name,
+            variables=variables,
+            coerced=coerced.coerced,
+            principal=principal,
+        )
+        try:
+            if known is not None:  # planned and costed with other keys (decision 0168)
+                return self._statement(operation, known)
+            if not self._affordable(document, operation_name, variables):
+                return None
+            planned = self.planner.plan(document.operation, document.fragments, coerced, principal)
+            statement = self._statement(operation, planned)
+        except NotCompilable:
+            return None
+        if remembered is not None:
+            self.plans[remembered] = planned
+            if len(self.plans) > self.maxsize:
+                self.plans.popitem(last=False)
+        return statement
+
+    def _affordable(
+        self, document: _Document, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> bool:
+        """Within the cost limits, with the raw variables, as the normal path's QueryLimits."""
+        try:
             cost = operation_cost(
                 self.schema, document.document, operation_name, variables, self.limits
             )
         except LimitExceeded:
-            return None
-        if cost > self.limits.max_cost:
-            return None
-        try:
-            planned = self.planner.plan(document.operation, document.fragments, coerced, principal)
-            prepared = self.compile_plan(planned.plan)
-        except NotCompilable:
-            return None
+            return False
+        return cost <= self.limits.max_cost
+
+    def _known_plan(
+        self,
+        document: _Document,
+        *,
+        query: str,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        coerced: Mapping[str, Any],
+        principal: Principal,
+    ) -> tuple[tuple[str, str | None, str, Principal] | None, Planned | None]:
+        """The key a plan of this request is remembered by (None: not one to remember: no
+        root lookup keyed by a variable of its own, or a key that is not a number), and the
+        plan remembered for it, with this request's keys."""
+        if not document.keyed:
+            return None, None
+        keys: dict[str, int] = {}
+        for key, variable in document.keyed.items():
+            value = coerced.get(variable)
+            if type(value) is not int:  # null, or absent: the executor's rules decide
+                return None, None
+            keys[key] = value
+        names = set(document.keyed.values())
+        rest = {n: v for n, v in (variables or {}).items() if n not in names}
+        remembered = (query, operation_name, json.dumps(rest, sort_keys=True), principal)
+        known = self.plans.get(remembered)
+        if known is None:
+            return remembered, None
+        self.plans.move_to_end(remembered)
+        return remembered, replace(known, plan=_with_keys(known.plan, keys))
+
+    def _statement(self, operation: OperationDefinitionNode, planned: Planned) -> Statement:
+        prepared = self.compile_plan(planned.plan)
         name = operation.name.value if operation.name is not None else None
         errors = json.dumps(list(planned.errors), separators=(",", ":"))  # as Strawberry
         return Statement(

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal, Role
 from domain.read_plan import PreparedRead, ReadPlan
-from graph.compiled import Compiler
+from graph.compiled import Compiler, Statement
 from graph.relay import to_global_id
 from graph.schema import build_schema
 from persistence import read_sql
@@ -169,3 +169,57 @@ def test_plans_that_differ_in_their_keys_share_a_skeleton() -> None:
     for remembered, fresh in pairs:
         assert _inlined(remembered) == _inlined(fresh)
     assert len(shared._skeletons) <= len(documents) * len(CALLERS) * 2  # node: two types
+
+
+def _statement_text(statement: Statement | None) -> object:
+    if statement is None:
+        return None
+    inlined = _inlined(PreparedRead(statement.sql, statement.params))
+    return (inlined, statement.errors_json, statement.denials, statement.operation_name)
+
+
+def test_documents_keyed_by_a_variable_are_planned_once() -> None:
+    """Decision 0168: a document whose root lookups take their keys from variables used
+    nowhere else is planned once per caller and other variables; every statement equals a
+    fresh compiler's (values inlined, planned errors, denials). A key variable used again
+    inside the selection, or null, is planned every time."""
+    settings = Settings()
+    schema = build_schema(settings)
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    compiler = Compiler(schema, settings, ReadCompiler(dialect).prepare, ENTITIES.keys())
+    documents = [
+        "query($k: Int!) { rental(rentalId: $k) { rentalId customer { email } } }",
+        "query($k: Int!, $n: Int) { a: customer(customerId: $k) { rentals(first: $n) "
+        "{ totalCount } } staffMember(staffId: 1) { email } }",
+        "query($k: Int!, $j: Int!) { film(filmId: $k) { title } b: actor(actorId: $j) "
+        "{ films(first: 2) { nodes { filmId } } } }",
+        # not keyed: $k again below the lookup; a nullable key
+        "query($k: Int!) { film(filmId: $k) { actors(first: $k) { totalCount } } }",
+        "query($k: Int) { payment(paymentId: $k) { amount } }",
+    ]
+    rng = random.Random(168)
+    asked = 0
+    for query in documents:
+        for caller in CALLERS:
+            for _ in range(4):
+                variables: dict[str, Any] = {
+                    "k": rng.choice([rng.randint(1, 16_000), None])
+                    if "$k: Int)" in query
+                    else rng.randint(1, 16_000),
+                    "j": rng.randint(1, 200),
+                    "n": rng.choice([1, 3]),
+                }
+                names = set(re.findall(r"\$(\w+)", query))
+                used = {k: v for k, v in variables.items() if k in names}
+                fresh = Compiler(schema, settings, ReadCompiler(dialect).prepare, ENTITIES.keys())
+                got = compiler.compile(query, None, used, caller)
+                assert _statement_text(got) == _statement_text(
+                    fresh.compile(query, None, used, caller)
+                ), (query, used, caller)
+                asked += 1
+    keyed = [d for d in compiler.documents.values() if d is not None and d.keyed]
+    # all but the one using its key again (the nullable key's document is keyed; a null key
+    # is planned as the executor's rules say, each time)
+    assert len(keyed) == 4
+    # per caller and other variables, not per key: far fewer plans than requests
+    assert 0 < len(compiler.plans) < asked // 3
