@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -474,15 +474,22 @@ class SignedIn(BenchQuery):
 def _signed_in(
     name: str, description: str, ours: str, reference: str, same: Callable[[Any], Any], *, role: str
 ) -> SignedIn:
-    plain = _pair(name, description, ours, reference, same)
-    return SignedIn(
+    return _pair_as(SignedIn, _pair(name, description, ours, reference, same), role=role)
+
+
+Q = TypeVar("Q", bound=BenchQuery)
+
+
+def _pair_as(kind: type[Q], plain: BenchQuery, **extra: Any) -> Q:
+    """`plain` (from `_pair`) as a pair of a subclass, with the subclass's own fields."""
+    return kind(
         plain.name,
         plain.description,
         plain.ours,
         plain.reference,
         plain.extract_ours,
         plain.extract_reference,
-        role=role,
+        **extra,
     )
 
 
@@ -949,16 +956,7 @@ def _varying(
     keys_sql: str,
 ) -> Varying:
     plain = _pair(name, description, ours, reference, same)
-    return Varying(
-        plain.name,
-        plain.description,
-        plain.ours,
-        plain.reference,
-        plain.extract_ours,
-        plain.extract_reference,
-        role=role,
-        keys_sql=keys_sql,
-    )
+    return _pair_as(Varying, plain, role=role, keys_sql=keys_sql)
 
 
 QUERIES += [

@@ -55,6 +55,14 @@ class FastEntry:
     document: tuple[str, str | None] | None = field(default=None, compare=False)
 
 
+def _bounded_put(lru: OrderedDict[Any, Any], key: Any, value: Any, max_entries: int) -> None:
+    """Put `key` last (the most recently used) and drop the least recently used past the bound."""
+    lru[key] = value
+    lru.move_to_end(key)
+    while len(lru) > max_entries:
+        lru.popitem(last=False)
+
+
 class FastPathMemo:
     """A bounded LRU of requests the compiled path answered."""
 
@@ -77,10 +85,7 @@ class FastPathMemo:
         return head
 
     def put_head(self, key: DocumentKey, head: Head) -> None:
-        self.heads[key] = head
-        self.heads.move_to_end(key)
-        while len(self.heads) > self.max_entries:
-            self.heads.popitem(last=False)
+        _bounded_put(self.heads, key, head, self.max_entries)
 
     @staticmethod
     def key(body: bytes, principal: Principal, accept: str | None) -> FastKey | None:
@@ -97,10 +102,7 @@ class FastPathMemo:
         return entry
 
     def put(self, key: FastKey, entry: FastEntry) -> None:
-        self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        _bounded_put(self.entries, key, entry, self.max_entries)
 
     def discard(self, key: FastKey) -> None:
         self.entries.pop(key, None)

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+import strawberry
 from sqlalchemy.dialects import postgresql
 
 from config.settings import Settings
@@ -50,7 +51,11 @@ def _inlined(prepared: PreparedRead) -> str:
     return re.sub(r"\$(\d+)", lambda m: repr(prepared.params[int(m.group(1)) - 1]), prepared.text)
 
 
-def test_remembered_shapes_compile_as_fresh_ones() -> None:
+def _compared() -> tuple[
+    strawberry.Schema, ReadCompiler, Compiler, list[tuple[PreparedRead, PreparedRead]]
+]:
+    """A compiler whose plans are prepared by `shared` (remembering shapes and parts) and,
+    for comparison, by `_fresh`; each (remembered, fresh) pair lands in the list."""
     settings = Settings()
     schema = build_schema(settings)
     dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
@@ -62,7 +67,11 @@ def test_remembered_shapes_compile_as_fresh_ones() -> None:
         pairs.append((remembered, _fresh(dialect, plan)))
         return remembered
 
-    compiler = Compiler(schema, settings, both, ENTITIES.keys())
+    return schema, shared, Compiler(schema, settings, both, ENTITIES.keys()), pairs
+
+
+def test_remembered_shapes_compile_as_fresh_ones() -> None:
+    schema, shared, compiler, pairs = _compared()
     generator = DocumentGenerator(schema._schema, random.Random(162))
     for n in range(DOCUMENTS):
         query, variables = generator.document()
@@ -130,18 +139,7 @@ def test_plans_that_differ_in_their_keys_share_a_skeleton() -> None:
     `nodes`, several in one document), by each caller: the statement taken from the plan's
     skeleton, with the keys bound by name, is a fresh compiler's statement, values inlined;
     one skeleton serves each document and caller."""
-    settings = Settings()
-    schema = build_schema(settings)
-    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
-    shared = ReadCompiler(dialect)
-    pairs: list[tuple[PreparedRead, PreparedRead]] = []
-
-    def both(plan: ReadPlan) -> PreparedRead:
-        remembered = shared.prepare(plan)
-        pairs.append((remembered, _fresh(dialect, plan)))
-        return remembered
-
-    compiler = Compiler(schema, settings, both, ENTITIES.keys())
+    _, shared, compiler, pairs = _compared()
     documents = [
         "query($a: Int!) { film(filmId: $a) { title actors(first: 2) { nodes { actorId } } } }",
         "query($a: Int!, $b: Int!) { x: rental(rentalId: $a) { rentalId customer { email } } "
