@@ -364,12 +364,26 @@ class GraphQLApp(SpecView):
             or request_data.protocol != "http"
         ):
             return None
-        role = context.principal.role
-        return cache_key(
+        return self._role_cache_key(
             request_data.query,
             request_data.operation_name,
             request_data.variables,
-            "anonymous" if role is None else role.value,
+            context.principal,
+        )
+
+    def _role_cache_key(
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        principal: Principal,
+    ) -> str | None:
+        """The response cache's key of an HTTP query for this caller's role (decision 0116)."""
+        if self.cache is None:
+            return None
+        role = principal.role
+        return cache_key(
+            query, operation_name, variables, "anonymous" if role is None else role.value
         )
 
     async def _execute(  # noqa: PLR0917 (Strawberry's arguments, passed on)
@@ -575,12 +589,7 @@ class GraphQLApp(SpecView):
             return None
         if statement is None:
             return None
-        versioned_key = None
-        if self.cache is not None:
-            role = principal.role
-            versioned_key = cache_key(
-                query, operation_name, variables, "anonymous" if role is None else role.value
-            )
+        versioned_key = self._role_cache_key(query, operation_name, variables, principal)
         entry = FastEntry(statement, versioned_key, document=(query, operation_name))
         result = await self._remembered_result(key, entry)
         if result is None:
