@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     # a repeated compiled POST (same body, caller and Accept) skips Strawberry's view: its
     # statement is remembered (decision 0133); off: every request goes through the view
     compiled_fast_path: bool = True
+    # a mutation whose payloads it can write runs its resolvers without the executor, and its
+    # payloads' entities are read by one compiled statement (decision 0169); needs
+    # COMPILED_READS; off: every mutation goes through the executor
+    compiled_writes: bool = True
 
     # --- observability (docs/operations.md "Metrics and traces") ---------------------------
     # Prometheus metrics at GET /metrics

@@ -129,6 +129,10 @@ def _with_keys(plan: ReadPlan, keys: Mapping[str, int]) -> ReadPlan:
     return replace(plan, fields=fields)
 
 
+#: the operations the compiled paths serve: reads here, writes in graph/compiled_writes.py
+_SERVED = (OperationType.QUERY, OperationType.MUTATION)
+
+
 class Compiler:
     """Compiles documents: the parse/validation verdict is cached per (document, operation
     name), the statement per (document, operation name, variables)."""
@@ -162,7 +166,7 @@ class Compiler:
         #: plans by (document, operation name, the variables but the lookups' keys, caller)
         self.plans: OrderedDict[tuple[str, str | None, str, Principal], Planned] = OrderedDict()
 
-    def _document(self, query: str, operation_name: str | None) -> _Document | None:
+    def document(self, query: str, operation_name: str | None) -> _Document | None:
         key = (query, operation_name)
         if key in self.documents:
             self.documents.move_to_end(key)
@@ -182,7 +186,7 @@ class Compiler:
                 document = parsed.document
         if document is not None:
             operation = get_operation_ast(document, operation_name)
-            if operation is not None and operation.operation is OperationType.QUERY:
+            if operation is not None and operation.operation in _SERVED:
                 fragments = {
                     d.name.value: d
                     for d in document.definitions
@@ -195,6 +199,11 @@ class Compiler:
         if len(self.documents) > self.maxsize:
             self.documents.popitem(last=False)
         return found
+
+    def is_mutation(self, query: str, operation_name: str | None) -> bool:
+        """Whether the request is a valid mutation operation (graph/compiled_writes.py's)."""
+        document = self.document(query, operation_name)
+        return document is not None and document.operation.operation is OperationType.MUTATION
 
     def compile(
         self,
@@ -234,9 +243,9 @@ class Compiler:
         variables: Mapping[str, Any] | None,
         principal: Principal,
     ) -> Statement | None:
-        document = self._document(query, operation_name)
-        if document is None:
-            return None
+        document = self.document(query, operation_name)
+        if document is None or document.operation.operation is not OperationType.QUERY:
+            return None  # a mutation is graph/compiled_writes.py's
         operation = document.operation
         coerced = get_variable_values(
             self.schema, operation.variable_definitions or (), dict(variables or {})
@@ -254,7 +263,7 @@ class Compiler:
         try:
             if known is not None:  # planned and costed with other keys (decision 0168)
                 return self._statement(operation, known)
-            if not self._affordable(document, operation_name, variables):
+            if not self.affordable(document, operation_name, variables):
                 return None
             planned = self.planner.plan(document.operation, document.fragments, coerced, principal)
             statement = self._statement(operation, planned)
@@ -266,7 +275,7 @@ class Compiler:
                 self.plans.popitem(last=False)
         return statement
 
-    def _affordable(
+    def affordable(
         self, document: _Document, operation_name: str | None, variables: Mapping[str, Any] | None
     ) -> bool:
         """Within the cost limits, with the raw variables, as the normal path's QueryLimits."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
@@ -44,8 +45,11 @@ class OperationScope:
         self._uow: ReadUnit | None = None
         self._replica_uow: ReadUnit | None = None
         self._loaders: dict[str, SharedLoader[Any, Any]] = {}
-        #: customers a write of this operation served (`Context.viewer`, decision 0150)
-        self.served_customers: set[int] = set()
+        #: customers a write of this operation served (`Context.viewer`, decision 0150);
+        #: those of writes that ran before the executor took the operation over (0169)
+        self.served_customers: set[int] = (
+            set() if context.settled is None else set(context.settled.served)
+        )
 
     async def uow(self) -> ReadUnit:
         if self._uow is None:
@@ -137,6 +141,33 @@ class SharedLoader(DataLoader[K, V]):
 _scope: ContextVar[OperationScope | None] = ContextVar("graphql_operation_scope", default=None)
 
 
+@asynccontextmanager
+async def operation_scope(context: Context) -> AsyncIterator[OperationScope]:
+    """A fresh scope for one operation, closed (with its connection) when it ends."""
+    scope = OperationScope(context)
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        try:
+            _scope.reset(token)
+        except ValueError:
+            # A subscription's operation can end in another task's context (Strawberry's
+            # legacy graphql-ws handler): there, forget the scope rather than restore.
+            _scope.set(None)
+        await scope.close()
+
+
+@dataclass
+class Settled:
+    """Root mutation fields that already ran (graph/compiled_writes.py, decision 0169): their
+    results (a payload, or the error they raised) by response key, which the executor returns
+    instead of running them again, and the customers their writes served."""
+
+    results: dict[str, Any]
+    served: frozenset[int] = frozenset()
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -156,6 +187,8 @@ class Context:
     #: where write services publish domain events and subscriptions read them (decision 0100);
     #: None only in unit tests
     events: EventHub | None = None
+    #: root mutation fields that already ran, for the executor to answer (decision 0169)
+    settled: Settled | None = None
 
     @property
     def publisher(self) -> EventPublisher:
@@ -189,15 +222,5 @@ class OperationScopeExtension(SchemaExtension):
     @override
     async def on_operation(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
-        scope = OperationScope(context)
-        token = _scope.set(scope)
-        try:
+        async with operation_scope(context):
             yield
-        finally:
-            try:
-                _scope.reset(token)
-            except ValueError:
-                # A subscription's operation can end in another task's context (Strawberry's
-                # legacy graphql-ws handler): there, forget the scope rather than restore.
-                _scope.set(None)
-            await scope.close()

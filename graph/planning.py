@@ -331,7 +331,7 @@ class Planner:
         variables: VariableValues,
         principal: Principal = ANONYMOUS,
     ) -> Planned:
-        walk = _Walk(self, fragments, variables, principal)
+        walk = Walk(self, fragments, variables, principal)
         plan = walk.root(operation)
         return Planned(plan, tuple(walk.errors), tuple(walk.denials))
 
@@ -343,7 +343,7 @@ class Planner:
 
     def field_supported(self, owner: GraphQLObjectType, name: str) -> bool:  # noqa: PLR0911
         """Whether the planner compiles this field for a caller allowed to read it (a caller
-        refused it gets the executor's null and error from the plan too, see `_Walk.refused`)
+        refused it gets the executor's null and error from the plan too, see `Walk.refused`)
         — the schema's coverage figure."""
         graphql_schema = self.schema._schema
         if owner is graphql_schema.query_type:
@@ -377,7 +377,7 @@ class Planner:
                 | JSON_UNIONS.keys()
             ):
                 return True
-            if _strawberry(definition).base_resolver is not None or definition.args:
+            if strawberry_field(definition).base_resolver is not None or definition.args:
                 return False
             _stored_kind(definition.type)
         except NotCompilable:
@@ -391,7 +391,7 @@ _OTHER_ROOTS = ("node", "nodes", "me", "conversation", "myConversations")
 def _json_kind(definition: GraphQLField) -> tuple[ValueKind, tuple[tuple[str, str], ...]]:
     """The kind of a JSON item's field: a stored value the compiler reads from JSON (text or
     a number; a resolver of its own is not)."""
-    if _strawberry(definition).base_resolver is not None or definition.args:
+    if strawberry_field(definition).base_resolver is not None or definition.args:
         raise NotCompilable("a JSON item's resolver")
     kind, names = _stored_kind(definition.type)
     if kind not in (ValueKind.TEXT, ValueKind.FLOAT) or not isinstance(
@@ -401,7 +401,7 @@ def _json_kind(definition: GraphQLField) -> tuple[ValueKind, tuple[tuple[str, st
     return kind, names
 
 
-def _strawberry(definition: GraphQLField) -> Any:
+def strawberry_field(definition: GraphQLField) -> Any:
     found = definition.extensions.get("strawberry-definition")
     if found is None:
         raise NotCompilable("field without a Strawberry definition")
@@ -410,7 +410,7 @@ def _strawberry(definition: GraphQLField) -> Any:
 
 def _row_field(definition: GraphQLField) -> tuple[str, ValueKind, tuple[tuple[str, str], ...]]:
     """A report row's field: a stored attribute (python name, kind), nothing else."""
-    spec = _strawberry(definition)
+    spec = strawberry_field(definition)
     if spec.base_resolver is not None or definition.args or _guard(definition) is not None:
         raise NotCompilable("a report row field with a resolver")
     kind, names = _stored_kind(definition.type)
@@ -418,13 +418,13 @@ def _row_field(definition: GraphQLField) -> tuple[str, ValueKind, tuple[tuple[st
 
 
 def _guard(definition: GraphQLField) -> Guard | None:
-    for extension in _strawberry(definition).extensions:
+    for extension in strawberry_field(definition).extensions:
         if isinstance(extension, Guard):
             return extension
     return None
 
 
-class _Walk:
+class Walk:
     """One planning pass over an operation."""
 
     def __init__(
@@ -513,7 +513,7 @@ class _Walk:
         schema = self.planner.schema
         converted: dict[str, Any] = convert_arguments(
             raw,
-            _strawberry(definition).arguments,
+            strawberry_field(definition).arguments,
             scalar_registry=schema.schema_converter.scalar_registry,
             config=schema.config,
         )
@@ -759,7 +759,7 @@ class _Walk:
             if self.refused(definition, nodes, here):
                 fields.append(Constant(key, None))
                 continue
-            spec = _strawberry(definition)
+            spec = strawberry_field(definition)
             where = (owner.name, name)
             if where in ROWS:
                 entity, relation = ROWS[where]
@@ -828,8 +828,10 @@ class _Walk:
                     continue
                 item = self.field(member, name)
                 value_kind, names = _json_kind(item)
-                fields.append(Stored(name_key, _strawberry(item).python_name, value_kind, names))
-            attributes = tuple(_strawberry(f).python_name for f in member.fields.values())
+                fields.append(
+                    Stored(name_key, strawberry_field(item).python_name, value_kind, names)
+                )
+            attributes = tuple(strawberry_field(f).python_name for f in member.fields.values())
             variants.append(Variant(kind, attributes, tuple(fields)))
         return JsonItems(key, attribute, tag, tuple(variants))
 

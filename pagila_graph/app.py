@@ -38,9 +38,11 @@ from domain.auth import ANONYMOUS, Principal
 from domain.errors import RateLimited, Unauthenticated
 from domain.events import EventHub
 from domain.identity import IdentityKit
+from domain.read_plan import PreparedRead
 from domain.units import UnitOfWorkFactory
 from graph.compiled import Compiler, Statement
-from graph.context import Context
+from graph.compiled_writes import HandedOver, WriteLane
+from graph.context import Context, operation_scope
 from graph.errors import SERVICE_UNAVAILABLE
 from graph.observability import OperationReport
 from graph.rate_limits import LimitKind
@@ -193,6 +195,11 @@ class CredentialRejected(RequestRefused):
         self.error = error
 
 
+def _hands_back(data: str) -> bool:
+    """Whether a compiled read's answer holds a mark only the executor may answer."""
+    return needs_fallback(data) or bool(denials(data)[1])
+
+
 def _raw_body(result: CompiledResult) -> bytes:
     """A compiled result's response body: its data JSON as PostgreSQL wrote it."""
     errors = b"" if result.errors_json is None else b',"errors":' + result.errors_json.encode()
@@ -302,6 +309,12 @@ class GraphQLApp(SpecView):
             if settings.compiled_reads
             else None
         )
+        #: mutations run without the executor where their payloads allow (decision 0169)
+        self.writes = (
+            WriteLane(self.compiler, self.compiler.compile_plan, settings.max_input_string_length)
+            if self.compiler is not None and settings.compiled_writes
+            else None
+        )
         self.persisted_queries = persisted_queries_from_settings(settings)
         self.max_batch_operations = settings.batch_max_operations
         #: repeated compiled POSTs answered without the view (decision 0133)
@@ -402,6 +415,17 @@ class GraphQLApp(SpecView):
                 for index, data in enumerate(request_data)
             ]
         if (
+            self.writes is not None
+            and isinstance(request_data, GraphQLRequestData)
+            and request_data.query is not None
+            and request_data.protocol == "http"
+            and request.method == "POST"
+            and self.writes.compiler.is_mutation(request_data.query, request_data.operation_name)
+        ):
+            written = await self._written(request_data, context)
+            if written is not None:
+                return written
+        elif (
             self.compiler is not None
             and isinstance(request_data, GraphQLRequestData)
             and request_data.query is not None
@@ -498,6 +522,40 @@ class GraphQLApp(SpecView):
             return None
         data, errors_json = answer
         return CompiledResult(data, statement.operation_name, errors_json, statement)
+
+    async def _written(
+        self, request_data: GraphQLRequestData, context: Context
+    ) -> CompiledResult | None:
+        """A mutation answered by the write lane (graph/compiled_writes.py), or None: the
+        executor answers — with `context.settled` when writes already ran, so that it does not
+        run them again."""
+        assert self.writes is not None and request_data.query is not None
+        try:
+            prepared = self.writes.prepare(
+                request_data.query,
+                request_data.operation_name,
+                request_data.variables,
+                context.principal,
+            )
+        except Exception:  # a planner bug must not cost the client its answer
+            log.exception("compiled_writes.failed")
+            return None
+        if prepared is None:
+            return None
+        name = prepared.plan.operation_name
+        with self.observer.operation(OperationReport(path="compiled", name=name)) as report:
+            report.type = "mutation"
+            async with operation_scope(context):
+                outcome = await self.writes.run(prepared, context, self._read_back, _hands_back)
+            report.discarded = isinstance(outcome, HandedOver)
+        if isinstance(outcome, HandedOver):
+            context.settled = outcome.settled
+            return None
+        return CompiledResult(outcome.data_json, name)
+
+    async def _read_back(self, prepared: PreparedRead) -> str:
+        """A mutation payload's compiled read, on the primary (it reads what was written)."""
+        return await self.database.fetch_json(prepared.text, prepared.params)
 
     async def _fetch(self, statement: Statement, *, quiet: bool) -> tuple[str, str | None] | None:
         """A compiled statement's data JSON and the response's `errors` JSON, or None: the
