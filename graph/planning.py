@@ -27,6 +27,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLIncludeDirective,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -34,13 +35,15 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLSkipDirective,
     GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     get_named_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 from strawberry.types.arguments import convert_arguments
 
 from agents.events import STEP_KIND
@@ -424,6 +427,10 @@ def _guard(definition: GraphQLField) -> Guard | None:
     return None
 
 
+#: the directives the planner applies (graphql-core's conditions of inclusion)
+_CONDITIONS = frozenset({GraphQLSkipDirective.name, GraphQLIncludeDirective.name})
+
+
 class Walk:
     """One planning pass over an operation."""
 
@@ -470,8 +477,8 @@ class Walk:
         if selection_set is None:
             raise NotCompilable("missing selection")
         for selection in selection_set.selections:
-            if selection.directives:
-                raise NotCompilable("directives")
+            if selection.directives and not self._included(selection):
+                continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
                 grouped.setdefault(key, []).append(selection)
@@ -486,6 +493,18 @@ class Walk:
                     raise NotCompilable("fragment")
                 if self._applies(fragment.type_condition.name.value, owner):
                     self._collect(fragment.selection_set, owner, grouped, visited | {name})
+
+    def _included(self, selection: SelectionNode) -> bool:
+        """`@skip` and `@include` as the executor applies them (`@skip` first); any other
+        directive is the executor's."""
+        for directive in selection.directives or ():
+            if directive.name.value not in _CONDITIONS:
+                raise NotCompilable(f"directive @{directive.name.value}")
+        skip = get_directive_values(GraphQLSkipDirective, selection, self.variables)
+        if skip and skip["if"]:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, selection, self.variables)
+        return not (include and not include["if"])
 
     def _applies(self, condition: str, owner: GraphQLObjectType) -> bool:
         if condition == owner.name:

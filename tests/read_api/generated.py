@@ -81,6 +81,8 @@ class DocumentGenerator:
         self.max_depth = max_depth
         self.variables: dict[str, Any] = {}
         self.seen: list[str] = []
+        #: `@skip`/`@include` decisions drawn apart, so the documents stay those of the seed
+        self.conditions = random.Random(rng.random())
 
     # --- documents ---
 
@@ -105,7 +107,7 @@ class DocumentGenerator:
         alias = f"a{self.rng.randrange(1000)}: " if self.rng.random() < 0.1 else ""
         args = self.arguments(definition)
         selection = self.selection(get_named_type(definition.type), depth + 1)
-        return f"{alias}{name}{args}{selection}"
+        return f"{alias}{name}{args}{self.condition()}{selection}"
 
     def selection(self, named: Any, depth: int) -> str:
         if isinstance(named, GraphQLScalarType | GraphQLEnumType):
@@ -119,7 +121,8 @@ class DocumentGenerator:
             if isinstance(named, GraphQLInterfaceType) and self.rng.random() < 0.5:
                 parts.append(self.fields_of(named, depth))
             for target in picked:
-                parts.append(f"... on {target.name} {{ {self.fields_of(target, depth)} }}")
+                fields = self.fields_of(target, depth)
+                parts.append(f"... on {target.name}{self.condition()} {{ {fields} }}")
             return "{ " + " ".join(parts) + " }"
         raise AssertionError(named)
 
@@ -136,6 +139,20 @@ class DocumentGenerator:
         if self.rng.random() < 0.1:
             parts.append("__typename")
         return " ".join(parts)
+
+    def condition(self) -> str:
+        """Now and then `@skip` or `@include`, its `if` a literal or a variable."""
+        draw = self.conditions
+        if draw.random() >= 0.08:
+            return ""
+        directive = draw.choice(["skip", "include"])
+        value = draw.random() < 0.5
+        if draw.random() < 0.5:
+            return f" @{directive}(if: {'true' if value else 'false'})"
+        variable = f"c{len(self.variables)}"
+        self.variables[variable] = value
+        self.definitions.append(f"${variable}: Boolean!")
+        return f" @{directive}(if: ${variable})"
 
     # --- arguments ---
 
