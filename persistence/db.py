@@ -228,6 +228,61 @@ class UnitConnection:
         self._bind = bind
         self._connection: AsyncConnection | None = None
         self._savepoint: AsyncTransaction | None = None
+        #: the checked-out connection's SQLAlchemy adapter and asyncpg connection (`driver`)
+        self._adapter: Any = None
+        self._driver: Any = None
+
+    async def driver(self) -> Any:
+        """The asyncpg connection under this unit's connection, its transaction begun as the
+        first SQLAlchemy statement would begin it (a read-write unit's BEGIN; nothing in
+        autocommit), for statements compiled once (`persistence.repositories.base.Prepared`,
+        decision 0171). None where SQLAlchemy must run every statement: bound to a test's
+        connection (savepoints), or statements traced (`after_cursor_execute` listeners)."""
+        if self._bind is not None:
+            return None
+        assert self._engine is not None
+        if self._engine.sync_engine.dispatch.after_cursor_execute:
+            return None
+        connection = await self.get()
+        if self._driver is None:
+            if not connection.in_transaction():
+                await connection.begin()  # SQLAlchemy's bookkeeping: COMMIT goes through it
+            pooled = await connection.get_raw_connection()
+            self._adapter, self._driver = pooled.dbapi_connection, pooled.driver_connection
+        adapter = self._adapter
+        if adapter._transaction is None and not adapter.autocommit:
+            await adapter._start_transaction()  # BEGIN, as the adapter's cursor sends it
+        return self._driver
+
+    def told(self, sql: str, values: Sequence[Any]) -> None:
+        """The engine's `before_cursor_execute` listeners (statement counters, metrics), told
+        of a statement run on the driver, as `Database.fetch_json` tells them."""
+        assert self._engine is not None
+        for listener in self._engine.sync_engine.dispatch.before_cursor_execute:
+            listener(None, None, sql, values, None, False)
+
+    async def translated(self, error: Exception, sql: str, values: Sequence[Any]) -> BaseException:
+        """The exception SQLAlchemy would have raised for this driver error (an
+        `IntegrityError` with asyncpg's error as its cause, …); the connection is invalidated
+        when the error means it is gone, as SQLAlchemy does."""
+        adapter, connection = self._adapter, self._connection
+        assert adapter is not None and connection is not None
+        dialect = connection.dialect
+        try:
+            adapter._handle_exception(error)
+        except Exception as dbapi_error:  # the adapter's translation (or `error` itself)
+            base = dialect.loaded_dbapi.Error
+            if not isinstance(dbapi_error, base):
+                return dbapi_error
+            gone = dialect.is_disconnect(dbapi_error, adapter, None)
+            if gone:
+                self._adapter = self._driver = None
+                await connection.invalidate(dbapi_error)
+            wrapped: BaseException = exc.DBAPIError.instance(
+                sql, tuple(values), dbapi_error, base, connection_invalidated=gone, dialect=dialect
+            )
+            return wrapped
+        return error
 
     async def get(self) -> AsyncConnection:
         if self._bind is not None:
@@ -255,6 +310,7 @@ class UnitConnection:
                 await savepoint.rollback()
             return
         connection, self._connection = self._connection, None
+        self._adapter = self._driver = None
         if connection is not None:
             try:
                 await connection.rollback()

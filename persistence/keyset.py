@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.errors import InvalidInput
 from domain.pagination import CursorValue, PageRequest, Slice
-from persistence.repositories.base import Repository
+from persistence.repositories.base import Prepared, Repository
 
 E = TypeVar("E")
 R = TypeVar("R")
@@ -121,6 +121,26 @@ class Listing(Generic[E]):
         return [*columns, self.id_column]
 
 
+#: each listing's rows by id, compiled once (decision 0171); None: a listing whose columns
+#: SQLAlchemy must convert (enums, arrays), read through SQLAlchemy
+_BY_IDS: dict[int, tuple[Listing[Any], Prepared | None]] = {}
+
+
+def _by_ids(listing: Listing[Any]) -> Prepared | None:
+    found = _BY_IDS.get(id(listing))
+    if found is None or found[0] is not listing:
+        statement = select(*listing.columns).select_from(listing.from_)
+        try:
+            prepared: Prepared | None = Prepared(
+                statement.where(listing.id_column == any_(bindparam("ids", type_=ARRAY(Integer))))
+            )
+        except TypeError:
+            prepared = None
+        found = (listing, prepared)
+        _BY_IDS[id(listing)] = found  # listings are module constants: a handful
+    return found[1]
+
+
 class ListingRepository(Repository, Generic[E, R]):
     """`get_many`, `page`, `count`, `page_for`/`count_for` (per-parent lists) over a Listing."""
 
@@ -140,8 +160,12 @@ class ListingRepository(Repository, Generic[E, R]):
         if not ids:
             return {}
         table = self.listing
-        statement = select(*table.columns).select_from(table.from_)
-        rows = await self._run.all(statement.where(any_of(table.id_column, ids)))
+        prepared = _by_ids(table)
+        if prepared is None:
+            statement = select(*table.columns).select_from(table.from_)
+            rows = await self._run.all(statement.where(any_of(table.id_column, ids)))
+        else:
+            rows = await self._run.prepared(prepared, ids=list(ids))
         key = str(table.id_column.key)
         return {getattr(row, key): table.to_entity(row) for row in rows}
 

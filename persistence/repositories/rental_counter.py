@@ -6,7 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +35,7 @@ from domain.rentals.counter import (
     ReturnFacts,
 )
 from persistence import models
-from persistence.repositories.base import Repository
+from persistence.repositories.base import Prepared, Repository
 
 _CUSTOMER = cast(Table, models.Customer.__table__)
 _STAFF = cast(Table, models.Staff.__table__)
@@ -48,7 +60,7 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     return None
 
 
-def _rental(row: Row[Any]) -> RentalRecord:
+def _rental(row: Any) -> RentalRecord:
     return RentalRecord(
         rental_id=row.rental_id,
         rented_at=row.rental_date,
@@ -108,30 +120,12 @@ class SqlDirectory(Repository):
     async def counter_parties(
         self, *, store_id: int, customer_id: int, staff_id: int | None, counter_staff: bool
     ) -> CounterParties:
-        # one row: the customer (left-joined to a constant row, so that a missing customer
-        # still gives a row) and scalar subqueries, each the statement of a single look-up
-        one = select(literal(1).label("one")).subquery("one")
-        columns: list[Any] = [
-            exists().where(_STORE.c.store_id == store_id).label("store_exists"),
-            _CUSTOMER.c.customer_id,
-            _CUSTOMER.c.store_id,
-            _CUSTOMER.c.activebool,
-        ]
+        statement = _PARTIES[(staff_id is not None, counter_staff)]
+        params: dict[str, Any] = {"store_id": store_id, "customer_id": customer_id}
         if staff_id is not None:
-            columns.append(
-                select(_STAFF.c.store_id)
-                .where(_STAFF.c.staff_id == staff_id)
-                .scalar_subquery()
-                .label("staff_store")
-            )
-        if counter_staff:
-            columns.append(_counter_staff(store_id).scalar_subquery().label("counter_staff"))
-        row = await self._run.one_or_none(
-            select(*columns).select_from(
-                one.outerjoin(_CUSTOMER, _CUSTOMER.c.customer_id == customer_id)
-            )
-        )
-        assert row is not None
+            params["staff_id"] = staff_id
+        rows = await self._run.prepared(statement, **params)
+        row = rows[0]
         mapping = row._mapping
         found = row.customer_id is not None
         return CounterParties(
@@ -147,7 +141,7 @@ class SqlDirectory(Repository):
         return bool(await self._run.scalar(select(exists().where(_FILM.c.film_id == film_id))))
 
 
-def _counter_staff(store_id: int) -> Any:
+def _counter_staff(store_id: int | ColumnElement[int]) -> Any:
     """The store's manager when they work there, else its staff member with the lowest id."""
     manager = (
         select(_STORE.c.manager_staff_id).where(_STORE.c.store_id == store_id).scalar_subquery()
@@ -158,6 +152,41 @@ def _counter_staff(store_id: int) -> Any:
         .order_by((_STAFF.c.staff_id == manager).desc(), _STAFF.c.staff_id)
         .limit(1)
     )
+
+
+def _parties(staff: bool, counter: bool) -> Prepared:
+    """One row: the customer (left-joined to a constant row, so that a missing customer still
+    gives a row) and scalar subqueries, each the statement of a single look-up: whether the
+    store exists, the named staff member's store (`staff`), the store's counter staff
+    (`counter`)."""
+    one = select(literal(1).label("one")).subquery("one")
+    store_id = bindparam("store_id", type_=Integer)
+    columns: list[Any] = [
+        exists().where(_STORE.c.store_id == store_id).label("store_exists"),
+        _CUSTOMER.c.customer_id,
+        _CUSTOMER.c.store_id,
+        _CUSTOMER.c.activebool,
+    ]
+    if staff:
+        columns.append(
+            select(_STAFF.c.store_id)
+            .where(_STAFF.c.staff_id == bindparam("staff_id", type_=Integer))
+            .scalar_subquery()
+            .label("staff_store")
+        )
+    if counter:
+        columns.append(_counter_staff(store_id).scalar_subquery().label("counter_staff"))
+    customer = bindparam("customer_id", type_=Integer)
+    return Prepared(
+        select(*columns).select_from(one.outerjoin(_CUSTOMER, _CUSTOMER.c.customer_id == customer))
+    )
+
+
+_PARTIES = {
+    (staff, counter): _parties(staff, counter)
+    for staff in (False, True)
+    for counter in (False, True)
+}
 
 
 def _open_rental_of_copy() -> Any:
@@ -197,13 +226,10 @@ class SqlRentalRepository(Repository):
         # lock: a rental committed meanwhile is not seen here, and the insert's unique index
         # refuses it instead (`add`). A return committed meanwhile makes this answer "rented
         # out", which was true when the statement began.
-        row = await self._run.one_or_none(
-            select(*_COPY_COLUMNS, _open_rental_of_copy().label("rented_out"))
-            .where(_INVENTORY.c.inventory_id == inventory_id)
-            .with_for_update(of=_INVENTORY)
-        )
-        if row is None:
+        rows = await self._run.prepared(_LOCK_COPY, inventory_id=inventory_id)
+        if not rows:
             return None
+        row = rows[0]
         return LockedCopy(Copy(row.inventory_id, row.film_id, row.store_id), row.rented_out)
 
     async def _has_open_rental(self, inventory_id: int) -> bool:
@@ -220,58 +246,31 @@ class SqlRentalRepository(Repository):
     async def add(
         self, *, customer_id: int, inventory_id: int, staff_id: int, rented_at: dt.datetime
     ) -> RentalRecord:
-        statement = (
-            insert(_RENTAL)
-            .values(
-                rental_date=rented_at,
-                inventory_id=inventory_id,
-                customer_id=customer_id,
-                staff_id=staff_id,
-            )
-            .returning(*_RENTAL_COLUMNS)
-        )
         try:
-            row = await self._run.one_or_none(statement)
+            rows = await self._run.prepared(
+                _ADD_RENTAL,
+                p_rented_at=rented_at,
+                p_inventory_id=inventory_id,
+                p_customer_id=customer_id,
+                p_staff_id=staff_id,
+            )
         except IntegrityError as exc:
             if violated_constraint(exc) == OPEN_RENTAL_INDEX:
                 raise NotInStock(
                     f"Copy {inventory_id} is rented out.", field="input.inventoryId"
                 ) from None
             raise
-        assert row is not None
-        return _rental(row)
+        return _rental(rows[0])
 
     async def get(self, rental_id: int) -> RentalRecord | None:
-        row = await self._run.one_or_none(
-            select(*_RENTAL_COLUMNS).where(_RENTAL.c.rental_id == rental_id)
-        )
-        return None if row is None else _rental(row)
+        rows = await self._run.prepared(_GET_RENTAL, rental_id=rental_id)
+        return _rental(rows[0]) if rows else None
 
     async def lock_for_return(self, rental_id: int) -> ReturnFacts | None:
-        paid = (
-            select(func.coalesce(func.sum(_PAYMENT.c.amount), Decimal("0.00")))
-            .where(_PAYMENT.c.rental_id == _RENTAL.c.rental_id)
-            .scalar_subquery()
-        )
-        row = await self._run.one_or_none(
-            select(
-                *_RENTAL_COLUMNS,
-                _INVENTORY.c.film_id,
-                _INVENTORY.c.store_id,
-                _FILM.c.rental_rate,
-                _FILM.c.rental_duration,
-                _FILM.c.replacement_cost,
-                paid.label("paid"),
-            )
-            .select_from(_RENTAL)
-            .join(_INVENTORY, _INVENTORY.c.inventory_id == _RENTAL.c.inventory_id)
-            .join(_FILM, _FILM.c.film_id == _INVENTORY.c.film_id)
-            .where(_RENTAL.c.rental_id == rental_id)
-            # rental first, then its copy: the order the separate statements locked them in
-            .with_for_update(of=[_RENTAL, _INVENTORY])
-        )
-        if row is None:
+        rows = await self._run.prepared(_LOCK_FOR_RETURN, rental_id=rental_id)
+        if not rows:
             return None
+        row = rows[0]
         return ReturnFacts(
             rental=_rental(row),
             copy=Copy(row.inventory_id, row.film_id, row.store_id),
@@ -280,14 +279,10 @@ class SqlRentalRepository(Repository):
         )
 
     async def mark_returned(self, rental_id: int, returned_at: dt.datetime) -> RentalRecord:
-        row = await self._run.one_or_none(
-            update(_RENTAL)
-            .where(_RENTAL.c.rental_id == rental_id)
-            .values(return_date=returned_at)
-            .returning(*_RENTAL_COLUMNS)
+        rows = await self._run.prepared(
+            _MARK_RETURNED, p_rental_id=rental_id, p_returned_at=returned_at
         )
-        assert row is not None
-        return _rental(row)
+        return _rental(rows[0])
 
     async def latest_of_customer(self, customer_id: int) -> int | None:
         rental_id: int | None = await self._run.scalar(
@@ -297,6 +292,61 @@ class SqlRentalRepository(Repository):
             .limit(1)
         )
         return rental_id
+
+
+def _lock_for_return() -> Prepared:
+    """The rental and its copy locked (rental first, then its copy: the order the separate
+    statements locked them in), with the film's terms and the payments made for the rental."""
+    rental_id = _RENTAL.c.rental_id
+    paid = (
+        select(func.coalesce(func.sum(_PAYMENT.c.amount), Decimal("0.00")))
+        .where(_PAYMENT.c.rental_id == rental_id)
+        .scalar_subquery()
+    )
+    return Prepared(
+        select(
+            *_RENTAL_COLUMNS,
+            _INVENTORY.c.film_id,
+            _INVENTORY.c.store_id,
+            _FILM.c.rental_rate,
+            _FILM.c.rental_duration,
+            _FILM.c.replacement_cost,
+            paid.label("paid"),
+        )
+        .select_from(_RENTAL)
+        .join(_INVENTORY, _INVENTORY.c.inventory_id == _RENTAL.c.inventory_id)
+        .join(_FILM, _FILM.c.film_id == _INVENTORY.c.film_id)
+        .where(rental_id == bindparam("rental_id", type_=Integer))
+        .with_for_update(of=[_RENTAL, _INVENTORY])
+    )
+
+
+# The counter's statements, compiled once (decision 0171).
+_LOCK_COPY = Prepared(
+    select(*_COPY_COLUMNS, _open_rental_of_copy().label("rented_out"))
+    .where(_INVENTORY.c.inventory_id == bindparam("inventory_id", type_=Integer))
+    .with_for_update(of=_INVENTORY)
+)
+_ADD_RENTAL = Prepared(
+    insert(_RENTAL)
+    .values(
+        rental_date=bindparam("p_rented_at"),
+        inventory_id=bindparam("p_inventory_id"),
+        customer_id=bindparam("p_customer_id"),
+        staff_id=bindparam("p_staff_id"),
+    )
+    .returning(*_RENTAL_COLUMNS)
+)
+_GET_RENTAL = Prepared(
+    select(*_RENTAL_COLUMNS).where(_RENTAL.c.rental_id == bindparam("rental_id", type_=Integer))
+)
+_LOCK_FOR_RETURN = _lock_for_return()
+_MARK_RETURNED = Prepared(
+    update(_RENTAL)
+    .where(_RENTAL.c.rental_id == bindparam("p_rental_id", type_=Integer))
+    .values(return_date=bindparam("p_returned_at"))
+    .returning(*_RENTAL_COLUMNS)
+)
 
 
 _PAYMENT_COLUMNS = (

@@ -1,0 +1,133 @@
+"""Statements compiled once and run on the unit's asyncpg connection (decision 0171): the same
+rows as through SQLAlchemy, inside the unit's transaction (locks held, nothing kept without a
+commit), errors as SQLAlchemy raises them, a lost connection reported as unavailable and
+replaced, every statement counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from domain.errors import NotInStock
+from persistence.db import Database, StatementCounter, create_engine, is_unavailable
+from persistence.unit_of_work import SqlAlchemyUnitOfWork
+from tests.conftest import pagila_database
+
+
+@pytest.fixture(scope="module")
+async def url(server_url: str) -> AsyncIterator[str]:
+    async with pagila_database(server_url, "pagila_prepared") as found:
+        yield found
+
+
+@pytest.fixture
+async def db(url: str) -> AsyncIterator[Database]:
+    database = Database(create_engine(url, pool_size=2, max_overflow=0))
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def _free_copy(sql: asyncpg.Connection) -> tuple[int, int, int]:
+    """(copy in stock, an active customer, a staff member) of one store."""
+    row = await sql.fetchrow(
+        "SELECT i.inventory_id, (SELECT min(customer_id) FROM customer c WHERE c.activebool), "
+        "(SELECT min(staff_id) FROM staff) FROM inventory i WHERE NOT EXISTS (SELECT 1 FROM "
+        "rental r WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL) "
+        "ORDER BY random() LIMIT 1"
+    )
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+async def test_rows_equal_sqlalchemys(db: Database, url: str) -> None:
+    """The counter's and the listings' statements read the same rows on the driver as through
+    SQLAlchemy (a unit bound to a connection runs every statement through it)."""
+    sql = await asyncpg.connect(url)
+    try:
+        ids = [
+            r[0] for r in await sql.fetch("SELECT rental_id FROM rental ORDER BY random() LIMIT 5")
+        ]
+    finally:
+        await sql.close()
+    async with SqlAlchemyUnitOfWork(db, read_only=True) as uow:
+        driven = [await uow.rental_writes.get(i) for i in ids]
+        facts = await uow.rentals.get_many(ids)
+        payments = await uow.payments.get_many(list(range(1, 40)))
+    async with db.engine.connect() as connection:
+        bound = Database(db.engine, bind=connection)
+        async with SqlAlchemyUnitOfWork(bound, read_only=True) as uow:
+            assert uow._runner is not None
+            assert await uow._runner.connection.driver() is None  # the SQLAlchemy path
+            assert [await uow.rental_writes.get(i) for i in ids] == driven
+            assert await uow.rentals.get_many(ids) == facts
+            assert await uow.payments.get_many(list(range(1, 40))) == payments
+    assert all(r is not None for r in driven) and len(facts) == 5
+
+
+async def test_writes_are_the_units_transaction(db: Database, url: str) -> None:
+    """BEGIN is sent before the first statement: a locked copy stays locked until the unit
+    ends, a row written without a commit is gone, a committed one stays."""
+    sql = await asyncpg.connect(url)
+    try:
+        copy, customer, staff = await _free_copy(sql)
+        count = "SELECT count(*) FROM rental WHERE inventory_id = $1"
+        before = await sql.fetchval(count, copy)
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            locked = await uow.rental_writes.lock_copy_for_rent(copy)
+            assert locked is not None and not locked.rented_out
+            with pytest.raises(asyncpg.LockNotAvailableError):
+                await sql.execute(
+                    "SELECT 1 FROM inventory WHERE inventory_id = $1 FOR UPDATE NOWAIT", copy
+                )
+            await uow.rental_writes.add(
+                customer_id=customer, inventory_id=copy, staff_id=staff, rented_at=_now()
+            )
+        assert await sql.fetchval(count, copy) == before  # not committed: rolled back
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            added = await uow.rental_writes.add(
+                customer_id=customer, inventory_id=copy, staff_id=staff, rented_at=_now()
+            )
+            await uow.commit()
+        assert await sql.fetchval(count, copy) == before + 1
+        # a second open rental of the copy: the unique index's violation, translated as
+        # SQLAlchemy translates it, is the repository's NOT_IN_STOCK
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            with pytest.raises(NotInStock):
+                await uow.rental_writes.add(
+                    customer_id=customer, inventory_id=copy, staff_id=staff, rented_at=_now()
+                )
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            returned = await uow.rental_writes.mark_returned(added.rental_id, _now())
+            await uow.commit()
+        assert returned.returned_at is not None
+    finally:
+        await sql.close()
+
+
+async def test_a_lost_connection_is_unavailable_and_replaced(db: Database, url: str) -> None:
+    sql = await asyncpg.connect(url)
+    try:
+        async with SqlAlchemyUnitOfWork(db, read_only=True) as uow:
+            assert await uow.rental_writes.get(1) is not None
+            assert uow._runner is not None
+            driver = await uow._runner.connection.driver()
+            pid = await driver.fetchval("SELECT pg_backend_pid()")
+            assert await sql.fetchval("SELECT pg_terminate_backend($1)", pid)
+            with pytest.raises(Exception) as failed:
+                await uow.rental_writes.get(1)
+            assert is_unavailable(failed.value)
+        with StatementCounter(db.engine) as counter:
+            async with SqlAlchemyUnitOfWork(db, read_only=True) as uow:
+                assert await uow.rental_writes.get(1) is not None
+        assert len(counter.statements) == 1  # counted, on a fresh connection
+    finally:
+        await sql.close()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
