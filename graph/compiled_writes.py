@@ -56,6 +56,7 @@ from domain.read_plan import Lookup, NotCompilable, ObjectPlan, PreparedRead, Re
 from graph.compiled import Compiler, PlanCompiler
 from graph.context import Context, Settled
 from graph.inputs import input_string_error
+from graph.limits import PAGE_ARGUMENTS
 from graph.planning import Walk, strawberry_field
 
 log = get_logger(__name__)
@@ -162,8 +163,8 @@ class WriteLane:
         self.plans: OrderedDict[tuple[str, str | None, str, Principal], WritePlan | None] = (
             OrderedDict()
         )
-        #: variables read below the root fields' arguments, per (document, operation name)
-        self._payload_variables: dict[tuple[str, str | None], frozenset[str]] = {}
+        #: per (document, operation name): `_document_facts`
+        self._facts: dict[tuple[str, str | None], tuple[frozenset[str], bool]] = {}
         #: operations answered here, and handed to the executor settled (tests, measurements)
         self.answered = 0
         self.handed_over = 0
@@ -182,30 +183,14 @@ class WriteLane:
         document = self.compiler.document(query, operation_name)
         if document is None or document.operation.operation is not OperationType.MUTATION:
             return None
-        if not self.compiler.affordable(document, operation_name, variables):
-            return None
+        read, literals_ok = self._document_facts(query, operation_name, document)
+        if not literals_ok or input_string_error(None, variables, self.max_input_string_length):
+            return None  # the normal path refuses it
         coerced = get_variable_values(
             self.schema, document.operation.variable_definitions or (), dict(variables or {})
         )
         if isinstance(coerced, list):
             return None
-        if input_string_error(document.document, variables, self.max_input_string_length):
-            return None
-        plan = self._remembered(query, operation_name, document, variables, coerced, principal)
-        return None if plan is None else PreparedWrite(plan, document, coerced)
-
-    def _remembered(  # noqa: PLR0917 (the request's parts)
-        self,
-        query: str,
-        operation_name: str | None,
-        document: Any,
-        variables: Mapping[str, Any] | None,
-        coerced: VariableValues,
-        principal: Principal,
-    ) -> WritePlan | None:
-        """The operation's plan for this caller, planned once per value of the variables its
-        payloads read (usually none)."""
-        read = self._read_variables(query, operation_name, document)
         try:
             payload_values = json.dumps(
                 {n: v for n, v in (variables or {}).items() if n in read}, sort_keys=True
@@ -215,19 +200,26 @@ class WriteLane:
         key = (query, operation_name, payload_values, principal)
         if key in self.plans:
             self.plans.move_to_end(key)
-            return self.plans[key]
-        plan = self._plan(document, coerced, principal)
-        self.plans[key] = plan
-        if len(self.plans) > self.maxsize:
-            self.plans.popitem(last=False)
-        return plan
+            plan = self.plans[key]
+        else:
+            plan = None
+            # the cost check and the plan depend on these variables alone (`_document_facts`)
+            if self.compiler.affordable(document, operation_name, variables):
+                plan = self._plan(document, coerced, principal)
+            self.plans[key] = plan
+            if len(self.plans) > self.maxsize:
+                self.plans.popitem(last=False)
+        return None if plan is None else PreparedWrite(plan, document, coerced)
 
-    def _read_variables(
+    def _document_facts(
         self, query: str, operation_name: str | None, document: Any
-    ) -> frozenset[str]:
-        """The variables the payloads' selections use (their fields' arguments)."""
+    ) -> tuple[frozenset[str], bool]:
+        """Per document: the variables its plan and cost may depend on — those its payloads'
+        selections use (their fields' page sizes, arguments, `@skip`/`@include`); every
+        variable when a root field itself takes a page size — and whether its string
+        literals pass the input checks (variables are checked per request)."""
         key = (query, operation_name)
-        found = self._payload_variables.get(key)
+        found = self._facts.get(key)
         if found is None:
             names: set[str] = set()
 
@@ -240,10 +232,18 @@ class WriteLane:
                     visit(selection.selection_set, Uses())
             for fragment in document.fragments.values():
                 visit(fragment.selection_set, Uses())
-            found = frozenset(names)
-            if len(self._payload_variables) >= self.maxsize:
-                self._payload_variables.clear()
-            self._payload_variables[key] = found
+            mutation = self.schema.mutation_type
+            if mutation is None or any(
+                f.args.keys() & PAGE_ARGUMENTS for f in mutation.fields.values()
+            ):
+                names.update(
+                    d.variable.name.value for d in document.operation.variable_definitions or ()
+                )
+            literals = input_string_error(document.document, None, self.max_input_string_length)
+            found = (frozenset(names), literals is None)
+            if len(self._facts) >= self.maxsize:
+                self._facts.clear()
+            self._facts[key] = found
         return found
 
     def _plan(

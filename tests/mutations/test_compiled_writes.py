@@ -427,3 +427,40 @@ async def test_a_resolver_that_raises_is_reported_by_the_executor_and_runs_once(
 
     assert "Internal server error" in masked(mine)
     assert masked(mine) == masked(theirs)
+
+
+@pytest.mark.parametrize("where", ["literal", "variable"])
+async def test_a_refused_input_string_is_the_normal_paths_refusal(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, str, str], where: str
+) -> None:
+    """Input strings are checked before anything runs: a NUL in a literal (checked once per
+    document) or in a variable (per request) is the normal path's INVALID_INPUT, nothing
+    rented, and the lane neither answers nor hands anything over."""
+    lane, plain, lane_url, _ = apps
+    slots = await _slots(lane_url)
+    key = "a\u0000b"
+    if where == "literal":
+        query = (
+            "mutation($c: Int!, $s: Int!, $i: Int!) { rentFilm(input: {customerId: $c, "
+            f"storeId: $s, inventoryId: $i, idempotencyKey: {json.dumps(key)}}}) "
+            "{ errors { code } rental { rentalId } } }"
+        )
+        variables: dict[str, Any] = {}
+    else:
+        query = (
+            "mutation($c: Int!, $s: Int!, $i: Int!, $k: String) { rentFilm(input: "
+            "{customerId: $c, storeId: $s, inventoryId: $i, idempotencyKey: $k}) "
+            "{ errors { code } rental { rentalId } } }"
+        )
+        variables = {"k": key}
+    variables |= {"c": slots["own"][0], "s": slots["home"], "i": slots["copies"][0]}
+    view = _view(lane)
+    assert view.writes is not None
+    counts = (view.writes.answered, view.writes.handed_over)
+    before = await _books(lane_url)
+    mine = await _post(lane, query, variables, slots["staff"][0])
+    assert mine == await _post(plain, query, variables, slots["staff"][0])
+    assert mine.get("data") is None
+    assert mine["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert (view.writes.answered, view.writes.handed_over) == counts
+    assert await _books(lane_url) == before
