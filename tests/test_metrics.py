@@ -57,9 +57,10 @@ async def post(http: httpx.AsyncClient, query: str) -> dict[str, object]:
 
 
 COMPILED = "query Catalogue { films(first: 2) { nodes { title } } }"
-# a directive keeps it on the executor (the compiled path takes no directives)
+# introspection keeps it on the executor (the compiled path reads the data only)
 EXECUTOR = (
-    "query OneFilm { film(filmId: 1) { title @include(if: true) actors { nodes { firstName } } } }"
+    "query OneFilm { film(filmId: 1) { title actors { nodes { firstName } } } "
+    "__schema { queryType { name } } }"
 )
 
 

@@ -30,6 +30,17 @@ Q2 = """{ films(first: 20) { nodes { title
 
 #: (document, variables): each must be compiled, and answered exactly as the normal path does.
 COMPILED: list[tuple[str, dict[str, Any] | None]] = [
+    # `@skip`/`@include` on fields, inline fragments and fragment spreads (decision 0170)
+    *(
+        (
+            "query($a: Boolean!, $b: Boolean!) { films(first: 3) { nodes { title @include(if: $a) "
+            "filmId @skip(if: $b) ... on Film @skip(if: true) { length } "
+            "...Rate @include(if: $b) } } } fragment Rate on Film { rentalRate }",
+            {"a": a, "b": b},
+        )
+        for a in (True, False)
+        for b in (True, False)
+    ),
     (Q1, None),
     (Q2, None),
     ("{ films { nodes { " + FILM_FIELDS + " } } }", None),
@@ -412,7 +423,8 @@ async def test_non_ascii_title_in_a_cursor_falls_back_to_the_normal_path(
 #: Documents outside the subset (or refused): the compiled app answers exactly as the normal
 #: one, through the normal executor.
 FALLBACK: list[tuple[str, dict[str, Any] | None]] = [
-    ("{ films(first: 2) { nodes { title @include(if: true) } } }", None),  # directives
+    # introspection beside a read (`@skip`/`@include` compile since decision 0170)
+    ("{ films(first: 2) { nodes { title } } __schema { queryType { name } } }", None),
     (  # relevance is a float: its cursor would print differently
         '{ films(first: 2, filter: { fulltext: "drama" }) { edges { cursor } } }',
         None,
