@@ -42,7 +42,7 @@ from domain.read_plan import PreparedRead
 from domain.units import UnitOfWorkFactory
 from graph.compiled import Compiler, Statement
 from graph.compiled_writes import HandedOver, WriteLane
-from graph.context import Context, operation_scope
+from graph.context import Context, Settled, operation_scope
 from graph.errors import SERVICE_UNAVAILABLE
 from graph.observability import OperationReport
 from graph.rate_limits import LimitKind
@@ -50,7 +50,7 @@ from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
 from pagila_graph.events import LocalEventHub, event_hub
-from pagila_graph.fast_path import FastEntry, FastKey, FastLane, FastPathMemo
+from pagila_graph.fast_path import SETTLED, WRITTEN, FastEntry, FastKey, FastLane, FastPathMemo
 from pagila_graph.files import FileEndpoints
 from pagila_graph.heap import tuned_collector
 from pagila_graph.hosts import TrustedHosts
@@ -416,13 +416,14 @@ class GraphQLApp(SpecView):
             ]
         if (
             self.writes is not None
+            and context.settled is None
             and isinstance(request_data, GraphQLRequestData)
             and request_data.query is not None
             and request_data.protocol == "http"
             and request.method == "POST"
             and self.writes.compiler.is_mutation(request_data.query, request_data.operation_name)
         ):
-            written = await self._written(request_data, context)
+            written = await self._written(request, request_data, context)
             if written is not None:
                 return written
         elif (
@@ -524,19 +525,37 @@ class GraphQLApp(SpecView):
         return CompiledResult(data, statement.operation_name, errors_json, statement)
 
     async def _written(
-        self, request_data: GraphQLRequestData, context: Context
+        self, request: Request, request_data: GraphQLRequestData, context: Context
     ) -> CompiledResult | None:
         """A mutation answered by the write lane (graph/compiled_writes.py), or None: the
         executor answers — with `context.settled` when writes already ran, so that it does not
-        run them again."""
-        assert self.writes is not None and request_data.query is not None
-        try:
-            prepared = self.writes.prepare(
+        run them again. A plain POST's answer is marked for `FastLane` (decision 0172)."""
+        assert request_data.query is not None
+        outcome = await self._write(
+            request_data.query, request_data.operation_name, request_data.variables, context
+        )
+        if isinstance(outcome, Settled):
+            context.settled = outcome
+            return None
+        if outcome is not None and self._plain_post(request, request_data, context):
+            request.scope.setdefault("state", {})[WRITTEN] = (
                 request_data.query,
                 request_data.operation_name,
-                request_data.variables,
-                context.principal,
             )
+        return outcome
+
+    async def _write(
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        context: Context,
+    ) -> CompiledResult | Settled | None:
+        """The write lane's answer, the writes it ran for the executor to answer (`Settled`),
+        or None: nothing ran, the executor serves the request."""
+        assert self.writes is not None
+        try:
+            prepared = self.writes.prepare(query, operation_name, variables, context.principal)
         except Exception:  # a planner bug must not cost the client its answer
             log.exception("compiled_writes.failed")
             return None
@@ -549,9 +568,27 @@ class GraphQLApp(SpecView):
                 outcome = await self.writes.run(prepared, context, self._read_back, _hands_back)
             report.discarded = isinstance(outcome, HandedOver)
         if isinstance(outcome, HandedOver):
-            context.settled = outcome.settled
-            return None
+            return outcome.settled
         return CompiledResult(outcome.data_json, name)
+
+    async def written_body(
+        self,
+        scope: Scope,
+        key: FastKey,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> bytes | Settled | None:
+        """FastLane's answer to a mutation whose document the write lane answered for this
+        caller before (decision 0172): the body, the writes that ran for the executor to
+        answer, or None (nothing ran: the view serves the request)."""
+        if self.writes is None or not self.writes.compiler.is_mutation(query, operation_name):
+            return None
+        context = self._context(Request(scope), None, key[1])
+        outcome = await self._write(query, operation_name, variables, context)
+        if outcome is None or isinstance(outcome, Settled):
+            return outcome
+        return _raw_body(outcome)
 
     async def _read_back(self, prepared: PreparedRead) -> str:
         """A mutation payload's compiled read, on the primary (it reads what was written)."""
@@ -593,12 +630,10 @@ class GraphQLApp(SpecView):
         batch's operation, not a persisted query (its extension stores or resolves a hash)."""
         key: FastKey | None = getattr(request.state, "fast_path_key", None)
         if (
-            self.fast_path is None
+            statement is None
             or key is None
-            or statement is None
-            or request_data.extensions
-            or getattr(request.state, "graphql_batch", False)
-            or key[1] != context.principal
+            or self.fast_path is None
+            or not self._plain_post(request, request_data, context)
         ):
             return
         self.fast_path.put(
@@ -610,6 +645,20 @@ class GraphQLApp(SpecView):
                 if request_data.query is not None
                 else None,
             ),
+        )
+
+    def _plain_post(
+        self, request: Request, request_data: GraphQLRequestData, context: Context
+    ) -> bool:
+        """A single-operation POST `FastLane` may answer next time: its key known, not a
+        batch's operation, not a persisted query (its extension stores or resolves a hash)."""
+        key: FastKey | None = getattr(request.state, "fast_path_key", None)
+        return not (
+            self.fast_path is None
+            or key is None
+            or request_data.extensions
+            or getattr(request.state, "graphql_batch", False)
+            or key[1] != context.principal
         )
 
     async def fast_response(self, request: Request) -> Response | None:  # SpecView's hook
@@ -735,6 +784,17 @@ class GraphQLApp(SpecView):
                 principal = ANONYMOUS  # its credential comes with connection_init
             else:
                 raise CredentialRejected(exc) from exc
+        context = self._context(request, response, principal)
+        if isinstance(request, Request):  # writes FastLane ran (decision 0172)
+            context.settled = request.scope.get("state", {}).get(SETTLED)
+        return context
+
+    def _context(
+        self,
+        request: Request | WebSocket,
+        response: Response | WebSocket | None,
+        principal: Principal,
+    ) -> Context:
         return Context(
             request=request,
             response=response,

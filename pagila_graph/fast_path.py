@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.auth import Principal
 from domain.errors import Unauthenticated
 from graph.compiled import Statement
+from graph.context import Settled
 from pagila_graph.http_protocol import APPLICATION_JSON, media_type_of
 
 #: bodies larger than this are not remembered (the memo keeps its keys' bytes)
@@ -35,6 +36,12 @@ FastKey = tuple[bytes, Principal, str | None]
 #: (query, operation name, caller, Accept header): a document compiled for a caller
 DocumentKey = tuple[str, str | None, Principal, str | None]
 
+
+#: `scope["state"]` keys: the view marks a request its write lane answered (the document's
+#: (query, operation name)), and the lane hands the view an operation whose writes it ran
+#: (`Settled`, decision 0172)
+WRITTEN = "pagila.written_document"
+SETTLED = "pagila.settled"
 
 #: a response's status and headers, as the layers below the lane wrote them; the
 #: `content-length` value is left out (the index where it goes is kept)
@@ -77,6 +84,10 @@ class FastPathMemo:
         self.heads: OrderedDict[DocumentKey, Head] = OrderedDict()
         #: requests `FastLane` answered from a remembered document with new variables
         self.document_answers = 0
+        #: the head of a mutation the write lane answered, per document and caller (0172)
+        self.write_heads: OrderedDict[DocumentKey, Head] = OrderedDict()
+        #: mutations `FastLane` answered through the write lane
+        self.write_answers = 0
 
     def head_for(self, key: DocumentKey) -> Head | None:
         head = self.heads.get(key)
@@ -86,6 +97,15 @@ class FastPathMemo:
 
     def put_head(self, key: DocumentKey, head: Head) -> None:
         _bounded_put(self.heads, key, head, self.max_entries)
+
+    def write_head_for(self, key: DocumentKey) -> Head | None:
+        head = self.write_heads.get(key)
+        if head is not None:
+            self.write_heads.move_to_end(key)
+        return head
+
+    def put_write_head(self, key: DocumentKey, head: Head) -> None:
+        _bounded_put(self.write_heads, key, head, self.max_entries)
 
     @staticmethod
     def key(body: bytes, principal: Principal, accept: str | None) -> FastKey | None:
@@ -123,6 +143,15 @@ class LaneView(Protocol):
     def document_body(
         self, key: FastKey, query: str, operation_name: str | None, variables: dict[str, Any] | None
     ) -> Awaitable[bytes | None]: ...
+
+    def written_body(
+        self,
+        scope: Scope,
+        key: FastKey,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> Awaitable[bytes | Settled | None]: ...
 
 
 class FastLane:
@@ -190,11 +219,12 @@ class FastLane:
                 memo.lane_answers += 1
                 await _send(send, entry.head, answer)
                 return
-        elif entry is None and await self._document(key, send):
+        elif entry is None and await self._document(scope, key, send):
             return
-        await self.app(scope, replay, _recording(send, memo, key))
+        state = scope.setdefault("state", {})
+        await self.app(scope, replay, _recording(send, memo, key, state))
 
-    async def _document(self, key: FastKey, send: Send) -> bool:
+    async def _document(self, scope: Scope, key: FastKey, send: Send) -> bool:
         """A new body of a document the view answered compiled for this caller (decision
         0166): compiled with its variables and answered with that answer's head — a compiled
         answer's status and headers depend on the `Accept` header alone (200: it always has
@@ -205,9 +235,10 @@ class FastLane:
         if plain is None:
             return False
         query, operation_name, variables = plain
-        head = memo.head_for((query, operation_name, key[1], key[2]))
+        document = (query, operation_name, key[1], key[2])
+        head = memo.head_for(document)
         if head is None:
-            return False
+            return await self._written(scope, key, document, variables, send)
         answer = await self.view.document_body(key, query, operation_name, variables)
         if answer is None:
             return False
@@ -216,6 +247,35 @@ class FastLane:
             remembered.head = head
         memo.document_answers += 1
         await _send(send, head, answer)
+        return True
+
+    async def _written(
+        self,
+        scope: Scope,
+        key: FastKey,
+        document: DocumentKey,
+        variables: dict[str, Any] | None,
+        send: Send,
+    ) -> bool:
+        """A mutation whose document the view's write lane answered for this caller and
+        `Accept` (decision 0172): run through the write lane and answered with that answer's
+        head (the lane's answers are all 200 with `data`, no `errors`). An operation the lane
+        handed over after its writes ran goes down the normal path with them settled
+        (`SETTLED`): the view's executor answers without running them again. Whether it was
+        answered here."""
+        memo = self.view.fast_path
+        assert memo is not None
+        head = memo.write_head_for(document)
+        if head is None:
+            return False
+        outcome = await self.view.written_body(scope, key, document[0], document[1], variables)
+        if outcome is None:
+            return False
+        if isinstance(outcome, Settled):
+            scope.setdefault("state", {})[SETTLED] = outcome
+            return False
+        memo.write_answers += 1
+        await _send(send, head, outcome)
         return True
 
 
@@ -273,8 +333,9 @@ def _replaying(read: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-def _recording(send: Send, memo: FastPathMemo, key: FastKey) -> Send:
-    """`send`, keeping the head of a response whose request the view has just remembered."""
+def _recording(send: Send, memo: FastPathMemo, key: FastKey, state: dict[str, Any]) -> Send:
+    """`send`, keeping the head of a response whose request the view has just remembered, or
+    whose mutation its write lane answered (`WRITTEN` in the request's state)."""
 
     async def recording(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -283,6 +344,11 @@ def _recording(send: Send, memo: FastPathMemo, key: FastKey) -> Send:
                 entry.head = _head(message)
                 if entry.head is not None and entry.document is not None:
                     memo.put_head((*entry.document, key[1], key[2]), entry.head)
+            written = state.get(WRITTEN)
+            if written is not None and entry is None:
+                head = _head(message)
+                if head is not None and head[0] == 200:
+                    memo.put_write_head((*written, key[1], key[2]), head)
         await send(message)
 
     return recording

@@ -464,3 +464,101 @@ async def test_a_refused_input_string_is_the_normal_paths_refusal(
     assert mine["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert (view.writes.answered, view.writes.handed_over) == counts
     assert await _books(lane_url) == before
+
+
+RENT_DOCUMENT = (
+    "mutation Rent($c: Int!, $s: Int!, $i: Int!) { rentFilm(input: {customerId: $c, storeId: $s, "
+    "inventoryId: $i}) { errors { code message } rental { rentalId inventory { inventoryId } "
+    "customer { customerId } film { title } } } }"
+)
+RETURN_DOCUMENT = (
+    "mutation Back($r: Int!) { returnRental(input: {rentalId: $r}) { errors { code } "
+    "rental { rentalId returnDate } charge amountDue } }"
+)
+
+
+async def _exchange(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], who: str
+) -> tuple[int, list[tuple[str, str]], dict[str, Any]]:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers={HEADER: who}
+    )
+    volatile = {"content-length", "x-request-id"}
+    headers = [(k, v) for k, v in response.headers.items() if k not in volatile]
+    return response.status_code, headers, response.json()
+
+
+async def test_a_known_mutation_document_is_answered_below_the_view(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, str, str],
+) -> None:
+    """Decision 0172: once the view's write lane answered a document for a caller, the same
+    document with other variables is answered by FastLane through the same lane — the same
+    status, headers and answer as the executor gives."""
+    lane, plain, lane_url, plain_url = apps
+    slots = await _slots(lane_url)
+    memo = _view(lane).fast_path
+    assert memo is not None
+    who = slots["staff"][0]
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    before = memo.write_answers
+    copies = await _free_copies(lane_url, slots["home"], 5)
+    assert copies == await _free_copies(plain_url, slots["home"], 5)
+    for n, copy in enumerate(copies):
+        variables = {"c": slots["own"][n % len(slots["own"])], "s": slots["home"], "i": copy}
+        mine = await _exchange(lane, RENT_DOCUMENT, variables, who)
+        theirs = await _exchange(plain, RENT_DOCUMENT, variables, who)
+        assert mine[:2] == theirs[:2]
+        assert _normalised(mine[2], since) == _normalised(theirs[2], since)
+        rental = mine[2]["data"]["rentFilm"]["rental"]["rentalId"]
+        back = await _exchange(lane, RETURN_DOCUMENT, {"r": rental}, who)
+        assert back[:2] == (await _exchange(plain, RETURN_DOCUMENT, {"r": rental}, who))[:2]
+        assert back[2]["data"]["returnRental"]["errors"] == []
+    # the first of each document went through the view, the others below it
+    assert memo.write_answers - before == 2 * (len(copies) - 1)
+    assert await _books(lane_url) == await _books(plain_url)
+
+
+async def test_fastlane_hands_a_written_operation_to_the_view_settled(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, str, str],
+) -> None:
+    """A document FastLane answers, asked for a customer of another store: the payload's rental
+    is the executor's to write back, so the operation goes down the normal path with its write
+    settled — answered as the executor answers, the copy rented once."""
+    lane, plain, lane_url, plain_url = apps
+    slots = await _slots(lane_url)
+    memo, writes = _view(lane).fast_path, _view(lane).writes
+    assert memo is not None and writes is not None
+    who = slots["staff"][0]
+    copies = await _free_copies(lane_url, slots["home"], 2)
+    first = {"c": slots["own"][0], "s": slots["home"], "i": copies[0]}
+    await _exchange(lane, RENT_DOCUMENT, first, who)  # the view's lane answers: head known
+    await _exchange(plain, RENT_DOCUMENT, first, who)
+    answered, handed, books = memo.write_answers, writes.handed_over, await _books(lane_url)
+    other = {"c": slots["others"][0], "s": slots["home"], "i": copies[1]}
+    mine = await _exchange(lane, RENT_DOCUMENT, other, who)
+    theirs = await _exchange(plain, RENT_DOCUMENT, other, who)
+    assert mine[:2] == theirs[:2]
+    assert mine[2]["data"]["rentFilm"]["rental"]["customer"]["customerId"] == other["c"]
+    assert (
+        mine[2]["data"]["rentFilm"]["rental"]["rentalId"]
+        == (theirs[2]["data"]["rentFilm"]["rental"]["rentalId"])
+    )
+    assert (memo.write_answers, writes.handed_over) == (answered, handed + 1)
+    assert (await _books(lane_url))[0] == books[0] + 1  # rented once
+    assert await _books(lane_url) == await _books(plain_url)
+
+
+async def _free_copies(url: str, store: int, n: int) -> list[int]:
+    """Copies in stock at `store`, from the end of the inventory (the scripts take the first)."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT inventory_id FROM inventory i WHERE store_id = $1 AND NOT EXISTS (SELECT 1 "
+            "FROM rental r WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL) "
+            "ORDER BY 1 DESC LIMIT $2",
+            store,
+            n,
+        )
+        return [r[0] for r in rows]
+    finally:
+        await conn.close()
