@@ -344,9 +344,6 @@ class WriteLane:
         settled = HandedOver(Settled(results))
         if not await self._resolve(prepared, context, results):
             return self._handed(settled, context)
-        # the operation's read connection (the resolvers' read-backs) goes back to the pool
-        # before the payloads' statement takes one: a request never holds two
-        await context.scope.close()
         try:
             rows = await self._entities(prepared.plan, results, fetch, hands_back)
             if rows is None:

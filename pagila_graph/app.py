@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ from pagila_graph.tracing import Tracing, tracing_from_env
 from persistence.db import Database, create_engine, is_unavailable
 from persistence.migrate import current_revision, head_revision
 from persistence.read_sql import ENTITIES, ReadCompiler, denials, needs_fallback
-from persistence.unit_of_work import SqlUnitOfWorkFactory
+from persistence.unit_of_work import SqlAlchemyUnitOfWork, SqlUnitOfWorkFactory
 
 log = get_logger(__name__)
 
@@ -565,7 +566,9 @@ class GraphQLApp(SpecView):
         with self.observer.operation(OperationReport(path="compiled", name=name)) as report:
             report.type = "mutation"
             async with operation_scope(context):
-                outcome = await self.writes.run(prepared, context, self._read_back, _hands_back)
+                outcome = await self.writes.run(
+                    prepared, context, partial(self._read_back, context), _hands_back
+                )
             report.discarded = isinstance(outcome, HandedOver)
         if isinstance(outcome, HandedOver):
             return outcome.settled
@@ -590,8 +593,14 @@ class GraphQLApp(SpecView):
             return outcome
         return _raw_body(outcome)
 
-    async def _read_back(self, prepared: PreparedRead) -> str:
-        """A mutation payload's compiled read, on the primary (it reads what was written)."""
+    async def _read_back(self, context: Context, prepared: PreparedRead) -> str:
+        """A mutation payload's compiled read, on the primary (it reads what was written): on
+        the operation's read connection, where the resolvers' read-backs ran — a request
+        holding one connection while asking the pool for another could wait for ever once
+        every request does (32 clients, 20 connections)."""
+        uow = await context.scope.uow()
+        if isinstance(uow, SqlAlchemyUnitOfWork):
+            return await uow.fetch_json(prepared.text, prepared.params)
         return await self.database.fetch_json(prepared.text, prepared.params)
 
     async def _fetch(self, statement: Statement, *, quiet: bool) -> tuple[str, str | None] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -209,6 +209,14 @@ class SqlAlchemyUnitOfWork:
         finally:
             self._runner = None
             self._made.clear()
+
+    async def fetch_json(self, sql: str, params: Sequence[Any]) -> str:
+        """A compiled read's `data` JSON text (persistence/read_sql.py) on this unit's
+        connection: a mutation's payloads read where its read-backs ran, without taking a
+        second connection (decision 0172)."""
+        assert self._runner is not None
+        rows = await self._runner.text(sql, params)
+        return str(rows[0][0])
 
     async def commit(self) -> None:
         """Sends COMMIT (every statement ran already: the repositories run Core statements, no

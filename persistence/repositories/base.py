@@ -100,18 +100,21 @@ class StatementRunner:
     async def prepared(self, statement: Prepared, **params: Any) -> Sequence[Any]:
         """A `Prepared` statement's rows (attribute access, like SQLAlchemy's), on the driver
         connection; through SQLAlchemy where the unit cannot use it (`UnitConnection.driver`)."""
-        values = statement.values(params)
+        return await self.text(statement.sql, statement.values(params))
+
+    async def text(self, sql: str, values: Sequence[Any]) -> Sequence[Any]:
+        """The rows of a statement text with `$n` parameters, as `prepared` runs it."""
         async with self._lock:
             connection = self.connection
             driver = await connection.driver()
             if driver is None:
-                result = await (await connection.get()).exec_driver_sql(statement.sql, values)
+                result = await (await connection.get()).exec_driver_sql(sql, tuple(values))
                 return result.all()
-            connection.told(statement.sql, values)
+            connection.told(sql, values)
             try:
-                rows: list[Record] = await driver.fetch(statement.sql, *values, record_class=Record)
+                rows: list[Record] = await driver.fetch(sql, *values, record_class=Record)
             except Exception as error:
-                translated = await connection.translated(error, statement.sql, values)
+                translated = await connection.translated(error, sql, values)
                 if translated is error:
                     raise
                 raise translated from error
