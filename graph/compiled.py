@@ -14,6 +14,7 @@ import json
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import strawberry
@@ -82,6 +83,11 @@ class _Document:
     fragments: Mapping[str, FragmentDefinitionNode]
     #: root lookups keyed by a variable used nowhere else: response key -> variable name
     keyed: Mapping[str, str]
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        """The variables that are root lookups' keys."""
+        return frozenset(self.keyed.values())
 
 
 def _keyed_lookups(
@@ -218,6 +224,12 @@ class Compiler:
         (null and an error, as the executor answers) and whose customer data is read."""
         if variables is not None and not isinstance(variables, Mapping):
             return None  # the normal path reports it
+        document = self.document(query, operation_name)
+        if document is not None and variables and variables.keys() <= document.keys:
+            # only lookups' keys vary: its plan is remembered per caller (decision 0168); a
+            # statement per key would fill the memo with answers asked once, pushing out
+            # those of other documents
+            return self._compile(query, operation_name, variables, principal)
         try:
             key = (
                 query,

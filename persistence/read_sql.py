@@ -333,8 +333,11 @@ class _Build:
         return self.lookups - 1
 
 
+_LOOKUP_PREFIX = "lookup_key_"
+
+
 def _lookup_name(number: int) -> str:
-    return f"lookup_key_{number}"
+    return f"{_LOOKUP_PREFIX}{number}"
 
 
 def _skeleton(plan: ReadPlan) -> tuple[ReadPlan, tuple[int, ...]]:
@@ -361,6 +364,22 @@ def _skeleton(plan: ReadPlan) -> tuple[ReadPlan, tuple[int, ...]]:
 
 #: statement shapes kept compiled per compiler
 MAX_SHAPES = 512
+
+
+@dataclass(frozen=True)
+class KeyTemplate:
+    """A statement bound but for its root lookups' keys: their positions among its values
+    (with each position's converter), filled per request (decision 0167)."""
+
+    prepared: PreparedRead
+    at: tuple[tuple[int, int, Callable[[Any], Any] | None], ...]
+
+    def bind(self, keys: Sequence[int]) -> PreparedRead:
+        values = list(self.prepared.params)
+        for position, number, processor in self.at:
+            key = keys[number]
+            values[position] = key if processor is None else processor(key)
+        return PreparedRead(self.prepared.text, tuple(values))
 
 
 class _Shape:
@@ -390,6 +409,21 @@ class _Shape:
             values.append(value if processor is None else processor(value))
         return PreparedRead(expanded.statement, tuple(values))
 
+    def key_template(self, extracted: Sequence[Any], count: int) -> KeyTemplate:
+        """This statement bound with `extracted` and `count` lookup keys (`_lookup_name`) all
+        0, and where each key goes: the keys are plain parameters (never rendered into the
+        text nor expanded), so any other keys change those positions alone."""
+        zeros = {_lookup_name(n): 0 for n in range(count)}
+        prepared = self.bind(extracted, zeros)
+        params = self.compiled.construct_params(params=zeros, extracted_parameters=extracted)
+        names = self.compiled.construct_expanded_state(params).positiontup or ()
+        at = tuple(
+            (position, int(name.removeprefix(_LOOKUP_PREFIX)), self.processors.get(name))
+            for position, name in enumerate(names)
+            if name.startswith(_LOOKUP_PREFIX)
+        )
+        return KeyTemplate(prepared, at)
+
     def _processor(self, name: str) -> Callable[[Any], Any] | None:
         binds = self.compiled.binds
         # an expanded IN list's parameters are named `<bind>_<n>`
@@ -411,8 +445,8 @@ class ReadCompiler:
         self.entities = dict(entities if entities is not None else ENTITIES)
         #: compiled statements by SQLAlchemy cache key (oldest out first)
         self._shapes: dict[Any, _Shape] = {}
-        #: shapes by plan skeleton (`_skeleton`), with the values the shape was keyed with
-        self._skeletons: dict[ReadPlan, tuple[_Shape, Sequence[Any]]] = {}
+        #: statements by plan skeleton (`_skeleton`), bound but for the lookups' keys
+        self._skeletons: dict[ReadPlan, KeyTemplate] = {}
         #: `_one`'s expressions: (source id, plan, scope, counter) -> (expression, names used)
         self._objects: dict[tuple[int, ObjectPlan, Any, int], tuple[ColumnElement[Any], int]] = {}
 
@@ -452,7 +486,7 @@ class ReadCompiler:
         skeleton, keys = _skeleton(plan)
         known = self._skeletons.get(skeleton)
         if known is not None:  # the same plan but for the keys it looks rows up by
-            return known[0].bind(known[1], {_lookup_name(n): k for n, k in enumerate(keys)})
+            return known.bind(keys)
         statement = self.statement(plan)
         key = statement._generate_cache_key()
         if key is None:  # a construct SQLAlchemy cannot key: compiled every time
@@ -465,7 +499,7 @@ class ReadCompiler:
             self._shapes[key.key] = shape
         if len(self._skeletons) >= MAX_SHAPES:
             del self._skeletons[next(iter(self._skeletons))]
-        self._skeletons[skeleton] = (shape, key.bindparams)
+        self._skeletons[skeleton] = shape.key_template(key.bindparams, len(keys))
         return shape.bind(key.bindparams)
 
     # --- objects ---------------------------------------------------------------------------
