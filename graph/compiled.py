@@ -206,6 +206,15 @@ class Compiler:
             self.documents.popitem(last=False)
         return found
 
+    def keyed_only(
+        self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> bool:
+        """Whether every variable of the request is a root lookup's key (decision 0168)."""
+        if not variables:
+            return False
+        document = self.document(query, operation_name)
+        return document is not None and variables.keys() <= document.keys
+
     def is_mutation(self, query: str, operation_name: str | None) -> bool:
         """Whether the request is a valid mutation operation (graph/compiled_writes.py's)."""
         document = self.document(query, operation_name)
@@ -224,11 +233,10 @@ class Compiler:
         (null and an error, as the executor answers) and whose customer data is read."""
         if variables is not None and not isinstance(variables, Mapping):
             return None  # the normal path reports it
-        document = self.document(query, operation_name)
-        if document is not None and variables and variables.keys() <= document.keys:
+        if self.keyed_only(query, operation_name, variables):
             # only lookups' keys vary: its plan is remembered per caller (decision 0168); a
             # statement per key would fill the memo with answers asked once, pushing out
-            # those of other documents
+            # those of other documents (decision 0173)
             return self._compile(query, operation_name, variables, principal)
         try:
             key = (

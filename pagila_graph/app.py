@@ -710,7 +710,10 @@ class GraphQLApp(SpecView):
         result = await self._remembered_result(key, entry)
         if result is None:
             return None
-        self.fast_path.put(key, entry)
+        if not self.compiler.keyed_only(query, operation_name, variables):
+            # a body whose variables are all lookup keys is not kept (decision 0173): asked
+            # once, it would push out the bodies other clients repeat
+            self.fast_path.put(key, entry)
         return _raw_body(result)
 
     async def _remembered_result(self, key: FastKey, entry: FastEntry) -> CompiledResult | None:
