@@ -985,4 +985,19 @@ QUERIES += [
         role="admin",
         keys_sql="SELECT rental_id FROM rental WHERE $1::int IS NOT NULL ORDER BY 1",
     ),
+    _varying(
+        "Q21",
+        "a page of films with language, another page size (1-25) per request",
+        "query($k: Int!) { films(first: $k, orderBy: {field: FILM_ID}) "
+        "{ nodes { filmId title rentalRate language { name } } } }",
+        "query($k: Int!) { allFilms(first: $k, orderBy: FILM_ID_ASC) "
+        "{ nodes { filmId title rentalRate languageByLanguageId { name } } } }",
+        lambda d: [
+            [n["filmId"], n["title"], n["rentalRate"]]
+            for n in d[1]["films" if d[0] == "ours" else "allFilms"]["nodes"]
+        ],
+        role=None,
+        # a variable that is not a lookup's key: the page size
+        keys_sql="SELECT g FROM generate_series(1, 25) AS g WHERE $1::int IS NOT NULL",
+    ),
 ]
