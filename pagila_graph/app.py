@@ -577,7 +577,9 @@ class GraphQLApp(SpecView):
     async def written_body(
         self,
         scope: Scope,
+        receive: Receive,
         key: FastKey,
+        *,
         query: str,
         operation_name: str | None,
         variables: dict[str, Any] | None,
@@ -587,7 +589,7 @@ class GraphQLApp(SpecView):
         answer, or None (nothing ran: the view serves the request)."""
         if self.writes is None or not self.writes.compiler.is_mutation(query, operation_name):
             return None
-        context = self._context(Request(scope), None, key[1])
+        context = self._context(Request(scope, receive), None, key[1])
         outcome = await self._write(query, operation_name, variables, context)
         if outcome is None or isinstance(outcome, Settled):
             return outcome

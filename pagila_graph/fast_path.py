@@ -147,7 +147,9 @@ class LaneView(Protocol):
     def written_body(
         self,
         scope: Scope,
+        receive: Receive,
         key: FastKey,
+        *,
         query: str,
         operation_name: str | None,
         variables: dict[str, Any] | None,
@@ -219,12 +221,12 @@ class FastLane:
                 memo.lane_answers += 1
                 await _send(send, entry.head, answer)
                 return
-        elif entry is None and await self._document(scope, key, send):
+        elif entry is None and await self._document(scope, replay, key, send):
             return
         state = scope.setdefault("state", {})
         await self.app(scope, replay, _recording(send, memo, key, state))
 
-    async def _document(self, scope: Scope, key: FastKey, send: Send) -> bool:
+    async def _document(self, scope: Scope, receive: Receive, key: FastKey, send: Send) -> bool:
         """A new body of a document the view answered compiled for this caller (decision
         0166): compiled with its variables and answered with that answer's head — a compiled
         answer's status and headers depend on the `Accept` header alone (200: it always has
@@ -238,7 +240,9 @@ class FastLane:
         document = (query, operation_name, key[1], key[2])
         head = memo.head_for(document)
         if head is None:
-            return await self._written(scope, key, document, variables, send)
+            return await self._written(
+                scope, receive, key, document=document, variables=variables, send=send
+            )
         answer = await self.view.document_body(key, query, operation_name, variables)
         if answer is None:
             return False
@@ -252,7 +256,9 @@ class FastLane:
     async def _written(
         self,
         scope: Scope,
+        receive: Receive,
         key: FastKey,
+        *,
         document: DocumentKey,
         variables: dict[str, Any] | None,
         send: Send,
@@ -268,7 +274,11 @@ class FastLane:
         head = memo.write_head_for(document)
         if head is None:
             return False
-        outcome = await self.view.written_body(scope, key, document[0], document[1], variables)
+        # `receive` replays the body read, then the client's next message: a resolver may
+        # watch for the client leaving (askAgent), as on the normal path
+        outcome = await self.view.written_body(
+            scope, receive, key, query=document[0], operation_name=document[1], variables=variables
+        )
         if outcome is None:
             return False
         if isinstance(outcome, Settled):
