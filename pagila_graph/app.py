@@ -17,7 +17,6 @@ from typing import Any
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -50,6 +49,7 @@ from graph.rate_limits import LimitKind
 from graph.schema import build_schema
 from pagila_graph.auth import Authenticator, JwtAuthenticator
 from pagila_graph.bodylimit import BodySizeLimitMiddleware
+from pagila_graph.cors import Cors
 from pagila_graph.events import LocalEventHub, event_hub
 from pagila_graph.fast_path import SETTLED, WRITTEN, FastEntry, FastKey, FastLane, FastPathMemo
 from pagila_graph.files import FileEndpoints
@@ -911,7 +911,7 @@ def _readyz(db: Database, timeout_s: float) -> Callable[[Request], Awaitable[Res
 def _add_cors(app: Starlette, settings: Settings) -> None:
     origins, origin_regex = settings.cors_origins
     app.add_middleware(
-        CORSMiddleware,
+        Cors,
         allow_origins=origins,
         allow_origin_regex=origin_regex,
         allow_credentials=settings.cors_allow_credentials,
