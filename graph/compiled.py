@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
@@ -23,6 +23,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLSchema,
+    Node,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -90,20 +91,25 @@ class _Document:
         return frozenset(self.keyed.values())
 
 
-def _keyed_lookups(
-    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
-) -> dict[str, str]:
-    """Root lookups (`film(filmId: $k)`) whose key argument is a variable the operation uses
-    nowhere else: such a variable only ever becomes that lookup's key (decision 0168)."""
+def variable_uses(nodes: Iterable[Node]) -> Counter[str]:
+    """How many times each variable is used in these nodes (selection sets, usually)."""
     uses: Counter[str] = Counter()
 
     class Uses(Visitor):
         def enter_variable(self, node: VariableNode, *_: object) -> None:
             uses[node.name.value] += 1
 
-    visit(operation.selection_set, Uses())
-    for fragment in fragments.values():
-        visit(fragment.selection_set, Uses())
+    for node in nodes:
+        visit(node, Uses())
+    return uses
+
+
+def _keyed_lookups(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> dict[str, str]:
+    """Root lookups (`film(filmId: $k)`) whose key argument is a variable the operation uses
+    nowhere else: such a variable only ever becomes that lookup's key (decision 0168)."""
+    uses = variable_uses([operation.selection_set, *(f.selection_set for f in fragments.values())])
     found: dict[str, str] = {}
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode) or selection.directives:

@@ -43,9 +43,6 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     OperationType,
-    VariableNode,
-    Visitor,
-    visit,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
@@ -53,7 +50,7 @@ from graphql.pyutils import Path
 from config.logging import get_logger
 from domain.auth import Principal
 from domain.read_plan import Lookup, NotCompilable, ObjectPlan, PreparedRead, ReadPlan
-from graph.compiled import Compiler, PlanCompiler
+from graph.compiled import Compiler, PlanCompiler, variable_uses
 from graph.context import Context, Settled
 from graph.inputs import input_string_error
 from graph.limits import PAGE_ARGUMENTS
@@ -221,17 +218,13 @@ class WriteLane:
         key = (query, operation_name)
         found = self._facts.get(key)
         if found is None:
-            names: set[str] = set()
-
-            class Uses(Visitor):
-                def enter_variable(self, node: VariableNode, *_: object) -> None:
-                    names.add(node.name.value)
-
-            for selection in document.operation.selection_set.selections:
-                if isinstance(selection, FieldNode) and selection.selection_set is not None:
-                    visit(selection.selection_set, Uses())
-            for fragment in document.fragments.values():
-                visit(fragment.selection_set, Uses())
+            payloads = [
+                s.selection_set
+                for s in document.operation.selection_set.selections
+                if isinstance(s, FieldNode) and s.selection_set is not None
+            ]
+            fragments = [f.selection_set for f in document.fragments.values()]
+            names = set(variable_uses([*payloads, *fragments]))
             mutation = self.schema.mutation_type
             if mutation is None or any(
                 f.args.keys() & PAGE_ARGUMENTS for f in mutation.fields.values()
