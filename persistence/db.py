@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, exc, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 _SYNC_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"}
 
@@ -214,10 +215,16 @@ class UnitConnection:
     """The connection of one unit of work, checked out on its first statement (a unit that runs
     none takes no connection), returned to the pool by `close`.
 
-    On its own engine it is a plain `AsyncConnection`: a transaction begins with the first
-    statement (none with AUTOCOMMIT, for reads), `commit` ends it, `close` rolls back what was
-    not committed. Bound to a test's connection (`Database(bind=...)`), each transaction is a
-    SAVEPOINT of the test's outer transaction, as the savepoint-joined sessions did.
+    A unit whose statements are all compiled once (`Prepared`, decision 0171) runs on the
+    pooled asyncpg connection alone (decision 0175): checked out of SQLAlchemy's pool (its
+    wait, timeout, checkout checks and reset on return), its transaction begun, committed and
+    rolled back through the pool's DBAPI adapter, the adapter's own bookkeeping kept, so that
+    SQLAlchemy's `Connection` — about a fifth of a mutation's CPU — is built only when a
+    statement needs it; it then wraps the same pooled connection, inside the same
+    transaction. On its own engine a read-write unit is a transaction, a read-only one runs in
+    autocommit (no BEGIN/ROLLBACK round trips). Bound to a test's connection
+    (`Database(bind=...)`), each transaction is a SAVEPOINT of the test's outer transaction,
+    as the savepoint-joined sessions did, and every statement goes through SQLAlchemy.
 
     The repositories run Core statements only, so no ORM `Session` is needed around them; its
     bookkeeping (autobegin, state changes, flush) cost ~0.3 ms of CPU per unit of work
@@ -226,11 +233,19 @@ class UnitConnection:
     def __init__(self, engine: AsyncEngine | None, bind: AsyncConnection | None = None) -> None:
         self._engine = engine
         self._bind = bind
+        self._autocommit = (
+            engine is not None
+            and engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        )
         self._connection: AsyncConnection | None = None
         self._savepoint: AsyncTransaction | None = None
-        #: the checked-out connection's SQLAlchemy adapter and asyncpg connection (`driver`)
+        #: the pool's connection (`PoolProxiedConnection`) while no SQLAlchemy `Connection`
+        #: wraps it yet, its DBAPI adapter and asyncpg connection (`driver`)
+        self._pooled: Any = None
         self._adapter: Any = None
         self._driver: Any = None
+        #: the connection was lost inside the unit's transaction: nothing more may run on it
+        self._lost = False
 
     async def driver(self) -> Any:
         """The asyncpg connection under this unit's connection, its transaction begun as the
@@ -240,17 +255,28 @@ class UnitConnection:
         connection (savepoints), or statements traced (`after_cursor_execute` listeners)."""
         if self._bind is not None:
             return None
-        assert self._engine is not None
-        if self._engine.sync_engine.dispatch.after_cursor_execute:
+        engine = self._engine
+        assert engine is not None
+        if engine.sync_engine.dispatch.after_cursor_execute:
             return None
-        connection = await self.get()
+        if self._lost:
+            raise exc.PendingRollbackError(
+                "The connection was lost inside this unit's transaction."
+            )
         if self._driver is None:
-            if not connection.in_transaction():
-                await connection.begin()  # SQLAlchemy's bookkeeping: COMMIT goes through it
-            pooled = await connection.get_raw_connection()
+            if self._connection is None:
+                # the pool's checkout alone: no SQLAlchemy `Connection` (decision 0175)
+                self._pooled = await engine.raw_connection()
+                pooled = self._pooled
+            else:
+                if not self._connection.in_transaction():
+                    await (
+                        self._connection.begin()
+                    )  # SQLAlchemy's bookkeeping: COMMIT goes through it
+                pooled = await self._connection.get_raw_connection()
             self._adapter, self._driver = pooled.dbapi_connection, pooled.driver_connection
         adapter = self._adapter
-        if adapter._transaction is None and not adapter.autocommit:
+        if adapter._transaction is None and not self._autocommit and not adapter.autocommit:
             await adapter._start_transaction()  # BEGIN, as the adapter's cursor sends it
         return self._driver
 
@@ -265,9 +291,9 @@ class UnitConnection:
         """The exception SQLAlchemy would have raised for this driver error (an
         `IntegrityError` with asyncpg's error as its cause, …); the connection is invalidated
         when the error means it is gone, as SQLAlchemy does."""
-        adapter, connection = self._adapter, self._connection
-        assert adapter is not None and connection is not None
-        dialect = connection.dialect
+        adapter, engine = self._adapter, self._engine
+        assert adapter is not None and engine is not None
+        dialect = engine.dialect
         try:
             adapter._handle_exception(error)
         except Exception as dbapi_error:  # the adapter's translation (or `error` itself)
@@ -277,7 +303,11 @@ class UnitConnection:
             gone = dialect.is_disconnect(dbapi_error, adapter, None)
             if gone:
                 self._adapter = self._driver = None
-                await connection.invalidate(dbapi_error)
+                if self._connection is not None:
+                    await self._connection.invalidate(dbapi_error)
+                else:
+                    self._lost = True
+                    self._pooled.invalidate(dbapi_error)  # closed; `close` checks it in
             wrapped: BaseException = exc.DBAPIError.instance(
                 sql, tuple(values), dbapi_error, base, connection_invalidated=gone, dialect=dialect
             )
@@ -291,7 +321,19 @@ class UnitConnection:
             return self._bind
         if self._connection is None:
             assert self._engine is not None
-            self._connection = await self._engine.connect()
+            if self._lost:
+                raise exc.PendingRollbackError(
+                    "The connection was lost inside this unit's transaction."
+                )
+            if self._pooled is None:
+                self._connection = await self._engine.connect()
+            else:
+                # SQLAlchemy's `Connection` around the pooled connection the unit already
+                # uses, inside the transaction the adapter began (SQLAlchemy's BEGIN is a
+                # no-op for asyncpg: the adapter begins), so its COMMIT ends that transaction
+                pooled, self._pooled = self._pooled, None
+                sync = await greenlet_spawn(Connection, self._engine.sync_engine, pooled)
+                self._connection = AsyncConnection(self._engine, sync)
         return self._connection
 
     async def commit(self) -> None:
@@ -301,6 +343,20 @@ class UnitConnection:
             return
         if self._connection is not None:
             await self._connection.commit()
+        elif self._pooled is not None:
+            await self._end(commit=True)
+
+    async def _end(self, *, commit: bool) -> None:
+        """COMMIT or ROLLBACK of the adapter's transaction on a connection no SQLAlchemy
+        `Connection` wraps: the adapter's own steps, its errors translated as SQLAlchemy's."""
+        adapter = self._adapter
+        if adapter is None or adapter._transaction is None:
+            return
+        transaction = adapter._transaction
+        try:
+            await adapter._call_and_discard(transaction.commit if commit else transaction.rollback)
+        except Exception as error:
+            raise await self.translated(error, "COMMIT" if commit else "ROLLBACK", ()) from error
 
     async def close(self) -> None:
         """Rolls back what was not committed and gives the connection back."""
@@ -310,6 +366,19 @@ class UnitConnection:
                 await savepoint.rollback()
             return
         connection, self._connection = self._connection, None
+        pooled, self._pooled = self._pooled, None
+        if pooled is not None:
+            try:
+                if not self._lost:
+                    await self._end(commit=False)
+            except BaseException:
+                if self._driver is not None:  # not invalidated by the translation: unknown state
+                    pooled.invalidate()
+                raise
+            finally:
+                self._adapter = self._driver = None
+                pooled.close()  # back to the pool: its reset has nothing left to roll back
+            return
         self._adapter = self._driver = None
         if connection is not None:
             try:

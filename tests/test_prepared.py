@@ -10,9 +10,17 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from sqlalchemy import event, exc, select
 
 from domain.errors import NotInStock
-from persistence.db import Database, StatementCounter, create_engine, is_unavailable
+from persistence.db import (
+    Database,
+    StatementCounter,
+    create_engine,
+    is_unavailable,
+    refused_by_server,
+)
+from persistence.models import Rental
 from persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tests.conftest import pagila_database
 
@@ -127,6 +135,107 @@ async def test_a_lost_connection_is_unavailable_and_replaced(db: Database, url: 
         assert len(counter.statements) == 1  # counted, on a fresh connection
     finally:
         await sql.close()
+
+
+async def test_a_unit_of_prepared_statements_takes_no_sqlalchemy_connection(
+    db: Database, url: str
+) -> None:
+    """A unit whose statements are all `Prepared` runs on the pooled connection alone
+    (decision 0175); a Core statement after them wraps that same connection, inside the same
+    transaction: it sees the unit's uncommitted row, and the unit's end commits or rolls back
+    both."""
+    connects: list[object] = []
+
+    def connected(connection: object) -> None:
+        connects.append(connection)
+
+    event.listen(db.engine.sync_engine, "engine_connect", connected)
+    sql = await asyncpg.connect(url)
+    try:
+        copy, customer, staff = await _free_copy(sql)
+        count = "SELECT count(*) FROM rental WHERE inventory_id = $1"
+        before = await sql.fetchval(count, copy)
+        async with SqlAlchemyUnitOfWork(db, read_only=True) as uow:
+            assert await uow.rental_writes.get(1) is not None
+            assert uow._runner is not None
+            driver = await uow._runner.connection.driver()
+            assert not driver.is_in_transaction()  # a read-only unit: autocommit, no BEGIN
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            locked = await uow.rental_writes.lock_copy_for_rent(copy)
+            assert locked is not None and not locked.rented_out
+            added = await uow.rental_writes.add(
+                customer_id=customer, inventory_id=copy, staff_id=staff, rented_at=_now()
+            )
+            await uow.commit()
+        assert connects == []  # no SQLAlchemy `Connection` was built
+        assert await sql.fetchval(count, copy) == before + 1
+        seen = select(Rental.rental_id).where(Rental.inventory_id == copy)
+        for commit in (False, True):
+            async with SqlAlchemyUnitOfWork(db) as uow:
+                returned = await uow.rental_writes.mark_returned(added.rental_id, _now())
+                again = await uow.rental_writes.add(
+                    customer_id=customer, inventory_id=copy, staff_id=staff, rented_at=_now()
+                )
+                assert uow._runner is not None
+                rows = await uow._runner.all(seen)  # through SQLAlchemy: the same transaction
+                assert again.rental_id in {r[0] for r in rows}
+                if commit:
+                    await uow.commit()
+            assert len(connects) == 1 + commit
+            stored = await sql.fetchval(count, copy)
+            assert stored == (before + 2 if commit else before + 1)
+        assert returned.returned_at is not None
+        async with SqlAlchemyUnitOfWork(db) as uow:  # leave the copy in stock
+            await uow.rental_writes.mark_returned(again.rental_id, _now())
+            await uow.commit()
+    finally:
+        event.remove(db.engine.sync_engine, "engine_connect", connected)
+        await sql.close()
+
+
+async def test_a_connection_lost_inside_a_write_goes_no_further(db: Database, url: str) -> None:
+    """A write unit's connection lost after its first statement: the failure is "unavailable",
+    nothing more runs in that unit (not on a new connection, outside the transaction), and the
+    pool (two connections here) serves the next units."""
+    sql = await asyncpg.connect(url)
+    try:
+        copy, _, _ = await _free_copy(sql)
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            assert await uow.rental_writes.lock_copy_for_rent(copy) is not None
+            assert uow._runner is not None
+            driver = await uow._runner.connection.driver()
+            pid = await driver.fetchval("SELECT pg_backend_pid()")
+            assert await sql.fetchval("SELECT pg_terminate_backend($1)", pid)
+            with pytest.raises(Exception) as failed:
+                await uow.rental_writes.lock_copy_for_rent(copy)
+            assert is_unavailable(failed.value)
+            with pytest.raises(exc.PendingRollbackError):
+                await uow.rental_writes.get(1)
+            with pytest.raises(exc.PendingRollbackError):
+                await uow._runner.all(select(Rental.rental_id).limit(1))
+        for _ in range(3):
+            async with SqlAlchemyUnitOfWork(db) as uow:
+                assert await uow.rental_writes.lock_copy_for_rent(copy) is not None
+    finally:
+        await sql.close()
+
+
+async def test_a_commit_the_server_refuses_is_sqlalchemys_error(db: Database) -> None:
+    """COMMIT refused by the server (a deferred unique constraint) is raised as SQLAlchemy
+    raises it: nothing saved, and the connection serves the next unit."""
+    async with SqlAlchemyUnitOfWork(db) as uow:
+        assert uow._runner is not None
+        driver = await uow._runner.connection.driver()
+        await driver.execute(
+            "CREATE TEMP TABLE pair (a int UNIQUE DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP;"
+            "INSERT INTO pair VALUES (1), (1)"
+        )
+        with pytest.raises(exc.IntegrityError) as failed:
+            await uow.commit()
+        assert refused_by_server(failed.value)
+    for _ in range(3):
+        async with SqlAlchemyUnitOfWork(db) as uow:
+            assert await uow.rental_writes.get(1) is not None
 
 
 def _now() -> dt.datetime:
