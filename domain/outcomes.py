@@ -86,6 +86,13 @@ def watching_writes() -> Iterator[WriteLog]:
         _current.reset(token)
 
 
+def outcome_of_failure_now() -> OutcomeUnknown | None:
+    """What a failure from here on would mean for the operation being run (None outside one,
+    or when nothing can have been saved yet)."""
+    log = _current.get()
+    return None if log is None else log.outcome_of_failure()
+
+
 def note_commit_sent() -> None:
     log = _current.get()
     if log is not None:

@@ -54,7 +54,9 @@ from graph.compiled import Compiler, PlanCompiler, variable_uses
 from graph.context import Context, Settled
 from graph.inputs import input_string_error
 from graph.limits import PAGE_ARGUMENTS
+from graph.mutations import settle_later
 from graph.planning import Walk, strawberry_field
+from graph.writing import later_fields
 
 log = get_logger(__name__)
 
@@ -336,28 +338,48 @@ class WriteLane:
         results: dict[str, Any] = {}
         settled = HandedOver(Settled(results))
         if not await self._resolve(prepared, context, results):
-            return self._handed(settled, context)
+            return await self._handed(settled, context)
         try:
+            if not await self._unread(prepared.plan, results):
+                return await self._handed(settled, context)
             rows = await self._entities(prepared.plan, results, fetch, hands_back)
             if rows is None:
-                return self._handed(settled, context)
+                return await self._handed(settled, context)
             answer: dict[str, Any] = {}
             for write in prepared.plan.fields:
                 written = _write_payload(write.payload, results[write.key], rows)
                 if written is None:
-                    return self._handed(settled, context)
+                    return await self._handed(settled, context)
                 answer[write.key] = written
             self.answered += 1
             return Answered(json.dumps(answer, separators=(",", ":"), ensure_ascii=False))
         except Exception:  # a bug of this module: the executor writes the payloads
             log.exception("compiled_writes.failed")
-            return self._handed(settled, context)
+            return await self._handed(settled, context)
 
-    def _handed(self, handed: HandedOver, context: Context) -> HandedOver:
-        """With the customers the writes that ran served (decision 0150)."""
+    async def _handed(self, handed: HandedOver, context: Context) -> HandedOver:
+        """With the payloads' deferred objects read, as their resolvers would have read them
+        (decision 0176), and the customers the writes that ran served (decision 0150)."""
+        results = handed.settled.results
+        for key, result in results.items():
+            if not isinstance(result, BaseException):
+                results[key] = await settle_later(result)
         handed.settled.served = frozenset(context.scope.served_customers)
         self.handed_over += 1
         return handed
+
+    async def _unread(self, plan: WritePlan, results: dict[str, Any]) -> bool:
+        """Reads the deferred objects no entity of the plan reads (a payload field the
+        document does not select); False: one of them failed, the executor answers."""
+        for write in plan.fields:
+            payload = results[write.key]
+            read = {item.attribute for item in write.payload if isinstance(item, _Entity)}
+            if any(name not in read for name, _ in later_fields(payload)):
+                settled = await settle_later(payload)
+                results[write.key] = settled
+                if settled is not payload:
+                    return False
+        return True
 
     async def _resolve(
         self, prepared: PreparedWrite, context: Context, results: dict[str, Any]
@@ -365,6 +387,22 @@ class WriteLane:
         """Runs each root field's resolver, as the executor calls it, into `results`. Whether
         all gave a payload (False: one raised, or gave null, and the rest did not run)."""
         plan, document = prepared.plan, prepared.document
+        mutation = self.schema.mutation_type
+        assert mutation is not None
+        context.read_back_later = True  # this module reads the payloads' objects
+        try:
+            return await self._resolved(plan, document, prepared.variables, context, results)
+        finally:
+            context.read_back_later = False
+
+    async def _resolved(
+        self,
+        plan: WritePlan,
+        document: Any,
+        variables: VariableValues,
+        context: Context,
+        results: dict[str, Any],
+    ) -> bool:
         mutation = self.schema.mutation_type
         assert mutation is not None
         for write in plan.fields:
@@ -378,7 +416,7 @@ class WriteLane:
                 dict(document.fragments),
                 None,
                 document.operation,
-                prepared.variables,
+                variables,
                 context,
                 cast(Any, inspect.isawaitable),
                 None,
@@ -387,7 +425,7 @@ class WriteLane:
             resolve = write.definition.resolve
             assert resolve is not None  # every mutation field has its resolver
             try:
-                raw = get_argument_values(write.definition, write.nodes[0], prepared.variables)
+                raw = get_argument_values(write.definition, write.nodes[0], variables)
                 result = resolve(None, info, **raw)
                 if inspect.isawaitable(result):
                     result = await result
@@ -450,8 +488,8 @@ def _write_payload(items: tuple[_Item, ...], payload: Any, rows: Any) -> dict[st
         else:
             found = getattr(payload, item.attribute)
             row = None if found is None else next(rows)
-            if row is None and item.non_null:
-                return None
+            if row is None and (found is not None or item.non_null):
+                return None  # the row gone since the write (NOT_FOUND), or a null not allowed
             out[item.key] = row
     return out
 

@@ -189,6 +189,10 @@ class Context:
     events: EventHub | None = None
     #: root mutation fields that already ran, for the executor to answer (decision 0169)
     settled: Settled | None = None
+    #: the write lane runs the root mutation resolvers and reads their payloads' objects
+    #: itself: a resolver's read-back of the row it wrote is deferred (`graph.writing.read_back`,
+    #: decision 0176)
+    read_back_later: bool = False
 
     @property
     def publisher(self) -> EventPublisher:

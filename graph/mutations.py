@@ -12,6 +12,7 @@ import strawberry
 from domain.errors import DomainError
 from domain.outcomes import OutcomeUnknown, watching_writes
 from graph.errors import UserError, user_errors
+from graph.writing import later_fields
 
 
 @strawberry.interface(description="What every mutation returns: its result or why it was refused.")
@@ -47,3 +48,21 @@ async def run_mutation(payload: type[P], action: Callable[[], Awaitable[P]]) -> 
             if unknown is None:
                 raise
             raise unknown from exc
+
+
+async def settle_later(payload: P) -> P | Exception:
+    """`payload` with each of its deferred objects read (`graph.writing.read_back`, decision
+    0176): what its resolver would have returned had it read them itself — the payload, its
+    refusal (the row gone since: NOT_FOUND), or the error it would have raised
+    (OUTCOME_UNKNOWN: the write was saved)."""
+    for name, later in list(later_fields(payload)):
+        try:
+            setattr(payload, name, await later.load())
+        except DomainError as exc:
+            return type(payload)(errors=user_errors(exc))
+        except Exception as exc:
+            if later.unknown is None:
+                return exc
+            later.unknown.__cause__ = exc
+            return later.unknown
+    return payload

@@ -14,7 +14,7 @@ from domain.catalogue.admin import KEEP, CatalogueAdminService, FilmChanges, Fil
 from domain.catalogue.films import MpaaRating as DomainRating
 from graph.catalogue.types import Category, Film, Inventory, MpaaRating
 from graph.mutations import Payload, run_mutation
-from graph.writing import Info, caller, reread, write_uow
+from graph.writing import Info, caller, read_back, write_uow
 
 
 def _service(info: Info) -> CatalogueAdminService:
@@ -22,7 +22,7 @@ def _service(info: Info) -> CatalogueAdminService:
 
 
 async def _category(info: Info, category_id: int) -> Category:
-    return Category.from_entity(await reread(info, lambda uow: uow.categories, category_id))
+    return await read_back(info, Category, lambda uow: uow.categories, category_id)
 
 
 def _kept(value: Any) -> Any:
@@ -314,8 +314,8 @@ class CatalogMutation:
     async def add_inventory(self, info: Info, input: AddInventoryInput) -> AddInventoryPayload:
         async def action() -> AddInventoryPayload:
             copy = await _service(info).add_inventory(caller(info), input.film_id, input.store_id)
-            found = await reread(info, lambda uow: uow.inventory, copy.inventory_id)
-            return AddInventoryPayload(inventory=Inventory.from_entity(found))
+            found = await read_back(info, Inventory, lambda uow: uow.inventory, copy.inventory_id)
+            return AddInventoryPayload(inventory=found)
 
         return await run_mutation(AddInventoryPayload, action)
 

@@ -19,7 +19,7 @@ from domain.customers.admin import (
 )
 from graph.customers.types import Customer, StreamingSubscription
 from graph.mutations import Payload, run_mutation
-from graph.writing import Info, caller, reread, write_uow
+from graph.writing import Info, caller, read_back, write_uow
 
 
 def _service(info: Info) -> CustomerAdminService:
@@ -27,12 +27,13 @@ def _service(info: Info) -> CustomerAdminService:
 
 
 async def _customer(info: Info, customer_id: int) -> Customer:
-    return Customer.from_entity(await reread(info, lambda uow: uow.customers, customer_id))
+    return await read_back(info, Customer, lambda uow: uow.customers, customer_id)
 
 
 async def _subscription(info: Info, subscription_id: int) -> StreamingSubscription:
-    found = await reread(info, lambda uow: uow.subscriptions, subscription_id)
-    return StreamingSubscription.from_entity(found)
+    return await read_back(
+        info, StreamingSubscription, lambda uow: uow.subscriptions, subscription_id
+    )
 
 
 def _kept(value: Any) -> Any:

@@ -13,7 +13,7 @@ from graph.customers.loaders import served
 from graph.errors import UserError, register_error
 from graph.mutations import Payload, run_mutation
 from graph.rentals.types import Payment, Rental
-from graph.writing import Info, caller, reread, write_uow
+from graph.writing import Info, caller, read_back, write_uow
 
 
 @strawberry.type(description="No copy is available: every copy at the store is rented out.")
@@ -41,7 +41,7 @@ def renting(info: Info) -> RentingService:
 
 
 async def _rental(info: Info, rental_id: int) -> Rental:
-    return Rental.from_entity(await reread(info, lambda uow: uow.rentals, rental_id))
+    return await read_back(info, Rental, lambda uow: uow.rentals, rental_id)
 
 
 # --- rentFilm ------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ class RentalsMutation:
 
         async def action() -> RecordPaymentPayload:
             payment = await renting(info).record_payment(caller(info), command)
-            found = await reread(info, lambda uow: uow.payments, payment.payment_id)
-            return RecordPaymentPayload(payment=Payment.from_entity(found))
+            found = await read_back(info, Payment, lambda uow: uow.payments, payment.payment_id)
+            return RecordPaymentPayload(payment=found)
 
         return await run_mutation(RecordPaymentPayload, action)

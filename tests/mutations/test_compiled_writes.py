@@ -38,6 +38,7 @@ from config.settings import Settings
 from domain.rentals.counter import RentingService
 from graph.schema import build_schema
 from pagila_graph.app import GraphQLApp, create_app
+from persistence.db import StatementCounter
 from tests.conftest import open_database, pagila_database, settings_for
 from tests.mutations.support import HEADER, HeaderAuthenticator
 
@@ -427,6 +428,100 @@ async def test_a_resolver_that_raises_is_reported_by_the_executor_and_runs_once(
 
     assert "Internal server error" in masked(mine)
     assert masked(mine) == masked(theirs)
+
+
+async def test_the_lane_reads_a_written_row_once(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, str, str],
+) -> None:
+    """Decision 0176: the resolver's read-back of the row it wrote is deferred to the lane's
+    statement; a rent the lane answers runs the counter's three statements (the parties, the
+    copy locked, the rental added) and the payload's one, nothing else."""
+    lane, plain, lane_url, _ = apps
+    slots = await _slots(lane_url)
+    view = _view(lane)
+    assert view.writes is not None
+    answered = view.writes.answered
+    query = (
+        "mutation($c: Int!, $s: Int!, $i: Int!) { rentFilm(input: {customerId: $c, storeId: $s, "
+        "inventoryId: $i}) { errors { code } rental { rentalId film { title } } } }"
+    )
+    copy = (await _free_copies(lane_url, slots["home"], 1))[0]
+    variables = {"c": slots["own"][1], "s": slots["home"], "i": copy}
+    with StatementCounter(view.database.engine) as counter:
+        mine = await _post(lane, query, variables, slots["staff"][0])
+    assert view.writes.answered == answered + 1
+    assert mine["data"]["rentFilm"]["errors"] == [] and mine["data"]["rentFilm"]["rental"]
+    assert len(counter.statements) == 4, counter.statements
+    assert "INSERT INTO rental" in counter.statements[2]
+    assert "json_build_object" in counter.statements[3]
+    assert mine == await _post(plain, query, variables, slots["staff"][0])
+
+
+@pytest.mark.parametrize("selected", [True, False])
+async def test_a_row_gone_before_its_read_back_is_the_executors_refusal(
+    apps: tuple[httpx.AsyncClient, httpx.AsyncClient, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    selected: bool,
+) -> None:
+    """The rental deleted between the rent's commit and the payload's read: the lane hands
+    the operation over and the deferred read-back runs as the resolver would have run it
+    (decision 0176) — the executor's NOT_FOUND, rental null, whether the payload selects
+    the rental or not; written once."""
+    lane, plain, lane_url, plain_url = apps
+    slots = await _slots(lane_url)
+    view = _view(lane)
+    assert view.writes is not None
+    rent = RentingService.rent_film
+
+    async def rent_then_delete(self: RentingService, principal: Any, command: Any) -> Any:
+        rental = await rent(self, principal, command)
+        url = lane_url if _on(self, lane_url) else plain_url
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("DELETE FROM rental WHERE rental_id = $1", rental.rental_id)
+        finally:
+            await conn.close()
+        return rental
+
+    monkeypatch.setattr(RentingService, "rent_film", rent_then_delete)
+    selection = "errors { code } rental { rentalId customer { customerId } }"
+    query = (
+        "mutation($c: Int!, $s: Int!, $i: Int!) { rentFilm(input: {customerId: $c, storeId: $s, "
+        f"inventoryId: $i}}) {{ {selection if selected else 'errors { code message }'} }} }}"
+    )
+    copy = (await _free_copies(lane_url, slots["home"], 1))[0]
+    variables = {"c": slots["own"][2], "s": slots["home"], "i": copy}
+    handed = view.writes.handed_over
+    before = await _books(lane_url)
+    mine = await _post(lane, query, variables, slots["staff"][0])
+    theirs = await _post(plain, query, variables, slots["staff"][0])
+    assert mine == theirs
+    assert [e["code"] for e in mine["data"]["rentFilm"]["errors"]] == ["NOT_FOUND"]
+    assert view.writes.handed_over == handed + 1
+    assert await _books(lane_url) == before  # written once, then deleted
+    assert await _books(plain_url) == before
+
+
+def _on(service: RentingService, url: str) -> bool:
+    """Whether the service's unit of work writes to the database at `url`."""
+    database = service._uow._database  # type: ignore[attr-defined]
+    return str(database.engine.url.database) == url.rsplit("/", 1)[-1]
+
+
+async def _free_copies(url: str, store: int, n: int) -> list[int]:
+    """Copies in stock at `store` that the other tests here leave alone (the highest)."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT inventory_id FROM inventory i WHERE store_id = $1 AND NOT EXISTS "
+            "(SELECT 1 FROM rental r WHERE r.inventory_id = i.inventory_id "
+            "AND r.return_date IS NULL) ORDER BY inventory_id DESC OFFSET 1 LIMIT $2",
+            store,
+            n,
+        )
+        return [r[0] for r in rows]
+    finally:
+        await conn.close()
 
 
 @pytest.mark.parametrize("where", ["literal", "variable"])
