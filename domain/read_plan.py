@@ -10,9 +10,10 @@ same rows. Nothing here is SQL.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 from domain.pagination import PageRequest
 
@@ -255,3 +256,11 @@ class PreparedRead:
 
     text: str
     params: tuple[object, ...]
+
+
+class KeyedRead(Protocol):
+    """A plan's statement with its root lookups' keys left open (decision 0177): bound per
+    request by the lookups' response keys (`Lookup.key`); a lookup not named keeps the plan's
+    key."""
+
+    def bind(self, keys: Mapping[str, int]) -> PreparedRead: ...

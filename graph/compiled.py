@@ -39,13 +39,26 @@ from strawberry.extensions import AddValidationRules
 from config.settings import Settings
 from domain.auth import ANONYMOUS, Principal
 from domain.pagination import PageLimits
-from domain.read_plan import Lookup, NotCompilable, PreparedRead, ReadPlan
+from domain.read_plan import KeyedRead, Lookup, NotCompilable, PreparedRead, ReadPlan
 from graph.documents import DocumentGate, DocumentLimits
 from graph.limits import CostLimits, LimitExceeded, operation_cost
 from graph.planning import LOOKUPS, Planned, Planner
 
 #: The persistence layer's compiler: a plan -> a prepared statement (raises NotCompilable).
 PlanCompiler = Callable[[ReadPlan], PreparedRead]
+#: Its statement of a plan with the root lookups' keys left open (decision 0177); None: none.
+PlanTemplater = Callable[[ReadPlan], KeyedRead | None]
+
+
+@dataclass(frozen=True)
+class _KeyedStatement:
+    """A keyed document's statement for one caller, but for its lookups' keys."""
+
+    read: KeyedRead
+    operation_name: str | None
+    errors_json: str | None
+    replica: bool | None
+    denials: Any
 
 
 @dataclass(frozen=True)
@@ -156,12 +169,15 @@ class Compiler:
         compile_plan: PlanCompiler,
         entities: Collection[str],
         maxsize: int = 512,
+        *,
+        template_plan: PlanTemplater | None = None,
     ) -> None:
         self.schema: GraphQLSchema = schema._schema
         self.limits = CostLimits.from_settings(settings)
         self.page_limits = PageLimits(settings.default_page_size, settings.max_page_size)
         self.planner = Planner(schema, self.page_limits, frozenset(entities))
         self.compile_plan = compile_plan
+        self.template_plan = template_plan
         # the schema's own validation rules: graphql-core's, then every AddValidationRules
         # extension's (depth, aliases, introspection off, and any added later)
         rules: list[type[ASTValidationRule]] = list(specified_rules)
@@ -177,6 +193,10 @@ class Compiler:
         )
         #: plans by (document, operation name, the variables but the lookups' keys, caller)
         self.plans: OrderedDict[tuple[str, str | None, str, Principal], Planned] = OrderedDict()
+        #: their statements with the keys left open (decision 0177), by the same key
+        self.keyed: OrderedDict[tuple[str, str | None, str, Principal], _KeyedStatement] = (
+            OrderedDict()
+        )
 
     def document(self, query: str, operation_name: str | None) -> _Document | None:
         key = (query, operation_name)
@@ -278,7 +298,7 @@ class Compiler:
         )
         if isinstance(coerced, list):
             return None  # bad variables: the normal path reports them
-        remembered, known = self._known_plan(
+        remembered, keys = self._remembered(
             document,
             query=query,
             operation_name=operation_name,
@@ -286,12 +306,31 @@ class Compiler:
             coerced=coerced.coerced,
             principal=principal,
         )
+        if remembered is not None:
+            keyed = self.keyed.get(remembered)
+            if keyed is not None:  # decision 0177: bind this request's keys, nothing else
+                self.keyed.move_to_end(remembered)
+                prepared = keyed.read.bind(keys)
+                return Statement(
+                    prepared.text,
+                    prepared.params,
+                    keyed.operation_name,
+                    keyed.errors_json,
+                    replica=keyed.replica,
+                    denials=keyed.denials,
+                )
+        known = None if remembered is None else self.plans.get(remembered)
         try:
             if known is not None:  # planned and costed with other keys (decision 0168)
-                return self._statement(operation, known)
-            if not self.affordable(document, operation_name, variables):
+                assert remembered is not None
+                self.plans.move_to_end(remembered)
+                planned = replace(known, plan=_with_keys(known.plan, keys))
+            elif not self.affordable(document, operation_name, variables):
                 return None
-            planned = self.planner.plan(document.operation, document.fragments, coerced, principal)
+            else:
+                planned = self.planner.plan(
+                    document.operation, document.fragments, coerced, principal
+                )
             statement = self._statement(operation, planned)
         except NotCompilable:
             return None
@@ -299,7 +338,26 @@ class Compiler:
             self.plans[remembered] = planned
             if len(self.plans) > self.maxsize:
                 self.plans.popitem(last=False)
+            self._remember_keyed(remembered, statement, planned)
         return statement
+
+    def _remember_keyed(
+        self, remembered: tuple[str, str | None, str, Principal], made: Statement, planned: Planned
+    ) -> None:
+        """The statement of this plan with its keys left open, for the next requests."""
+        if self.template_plan is None:
+            return
+        try:
+            read = self.template_plan(planned.plan)
+        except NotCompilable:
+            return
+        if read is None:
+            return
+        self.keyed[remembered] = _KeyedStatement(
+            read, made.operation_name, made.errors_json, made.replica, made.denials
+        )
+        if len(self.keyed) > self.maxsize:
+            self.keyed.popitem(last=False)
 
     def affordable(
         self, document: _Document, operation_name: str | None, variables: Mapping[str, Any] | None
@@ -313,7 +371,7 @@ class Compiler:
             return False
         return cost <= self.limits.max_cost
 
-    def _known_plan(
+    def _remembered(
         self,
         document: _Document,
         *,
@@ -322,26 +380,22 @@ class Compiler:
         variables: Mapping[str, Any] | None,
         coerced: Mapping[str, Any],
         principal: Principal,
-    ) -> tuple[tuple[str, str | None, str, Principal] | None, Planned | None]:
-        """The key a plan of this request is remembered by (None: not one to remember: no
-        root lookup keyed by a variable of its own, or a key that is not a number), and the
-        plan remembered for it, with this request's keys."""
-        if not document.keyed:
-            return None, None
+    ) -> tuple[tuple[str, str | None, str, Principal] | None, dict[str, int]]:
+        """The key this request's plan is remembered by (None: not one to remember: no root
+        lookup keyed by a variable of its own, or a key that is not a number), and this
+        request's keys by the lookups' response keys."""
         keys: dict[str, int] = {}
+        if not document.keyed:
+            return None, keys
         for key, variable in document.keyed.items():
             value = coerced.get(variable)
             if type(value) is not int:  # null, or absent: the executor's rules decide
-                return None, None
+                return None, keys
             keys[key] = value
         names = set(document.keyed.values())
         rest = {n: v for n, v in (variables or {}).items() if n not in names}
-        remembered = (query, operation_name, json.dumps(rest, sort_keys=True), principal)
-        known = self.plans.get(remembered)
-        if known is None:
-            return remembered, None
-        self.plans.move_to_end(remembered)
-        return remembered, replace(known, plan=_with_keys(known.plan, keys))
+        fixed = json.dumps(rest, sort_keys=True) if rest else "{}"
+        return (query, operation_name, fixed, principal), keys
 
     def _statement(self, operation: OperationDefinitionNode, planned: Planned) -> Statement:
         prepared = self.compile_plan(planned.plan)

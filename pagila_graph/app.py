@@ -300,13 +300,9 @@ class GraphQLApp(SpecView):
         self.observer = Observers(
             OperationNamesForLog(), *(o for o in (metrics, tracing) if o is not None)
         )
+        reads = ReadCompiler(database.engine.dialect)
         self.compiler = (
-            Compiler(
-                schema,
-                settings,
-                ReadCompiler(database.engine.dialect).prepare,
-                ENTITIES.keys(),
-            )
+            Compiler(schema, settings, reads.prepare, ENTITIES.keys(), template_plan=reads.keyed)
             if settings.compiled_reads
             else None
         )

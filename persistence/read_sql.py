@@ -340,26 +340,46 @@ def _lookup_name(number: int) -> str:
     return f"{_LOOKUP_PREFIX}{number}"
 
 
-def _skeleton(plan: ReadPlan) -> tuple[ReadPlan, tuple[int, ...]]:
-    """The plan with every root lookup's key set to 0, and the keys in the order the statement
-    binds them (decision 0167). A key is only ever bound, by name, so plans with the same
-    skeleton build the same statement but for those values."""
+def _skeleton(plan: ReadPlan) -> tuple[ReadPlan, tuple[int, ...], tuple[str | None, ...]]:
+    """The plan with every root lookup's key set to 0, the keys in the order the statement
+    binds them (decision 0167), and at each of those positions the response key of the root
+    `Lookup` it belongs to (None: an item of a `LookupList`). A key is only ever bound, by
+    name, so plans with the same skeleton build the same statement but for those values."""
     keys: list[int] = []
+    names: list[str | None] = []
 
-    def blank(lookup: Lookup) -> Lookup:
+    def blank(lookup: Lookup, name: str | None) -> Lookup:
         keys.append(lookup.row_key)
+        names.append(name)
         return replace(lookup, row_key=0)
 
     fields: list[Any] = []
     for item in plan.fields:
         if isinstance(item, Lookup):
-            fields.append(blank(item))
+            fields.append(blank(item, item.key))
         elif isinstance(item, LookupList):
-            items = tuple(None if i is None else blank(i) for i in item.items)
+            items = tuple(None if i is None else blank(i, None) for i in item.items)
             fields.append(replace(item, items=items))
         else:
             fields.append(item)
-    return replace(plan, fields=tuple(fields)), tuple(keys)
+    return replace(plan, fields=tuple(fields)), tuple(keys), tuple(names)
+
+
+@dataclass(frozen=True)
+class KeyedStatement:
+    """`domain.read_plan.KeyedRead` over a skeleton's `KeyTemplate` (decision 0177)."""
+
+    template: KeyTemplate
+    names: tuple[str | None, ...]
+    keys: tuple[int, ...]
+
+    def bind(self, keys: Mapping[str, int]) -> PreparedRead:
+        return self.template.bind(
+            [
+                fixed if name is None else keys.get(name, fixed)
+                for name, fixed in zip(self.names, self.keys, strict=True)
+            ]
+        )
 
 
 #: statement shapes kept compiled per compiler
@@ -483,7 +503,7 @@ class ReadCompiler:
         rendered per statement from the same compiled form. A plan whose skeleton was seen
         (the same plan but for its lookups' keys) takes that shape without building its
         statement at all (decision 0167)."""
-        skeleton, keys = _skeleton(plan)
+        skeleton, keys, _ = _skeleton(plan)
         known = self._skeletons.get(skeleton)
         if known is not None:  # the same plan but for the keys it looks rows up by
             return known.bind(keys)
@@ -501,6 +521,18 @@ class ReadCompiler:
             del self._skeletons[next(iter(self._skeletons))]
         self._skeletons[skeleton] = shape.key_template(key.bindparams, len(keys))
         return shape.bind(key.bindparams)
+
+    def keyed(self, plan: ReadPlan) -> KeyedStatement | None:
+        """The plan's statement with its root lookups' keys left open (decision 0177), or
+        None where SQLAlchemy cannot key the statement (compiled per request then)."""
+        skeleton, keys, names = _skeleton(plan)
+        template = self._skeletons.get(skeleton)
+        if template is None:
+            self.prepare(plan)  # compiles the shape and remembers the skeleton's template
+            template = self._skeletons.get(skeleton)
+            if template is None:
+                return None
+        return KeyedStatement(template, names, keys)
 
     # --- objects ---------------------------------------------------------------------------
 

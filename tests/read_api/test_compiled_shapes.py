@@ -180,12 +180,24 @@ def test_documents_keyed_by_a_variable_are_planned_once() -> None:
     """Decision 0168: a document whose root lookups take their keys from variables used
     nowhere else is planned once per caller and other variables; every statement equals a
     fresh compiler's (values inlined, planned errors, denials). A key variable used again
-    inside the selection, or null, is planned every time."""
+    inside the selection, or null, is planned every time. Decision 0177: after the first
+    request of a document and caller, the statement is the remembered one with the keys
+    bound — no plan compiled — a fixed lookup (`nodes`, a literal key) keeping its own."""
     settings = Settings()
     schema = build_schema(settings)
     dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
-    compiler = Compiler(schema, settings, ReadCompiler(dialect).prepare, ENTITIES.keys())
+    reads = ReadCompiler(dialect)
+    prepared: list[ReadPlan] = []
+
+    def prepare(plan: ReadPlan) -> PreparedRead:
+        prepared.append(plan)
+        return reads.prepare(plan)
+
+    compiler = Compiler(schema, settings, prepare, ENTITIES.keys(), template_plan=reads.keyed)
     documents = [
+        "query($k: Int!) { x: rental(rentalId: $k) { rentalId } nodes(ids: "
+        f'["{to_global_id("Film", 7)}", "{to_global_id("Actor", 3)}"]) {{ id }} '
+        "film(filmId: 12) { title } }",
         "query($k: Int!) { rental(rentalId: $k) { rentalId customer { email } } }",
         "query($k: Int!, $n: Int) { a: customer(customerId: $k) { rentals(first: $n) "
         "{ totalCount } } staffMember(staffId: 1) { email } }",
@@ -218,6 +230,9 @@ def test_documents_keyed_by_a_variable_are_planned_once() -> None:
     keyed = [d for d in compiler.documents.values() if d is not None and d.keyed]
     # all but the one using its key again (the nullable key's document is keyed; a null key
     # is planned as the executor's rules say, each time)
-    assert len(keyed) == 4
+    assert len(keyed) == 5
     # per caller and other variables, not per key: far fewer plans than requests
     assert 0 < len(compiler.plans) < asked // 3
+    # and no plan compiled per key either: a statement per remembered plan, bound after
+    assert 0 < len(compiler.keyed) <= len(compiler.plans)
+    assert len(prepared) < asked // 2
