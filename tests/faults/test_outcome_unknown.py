@@ -62,9 +62,17 @@ def codes(body: dict[str, Any]) -> list[str]:
 @pytest.fixture
 async def rig(faults_url: str) -> AsyncIterator[Rig]:
     url = make_url(faults_url)
-    proxy = await WireProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    # libpq's `?host=/dir&port=N` (the embedded server's Unix socket) names the server too
+    query = dict(url.query)
+    socket_dir, socket_port = query.pop("host", None), query.pop("port", None)
+    upstream = (
+        (str(socket_dir), int(str(socket_port or 5432)))
+        if socket_dir
+        else (url.host or "127.0.0.1", url.port or 5432)
+    )
+    proxy = await WireProxy(*upstream).start()
     name = f"faults-{uuid.uuid4().hex[:8]}"
-    proxied = url.set(host="127.0.0.1", port=proxy.port).update_query_dict({"ssl": "disable"})
+    proxied = url.set(host="127.0.0.1", port=proxy.port, query={**query, "ssl": "disable"})
     database = Database(
         create_engine(
             proxied.render_as_string(hide_password=False),

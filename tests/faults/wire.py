@@ -19,6 +19,8 @@ _NEGOTIATION = {80877103, 80877104, 80877102}
 
 class WireProxy:
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        """`upstream_host` a directory (libpq's `host=/path`, the embedded server's): its Unix
+        socket for that port."""
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -59,7 +61,11 @@ class WireProxy:
         assert task is not None
         self._links.add(task)
         try:
-            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+            host, port = self.upstream
+            if host.startswith("/"):
+                up_reader, up_writer = await asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}")
+            else:
+                up_reader, up_writer = await asyncio.open_connection(host, port)
         except OSError:
             writer.close()
             self._links.discard(task)

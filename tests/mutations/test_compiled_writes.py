@@ -33,6 +33,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
+from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from domain.rentals.counter import RentingService
@@ -505,7 +506,7 @@ async def test_a_row_gone_before_its_read_back_is_the_executors_refusal(
 def _on(service: RentingService, url: str) -> bool:
     """Whether the service's unit of work writes to the database at `url`."""
     database = service._uow._database  # type: ignore[attr-defined]
-    return str(database.engine.url.database) == url.rsplit("/", 1)[-1]
+    return bool(database.engine.url.database == make_url(url).database)
 
 
 async def _free_copies(url: str, store: int, n: int) -> list[int]:
