@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from config.settings import Settings
-from pagila_graph.app import create_app
+from pagila_graph.app import GraphQLApp, create_app
 from persistence.db import Database
 from tests.mutations.support import HEADER, HeaderAuthenticator
 
@@ -77,3 +77,15 @@ async def sql(pagila_url: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+def graphql_view(app: Any) -> GraphQLApp:
+    """The GraphQL view of an app (its compiler, write lane and fast-lane memo), found below
+    the app's middlewares."""
+    while not hasattr(app, "routes"):
+        app = app.app
+    for route in app.routes:
+        view = getattr(route, "endpoint", None)
+        if isinstance(view, GraphQLApp):
+            return view
+    raise AssertionError("no GraphQL view")

@@ -42,6 +42,7 @@ from pagila_graph.app import GraphQLApp, create_app
 from persistence.db import StatementCounter
 from tests.conftest import open_database, pagila_database, settings_for
 from tests.mutations.support import HEADER, HeaderAuthenticator
+from tests.read_api_support import graphql_view
 
 SEEDS = (11, 29, 47)
 STEPS = 24
@@ -73,14 +74,7 @@ async def apps(server_url: str) -> AsyncIterator[tuple[Any, Any, str, str]]:
 
 def _view(client: httpx.AsyncClient) -> GraphQLApp:
     """The GraphQL view of the client's app (its write lane's counters)."""
-    app: Any = client._transport.app  # type: ignore[attr-defined]
-    while not hasattr(app, "routes"):  # below the app's middlewares
-        app = app.app
-    for route in app.routes:
-        view = getattr(route, "endpoint", None)
-        if isinstance(view, GraphQLApp):
-            return view
-    raise AssertionError("no GraphQL view")
+    return graphql_view(client._transport.app)  # type: ignore[attr-defined]
 
 
 # --- documents from the schema ----------------------------------------------------------
@@ -507,22 +501,6 @@ def _on(service: RentingService, url: str) -> bool:
     """Whether the service's unit of work writes to the database at `url`."""
     database = service._uow._database  # type: ignore[attr-defined]
     return bool(database.engine.url.database == make_url(url).database)
-
-
-async def _free_copies(url: str, store: int, n: int) -> list[int]:
-    """Copies in stock at `store` that the other tests here leave alone (the highest)."""
-    conn = await asyncpg.connect(url)
-    try:
-        rows = await conn.fetch(
-            "SELECT inventory_id FROM inventory i WHERE store_id = $1 AND NOT EXISTS "
-            "(SELECT 1 FROM rental r WHERE r.inventory_id = i.inventory_id "
-            "AND r.return_date IS NULL) ORDER BY inventory_id DESC OFFSET 1 LIMIT $2",
-            store,
-            n,
-        )
-        return [r[0] for r in rows]
-    finally:
-        await conn.close()
 
 
 @pytest.mark.parametrize("where", ["literal", "variable"])

@@ -22,6 +22,7 @@ from pagila_graph.app import GraphQLApp, create_app
 from persistence.db import Database
 from tests.read_api.conftest import ADMIN, HEADER, HeaderAuthenticator, customer, staff
 from tests.read_api.generated import DocumentGenerator
+from tests.read_api_support import graphql_view
 
 DOCUMENTS = 60
 SEED = 20261205
@@ -40,11 +41,7 @@ Answer = tuple[int, bytes, list[tuple[str, str]]]
 
 
 def _view(app: Starlette) -> GraphQLApp:
-    for route in app.routes:
-        view = getattr(route, "endpoint", None)
-        if isinstance(view, GraphQLApp):
-            return view
-    raise AssertionError("no GraphQL view")
+    return graphql_view(app)
 
 
 def _lane(app: Starlette) -> int:
