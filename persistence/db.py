@@ -245,6 +245,7 @@ class UnitConnection:
         self._adapter: Any = None
         self._driver: Any = None
         #: the connection was lost inside the unit's transaction: nothing more may run on it
+        #: (an autocommit unit, which has no transaction to lose, reconnects instead)
         self._lost = False
 
     async def driver(self) -> Any:
@@ -306,8 +307,13 @@ class UnitConnection:
                 if self._connection is not None:
                     await self._connection.invalidate(dbapi_error)
                 else:
-                    self._lost = True
-                    self._pooled.invalidate(dbapi_error)  # closed; `close` checks it in
+                    pooled = self._pooled
+                    pooled.invalidate(dbapi_error)  # closed
+                    if self._autocommit:  # no transaction lost: the next statement reconnects,
+                        self._pooled = None  # as SQLAlchemy's `Connection` would
+                        pooled.close()
+                    else:
+                        self._lost = True  # `close` checks it in
             wrapped: BaseException = exc.DBAPIError.instance(
                 sql, tuple(values), dbapi_error, base, connection_invalidated=gone, dialect=dialect
             )

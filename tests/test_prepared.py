@@ -129,6 +129,8 @@ async def test_a_lost_connection_is_unavailable_and_replaced(db: Database, url: 
             with pytest.raises(Exception) as failed:
                 await uow.rental_writes.get(1)
             assert is_unavailable(failed.value)
+            # no transaction was lost: the unit's next statement runs on a new connection
+            assert await uow.rental_writes.get(1) is not None
         with StatementCounter(db.engine) as counter:
             async with SqlAlchemyUnitOfWork(db, read_only=True) as uow:
                 assert await uow.rental_writes.get(1) is not None

@@ -236,12 +236,32 @@ async def test_a_lost_commit_answer_is_outcome_unknown(
 async def test_a_failed_read_back_after_the_commit_is_outcome_unknown_committed(
     rig: Rig, sql: asyncpg.Connection, name: str
 ) -> None:
+    """Every read after the COMMIT fails (the write lane's payload statement, then the
+    resolver's own read-back on a new connection, decision 0176)."""
     write = WRITES[name]
-    rig.proxy.arm_cut_after_commit()
+    rig.proxy.arm_cut_after_commit(queries=3)
     body, made = await run_write(rig, sql, write)
-    assert rig.proxy.queries_cut == 1
+    assert rig.proxy.queries_cut >= 1
     assert codes(body) == ["OUTCOME_UNKNOWN"], body
     assert body["errors"][0]["extensions"]["committed"] is True
+    assert await write.count(sql, made) == 1
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+async def test_a_payload_read_lost_once_after_the_commit_is_read_again(
+    rig: Rig, sql: asyncpg.Connection, name: str
+) -> None:
+    """The write lane's payload statement lost with its connection: the operation goes to the
+    executor, the resolver's deferred read-back runs on a new connection (a read in autocommit
+    has no transaction to lose, decisions 0175-0176), and the client gets the write's result,
+    written once — not OUTCOME_UNKNOWN for a write whose result could still be read."""
+    write = WRITES[name]
+    rig.proxy.arm_cut_after_commit(queries=1)
+    body, made = await run_write(rig, sql, write)
+    assert rig.proxy.queries_cut == 1
+    assert codes(body) == [], body
+    payload = body["data"][write.name]
+    assert payload["errors"] == [] and all(v is not None for v in payload.values()), body
     assert await write.count(sql, made) == 1
 
 

@@ -50,9 +50,9 @@ class WireProxy:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    def arm_cut_after_commit(self) -> None:
+    def arm_cut_after_commit(self, queries: int = 1) -> None:
         self._commit_seen = False
-        self.cut_after_commit = 1
+        self.cut_after_commit = queries
 
     async def _accept(  # noqa: PLR0915 (one connection's two directions, kept together)
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
