@@ -93,7 +93,7 @@ class Later:
         self.unknown = unknown
 
     def __getattr__(self, name: str) -> Any:
-        if name == self._key_attribute:
+        if not name.startswith("_") and name == self._key_attribute:
             return self.key
         raise AttributeError(name)
 
