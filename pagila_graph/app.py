@@ -7,7 +7,6 @@ import asyncio
 import json
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, nullcontext
 from functools import partial
@@ -69,6 +68,7 @@ from pagila_graph.rate_limiter import (
     RateLimiter,
     RateLimitMiddleware,
 )
+from pagila_graph.request_ids import new_request_id
 from pagila_graph.response_cache import (
     InvalidatingHub,
     ResponseCache,
@@ -138,7 +138,7 @@ class RequestIdMiddleware:
         for name, value in scope.get("headers") or ():
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
+        request_id = incoming if 0 < len(incoming) <= 128 else new_request_id()
         token = request_id_var.set(request_id)
         # the line is built only when it will be written (isEnabledFor is cached by logging)
         logged = (
