@@ -58,7 +58,7 @@ class _KeyedStatement:
     operation_name: str | None
     errors_json: str | None
     replica: bool | None
-    denials: Any
+    denials: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -593,9 +593,10 @@ class GraphQLApp(SpecView):
 
     async def _read_back(self, context: Context, prepared: PreparedRead) -> str:
         """A mutation payload's compiled read, on the primary (it reads what was written): on
-        the operation's read connection, where the resolvers' read-backs ran — a request
-        holding one connection while asking the pool for another could wait for ever once
-        every request does (32 clients, 20 connections)."""
+        the operation's read connection, which the deferred read-backs use too when the
+        operation is handed over (decision 0176) — a request holding one connection while
+        asking the pool for another could wait for ever once every request does (32 clients,
+        20 connections)."""
         uow = await context.scope.uow()
         if isinstance(uow, SqlAlchemyUnitOfWork):
             return await uow.fetch_json(prepared.text, prepared.params)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from starlette.requests import Request
@@ -62,6 +62,17 @@ class FastEntry:
     document: tuple[str, str | None] | None = field(default=None, compare=False)
 
 
+V = TypeVar("V")
+
+
+def _recent(lru: OrderedDict[Any, V], key: Any) -> V | None:
+    """The value of `key`, which becomes the most recently used; None when absent."""
+    value = lru.get(key)
+    if value is not None:
+        lru.move_to_end(key)
+    return value
+
+
 def _bounded_put(lru: OrderedDict[Any, Any], key: Any, value: Any, max_entries: int) -> None:
     """Put `key` last (the most recently used) and drop the least recently used past the bound."""
     lru[key] = value
@@ -90,19 +101,13 @@ class FastPathMemo:
         self.write_answers = 0
 
     def head_for(self, key: DocumentKey) -> Head | None:
-        head = self.heads.get(key)
-        if head is not None:
-            self.heads.move_to_end(key)
-        return head
+        return _recent(self.heads, key)
 
     def put_head(self, key: DocumentKey, head: Head) -> None:
         _bounded_put(self.heads, key, head, self.max_entries)
 
     def write_head_for(self, key: DocumentKey) -> Head | None:
-        head = self.write_heads.get(key)
-        if head is not None:
-            self.write_heads.move_to_end(key)
-        return head
+        return _recent(self.write_heads, key)
 
     def put_write_head(self, key: DocumentKey, head: Head) -> None:
         _bounded_put(self.write_heads, key, head, self.max_entries)
